@@ -1,0 +1,273 @@
+package indexer
+
+import (
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+// DefaultBatchSize is how many papers go into one index commit.
+const DefaultBatchSize = 1000
+
+// Format is one source format papersearch reads.
+type Format struct {
+	Name string
+	// Sniff reports whether the start of a source looks like this format.
+	Sniff func(head []byte) bool
+	Parse func(r io.Reader, source string) iter.Seq2[search.Paper, error]
+}
+
+// Formats lists the formats in the order detection tries them.
+func Formats() []Format {
+	return []Format{
+		{Name: "json", Sniff: sniffJSON, Parse: ParseJSON},
+		{Name: "listing", Sniff: sniffListing, Parse: ParseListing},
+	}
+}
+
+// FormatNames lists the names --format accepts.
+func FormatNames() []string {
+	var out []string
+	for _, f := range Formats() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func sniffJSON(head []byte) bool {
+	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	return len(h) > 0 && (h[0] == '{' || h[0] == '[')
+}
+
+func sniffListing(head []byte) bool {
+	return listingAuthors.Match(head) || bytes.Contains(head, []byte("authors\n·")) || bytes.Contains(head, []byte("Daily Papers"))
+}
+
+// ErrUnknownFormat means no format recognised a source.
+var ErrUnknownFormat = errors.New("unrecognised format")
+
+// Detect picks the format of a source from its first bytes.
+func Detect(head []byte) (Format, error) {
+	if len(bytes.TrimSpace(head)) == 0 {
+		return Format{}, fmt.Errorf("%w: the source is empty", ErrUnknownFormat)
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return Format{}, fmt.Errorf("%w: the source looks binary", ErrUnknownFormat)
+	}
+	for _, f := range Formats() {
+		if f.Sniff(head) {
+			return f, nil
+		}
+	}
+	return Format{}, fmt.Errorf("%w: use --format (one of %s)", ErrUnknownFormat, strings.Join(FormatNames(), ", "))
+}
+
+// Stats counts what an Indexer has done.
+type Stats struct {
+	Read     int // records read, good and bad
+	Added    int // new papers
+	Updated  int // papers that were already in the index
+	Rejected int // records skipped as malformed
+	Elapsed  time.Duration
+}
+
+func (s Stats) String() string {
+	return fmt.Sprintf("read %d, added %d, updated %d, rejected %d, in %s",
+		s.Read, s.Added, s.Updated, s.Rejected, s.Elapsed.Round(time.Millisecond))
+}
+
+// Indexer parses sources, tags and merges papers, and writes them in batches.
+type Indexer struct {
+	idx   *search.Index
+	tax   *Taxonomy
+	log   *slog.Logger
+	start time.Time
+	stats Stats
+	batch []search.Paper
+	pos   map[string]int // id -> position in batch
+
+	// BatchSize is how many papers go into one commit.
+	BatchSize int
+	// OnReject is told about every skipped record.
+	OnReject func(error)
+	// OnCommit is told the running totals after every committed batch.
+	OnCommit func(Stats)
+}
+
+// New returns an Indexer writing to idx, tagging with tax.
+func New(idx *search.Index, tax *Taxonomy, log *slog.Logger) *Indexer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Indexer{idx: idx, tax: tax, log: log, start: time.Now(), pos: map[string]int{}, BatchSize: DefaultBatchSize}
+}
+
+// Stats returns the running totals.
+func (ix *Indexer) Stats() Stats {
+	s := ix.stats
+	s.Elapsed = time.Since(ix.start)
+	return s
+}
+
+// OpenSource opens a file, or stdin for "-", decompressing gzip and bzip2.
+func OpenSource(name string, stdin io.Reader) (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	if name == "-" {
+		rc = io.NopCloser(stdin)
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("open source: %w", err)
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return nil, fmt.Errorf("open source %s: is a directory", name)
+		}
+		rc = f
+	}
+	return maybeGunzip(rc, name)
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }
+
+func maybeGunzip(rc io.ReadCloser, name string) (io.ReadCloser, error) {
+	br := bufio.NewReaderSize(rc, 64<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			rc.Close()
+			return nil, fmt.Errorf("open source %s: gzip: %w", name, err)
+		}
+		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+	}
+	if magic, _ := br.Peek(3); string(magic) == "BZh" {
+		return readCloser{bzip2.NewReader(br), rc.Close}, nil
+	}
+	return readCloser{br, rc.Close}, nil
+}
+
+// IndexReader parses one source and indexes its papers. format is a name
+// from FormatNames, or "" to detect it. It returns an error only for a
+// source that cannot be read at all; bad records go to OnReject.
+func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format string) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var f Format
+	if format == "" {
+		head, err := br.Peek(8 << 10)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return fmt.Errorf("read %s: %w", source, err)
+		}
+		f, err = Detect(head)
+		if err != nil {
+			return fmt.Errorf("%s: %w", source, err)
+		}
+	} else {
+		var ok bool
+		if f, ok = formatNamed(format); !ok {
+			return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(FormatNames(), ", "))
+		}
+	}
+	ix.log.Debug("indexing", "source", source, "format", f.Name)
+	for p, err := range f.Parse(br, source) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ix.stats.Read++
+		if err != nil {
+			var re *RecordError
+			if !errors.As(err, &re) {
+				err = &RecordError{Source: source, Err: err}
+			}
+			ix.stats.Rejected++
+			if ix.OnReject != nil {
+				ix.OnReject(err)
+			}
+			continue
+		}
+		if err := ix.Add(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func formatNamed(name string) (Format, bool) {
+	for _, f := range Formats() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// Add queues one parsed paper, committing a batch when it is full.
+func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
+	if i, ok := ix.pos[p.ID]; ok {
+		ix.batch[i] = Merge(ix.batch[i], p)
+	} else {
+		ix.pos[p.ID] = len(ix.batch)
+		ix.batch = append(ix.batch, p)
+	}
+	if len(ix.batch) >= ix.BatchSize {
+		return ix.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush commits the queued papers: it merges each with the stored record of
+// the same id, tags topics on the merged text, and writes the batch.
+func (ix *Indexer) Flush(ctx context.Context) error {
+	if len(ix.batch) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ix.batch))
+	for i := range ix.batch {
+		ids[i] = ix.batch[i].ID
+	}
+	// Look-ups must finish even when ctx is cancelled: Flush is how an
+	// interrupted run saves what it has.
+	stored, err := ix.idx.Lookup(context.WithoutCancel(ctx), ids)
+	if err != nil {
+		return err
+	}
+	added := 0
+	for i := range ix.batch {
+		p := &ix.batch[i]
+		if old, ok := stored[p.ID]; ok {
+			*p = Merge(old, *p)
+		} else {
+			added++
+		}
+		p.Topics = ix.tax.Tag(p.Title, p.Abstract)
+	}
+	if err := ix.idx.Put(ix.batch); err != nil {
+		return err
+	}
+	ix.stats.Added += added
+	ix.stats.Updated += len(ix.batch) - added
+	ix.log.Debug("committed batch", "papers", len(ix.batch), "added", added)
+	ix.batch = ix.batch[:0]
+	clear(ix.pos)
+	if ix.OnCommit != nil {
+		ix.OnCommit(ix.Stats())
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package indexer
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+var (
+	newArxivID = regexp.MustCompile(`^(\d{4}\.\d{4,5})(v\d+)?$`)
+	oldArxivID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$`)
+)
+
+// ArxivID returns the canonical arXiv id in s ("2402.18668", "hep-th/9901001")
+// with any "arXiv:" prefix, URL and version suffix dropped, or "" when s is
+// not an arXiv id.
+func ArxivID(s string) string {
+	s = strings.TrimSpace(s)
+	for _, p := range []string{"https://", "http://"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	for _, p := range []string{"www.", "export.", "arxiv.org/abs/", "arxiv.org/pdf/", "huggingface.co/papers/"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if len(s) > 6 && strings.EqualFold(s[:6], "arxiv:") {
+		s = s[6:]
+	}
+	s = strings.TrimSuffix(s, ".pdf")
+	if m := newArxivID.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	if m := oldArxivID.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// TitleID derives a stable id from a title for papers without an arXiv id:
+// a readable slug plus a hash of the normalised title, so that case,
+// punctuation and spacing do not make two ids for one paper.
+func TitleID(title string) string {
+	norm := normTitle(title)
+	sum := sha1.Sum([]byte(norm))
+	slug := strings.ReplaceAll(norm, " ", "-")
+	if len(slug) > 60 {
+		slug = slug[:60]
+		if i := strings.LastIndexByte(slug, '-'); i > 20 {
+			slug = slug[:i]
+		}
+	}
+	if slug == "" {
+		slug = "paper"
+	}
+	return slug + "-" + hex.EncodeToString(sum[:4])
+}
+
+// normTitle lowercases a title and keeps only letters and digits, single
+// spaced, so that titles from different sources compare equal.
+func normTitle(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			if r < 128 {
+				b.WriteRune(r)
+			}
+			continue
+		}
+		space = true
+	}
+	return b.String()
+}
+
+// CleanText makes untrusted text safe to index and show: valid UTF-8, no
+// control or bidirectional-override characters, whitespace runs (line
+// breaks included) folded to one space. TeX is kept as written.
+func CleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') || r == '\u200E' || r == '\u200F'
+}
+
+// dateLayouts are the date forms sources use, most specific first.
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+	time.DateOnly,
+	"Mon, 2 Jan 2006",
+	"Jan 2, 2006",
+	"January 2, 2006",
+	"2 Jan 2006",
+	"2006/01/02",
+}
+
+// ParseDate reads a date in any of the forms sources use and returns it as
+// YYYY-MM-DD.
+func ParseDate(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	// "Mon, 2 Jan 2006 15:04:05 GMT" (arXiv versions) -> drop the time.
+	if i := strings.Index(s, ":"); i > 0 && strings.Contains(s, ", ") && strings.Count(s, ":") == 2 {
+		if j := strings.LastIndexByte(s[:i], ' '); j > 0 {
+			s = s[:j]
+		}
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			if t.Year() < 1000 || t.Year() > 9999 {
+				return "", false
+			}
+			return t.Format(time.DateOnly), true
+		}
+	}
+	return "", false
+}
+
+// normalize cleans a parsed paper in place: text, id, authors, dates.
+func normalize(p *search.Paper) {
+	p.Title = CleanText(p.Title)
+	p.Abstract = CleanText(p.Abstract)
+	if id := ArxivID(p.ID); id != "" {
+		p.ID = id
+	} else {
+		p.ID = CleanText(p.ID)
+	}
+	if p.ID == "" {
+		p.ID = TitleID(p.Title)
+	}
+	authors := p.Authors[:0]
+	for _, a := range p.Authors {
+		if a = CleanText(a); a != "" {
+			authors = append(authors, a)
+		}
+	}
+	p.Authors = authors
+	if p.AuthorCount < len(p.Authors) {
+		p.AuthorCount = len(p.Authors)
+	}
+	p.Categories = dedupe(p.Categories)
+	p.Keywords = dedupe(p.Keywords)
+	for _, f := range []*string{&p.URL, &p.PDFURL, &p.HFURL, &p.GitHubRepo, &p.Comment, &p.JournalRef, &p.DOI} {
+		*f = CleanText(*f)
+	}
+	for _, f := range []*string{&p.URL, &p.PDFURL, &p.HFURL, &p.GitHubRepo} {
+		if !safeURL(*f) {
+			*f = ""
+		}
+	}
+	if isArxivID(p.ID) {
+		if p.URL == "" {
+			p.URL = "https://arxiv.org/abs/" + p.ID
+		}
+		if p.PDFURL == "" {
+			p.PDFURL = "https://arxiv.org/pdf/" + p.ID
+		}
+	}
+	if p.Authors == nil {
+		p.Authors = []string{}
+	}
+	if p.Categories == nil {
+		p.Categories = []string{}
+	}
+}
+
+func isArxivID(id string) bool { return ArxivID(id) == id && id != "" }
+
+// safeURL keeps only http(s) links: anything else (javascript:, data:) is
+// dropped at the door rather than escaped at every exit.
+func safeURL(u string) bool {
+	if u == "" {
+		return true
+	}
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")
+}
+
+func dedupe(vs []string) []string {
+	out := vs[:0]
+	seen := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		v = CleanText(v)
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package search
+
+import (
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// Field names in the Bleve document. They are internal: the public names are
+// Paper's JSON tags.
+const (
+	fieldTitle      = "title"
+	fieldAbstract   = "abstract"
+	fieldAuthors    = "authors"
+	fieldTopics     = "topics"
+	fieldCategories = "categories"
+	fieldYear       = "year"
+	fieldPublished  = "published"
+	fieldUpvotes    = "upvotes"
+	// fieldMeta stores the whole paper as JSON, unindexed, so that a hit is
+	// rebuilt from one stored field instead of a dozen.
+	fieldMeta = "meta"
+)
+
+// analyzerName is the analyzer for names: split and lowercase, but no
+// stemming or stop words, so "Li" and "The" survive in author searches.
+const analyzerName = "papersearch_name"
+
+// schemaVersion changes whenever the mapping or the stored document changes
+// in a way an older index cannot serve. Open refuses a mismatch.
+const schemaVersion = "1"
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = "bm25"
+	im.DefaultAnalyzer = en.AnalyzerName
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+	err := im.AddCustomAnalyzer(analyzerName, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{lowercase.Name},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	prose := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = store
+		// Term vectors give the highlighter its match positions and phrase
+		// queries their adjacency.
+		f.IncludeTermVectors = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	keywordField := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = true // facets read doc values
+		return f
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fieldTitle, prose(true))
+	doc.AddFieldMappingsAt(fieldAbstract, prose(true))
+
+	authors := bleve.NewTextFieldMapping()
+	authors.Analyzer = analyzerName
+	authors.Store = false
+	authors.IncludeInAll = false
+	authors.IncludeTermVectors = true
+	authors.DocValues = false
+	doc.AddFieldMappingsAt(fieldAuthors, authors)
+
+	doc.AddFieldMappingsAt(fieldTopics, keywordField())
+	doc.AddFieldMappingsAt(fieldCategories, keywordField())
+	doc.AddFieldMappingsAt(fieldYear, keywordField())
+
+	published := bleve.NewDateTimeFieldMapping()
+	published.Store = false
+	published.IncludeInAll = false
+	published.DocValues = true
+	doc.AddFieldMappingsAt(fieldPublished, published)
+
+	upvotes := bleve.NewNumericFieldMapping()
+	upvotes.Store = false
+	upvotes.IncludeInAll = false
+	upvotes.DocValues = true
+	doc.AddFieldMappingsAt(fieldUpvotes, upvotes)
+
+	meta := bleve.NewTextFieldMapping()
+	meta.Index = false
+	meta.Store = true
+	meta.IncludeInAll = false
+	meta.IncludeTermVectors = false
+	meta.DocValues = false
+	doc.AddFieldMappingsAt(fieldMeta, meta)
+
+	im.DefaultMapping = doc
+	return im, nil
+}

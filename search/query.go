@@ -1,0 +1,385 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	htmlhl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Limits on a request; larger values are refused with ErrBadQuery.
+const (
+	DefaultSize = 10
+	MaxSize     = 100
+	// MaxWindow bounds page*size so deep pages cannot make Bleve collect and
+	// sort an unbounded number of hits.
+	MaxWindow = 10000
+	// MaxQueryLen bounds the query text, in bytes.
+	MaxQueryLen = 1024
+)
+
+// Sort orders.
+const (
+	SortRelevance = "relevance"
+	SortNewest    = "newest"
+	SortOldest    = "oldest"
+	SortUpvotes   = "upvotes"
+)
+
+// Sorts lists the accepted sort orders.
+var Sorts = []string{SortRelevance, SortNewest, SortOldest, SortUpvotes}
+
+const (
+	topicFacetSize    = 50
+	yearFacetSize     = 50
+	categoryFacetSize = 30
+	snippetRunes      = 240
+)
+
+// Request is a search as a caller states it. The zero value lists every
+// paper, newest first.
+type Request struct {
+	Query      string
+	Topics     []string // any of these (OR)
+	Categories []string // any of these (OR)
+	YearFrom   int      // inclusive; 0 means open
+	YearTo     int      // inclusive; 0 means open
+	Sort       string   // one of Sorts; empty means relevance, or newest without a query
+	Page       int      // 1-based; 0 means 1
+	Size       int      // 0 means DefaultSize
+}
+
+// Result is one page of hits with facet counts.
+type Result struct {
+	Query  string
+	Sort   string
+	Total  uint64
+	Took   time.Duration
+	Page   int
+	Size   int
+	Hits   []Hit
+	Facets Facets
+}
+
+// Hit is a paper in a result with its score and highlighted fragments.
+type Hit struct {
+	Paper Paper
+	Score float64
+	// Highlights maps "title" and "abstract" to HTML fragments: the paper
+	// text escaped, with matches wrapped in <mark>. Both are always present
+	// (unmatched text comes back escaped, without marks), so a caller can
+	// show them as they are.
+	Highlights map[string][]string
+}
+
+// Facets are counts of the papers matching a request, per value. Each group
+// is computed without its own filter (disjunctive faceting), so checking one
+// topic still shows what the others would add.
+type Facets struct {
+	Topics     []FacetValue
+	Years      []FacetValue
+	Categories []FacetValue
+}
+
+// FacetValue is one facet bucket.
+type FacetValue struct {
+	Value string
+	Count int
+}
+
+// Normalize fills defaults and validates; errors wrap ErrBadQuery.
+func (r *Request) Normalize() error {
+	r.Query = strings.TrimSpace(r.Query)
+	if len(r.Query) > MaxQueryLen {
+		return fmt.Errorf("%w: query is %d bytes; the limit is %d", ErrBadQuery, len(r.Query), MaxQueryLen)
+	}
+	if !utf8.ValidString(r.Query) {
+		return fmt.Errorf("%w: query is not valid UTF-8", ErrBadQuery)
+	}
+	if r.Sort == "" {
+		r.Sort = SortRelevance
+		if r.Query == "" {
+			r.Sort = SortNewest
+		}
+	}
+	if !slices.Contains(Sorts, r.Sort) {
+		return fmt.Errorf("%w: sort must be one of %s, not %q", ErrBadQuery, strings.Join(Sorts, ", "), r.Sort)
+	}
+	if r.Page == 0 {
+		r.Page = 1
+	}
+	if r.Size == 0 {
+		r.Size = DefaultSize
+	}
+	switch {
+	case r.Page < 1:
+		return fmt.Errorf("%w: page must be 1 or more, not %d", ErrBadQuery, r.Page)
+	case r.Size < 1 || r.Size > MaxSize:
+		return fmt.Errorf("%w: size must be between 1 and %d, not %d", ErrBadQuery, MaxSize, r.Size)
+	case r.Page*r.Size > MaxWindow:
+		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for %d); narrow the search instead",
+			ErrBadQuery, MaxWindow, r.Page, r.Size, r.Page*r.Size)
+	}
+	for _, y := range []int{r.YearFrom, r.YearTo} {
+		if y != 0 && (y < 1000 || y > 9999) {
+			return fmt.Errorf("%w: year %d is not a four-digit year", ErrBadQuery, y)
+		}
+	}
+	if r.YearFrom != 0 && r.YearTo != 0 && r.YearFrom > r.YearTo {
+		return fmt.Errorf("%w: year_from %d is after year_to %d", ErrBadQuery, r.YearFrom, r.YearTo)
+	}
+	r.Topics = cleanValues(r.Topics)
+	r.Categories = cleanValues(r.Categories)
+	return nil
+}
+
+func cleanValues(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		v = strings.TrimSpace(v)
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Search runs a request.
+func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
+	start := time.Now()
+	if err := r.Normalize(); err != nil {
+		return Result{}, err
+	}
+	text, err := compileText(r.Query)
+	if err != nil {
+		return Result{}, err
+	}
+
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, (r.Page-1)*r.Size, false)
+	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
+	req.SortByCustom(sortOrder(r.Sort))
+	if r.Query != "" {
+		req.Highlight = bleve.NewHighlightWithStyle(htmlhl.Name)
+		req.Highlight.Fields = []string{fieldTitle, fieldAbstract}
+	}
+	// Facets whose group has no active filter come from the main search;
+	// the others need a search without their own filter.
+	groups := []facetGroup{
+		{name: fieldTopics, size: topicFacetSize, active: len(r.Topics) > 0},
+		{name: fieldYear, size: yearFacetSize, active: r.YearFrom != 0 || r.YearTo != 0},
+		{name: fieldCategories, size: categoryFacetSize, active: len(r.Categories) > 0},
+	}
+	for _, g := range groups {
+		if !g.active {
+			req.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
+		}
+	}
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("search %q: %w", r.Query, err)
+	}
+	facets := res.Facets
+	for _, g := range groups {
+		if !g.active {
+			continue
+		}
+		fr := bleve.NewSearchRequestOptions(withFilters(text, r, g.name), 0, 0, false)
+		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
+		fres, err := x.bi.SearchInContext(ctx, fr)
+		if err != nil {
+			return Result{}, fmt.Errorf("facet %s for %q: %w", g.name, r.Query, err)
+		}
+		if facets == nil {
+			facets = bsearch.FacetResults{}
+		}
+		facets[g.name] = fres.Facets[g.name]
+	}
+
+	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: r.Page, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		p, err := fromFields(h.ID, h.Fields)
+		if err != nil {
+			return Result{}, err
+		}
+		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: highlights(&p, h.Fragments)})
+	}
+	out.Facets = Facets{
+		Topics:     facetValues(facets[fieldTopics]),
+		Years:      facetValues(facets[fieldYear]),
+		Categories: facetValues(facets[fieldCategories]),
+	}
+	// Years read best in order, newest first, like a timeline.
+	slices.SortFunc(out.Facets.Years, func(a, b FacetValue) int { return strings.Compare(b.Value, a.Value) })
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+type facetGroup struct {
+	name   string
+	size   int
+	active bool
+}
+
+// compileText turns the query text into a Bleve query; empty text matches all.
+func compileText(q string) (query.Query, error) {
+	if q == "" {
+		return query.NewMatchAllQuery(), nil
+	}
+	title := query.NewMatchQuery(q)
+	title.SetField(fieldTitle)
+	title.SetBoost(2)
+	abstract := query.NewMatchQuery(q)
+	abstract.SetField(fieldAbstract)
+	authors := query.NewMatchQuery(q)
+	authors.SetField(fieldAuthors)
+	authors.SetBoost(0.5)
+	parts := []query.Query{title, abstract, authors}
+	if len(strings.Fields(q)) > 1 {
+		for _, f := range []string{fieldTitle, fieldAbstract} {
+			ph := query.NewMatchPhraseQuery(q)
+			ph.SetField(f)
+			ph.SetBoost(1.5)
+			parts = append(parts, ph)
+		}
+	}
+	return query.NewDisjunctionQuery(parts), nil
+}
+
+// withFilters wraps text in the request's filters, leaving out the group
+// named skip (for disjunctive facet counts).
+func withFilters(text query.Query, r Request, skip string) query.Query {
+	var filters []query.Query
+	if skip != fieldTopics && len(r.Topics) > 0 {
+		filters = append(filters, anyTerm(fieldTopics, r.Topics))
+	}
+	if skip != fieldCategories && len(r.Categories) > 0 {
+		filters = append(filters, anyTerm(fieldCategories, r.Categories))
+	}
+	if skip != fieldYear && (r.YearFrom != 0 || r.YearTo != 0) {
+		filters = append(filters, yearRange(r.YearFrom, r.YearTo))
+	}
+	if len(filters) == 0 {
+		return text
+	}
+	// Filters must not change scores: a boolean query's must clauses add
+	// to them, so the filters go in with zero boost.
+	for _, f := range filters {
+		if b, ok := f.(query.BoostableQuery); ok {
+			b.SetBoost(0)
+		}
+	}
+	return query.NewConjunctionQuery(append([]query.Query{text}, filters...))
+}
+
+func anyTerm(field string, values []string) query.Query {
+	qs := make([]query.Query, 0, len(values))
+	for _, v := range values {
+		t := query.NewTermQuery(v)
+		t.SetField(field)
+		qs = append(qs, t)
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+func yearRange(from, to int) query.Query {
+	var start, end time.Time
+	if from != 0 {
+		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if to != 0 {
+		end = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	incl, excl := true, false
+	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
+	q.SetField(fieldPublished)
+	return q
+}
+
+func sortOrder(s string) bsearch.SortOrder {
+	score := &bsearch.SortScore{Desc: true}
+	published := func(desc bool) *bsearch.SortField {
+		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast}
+	}
+	id := &bsearch.SortDocID{}
+	switch s {
+	case SortNewest:
+		return bsearch.SortOrder{published(true), score, id}
+	case SortOldest:
+		return bsearch.SortOrder{published(false), score, id}
+	case SortUpvotes:
+		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAsNumber, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
+	default:
+		return bsearch.SortOrder{score, published(true), id}
+	}
+}
+
+func highlights(p *Paper, frags bsearch.FieldFragmentMap) map[string][]string {
+	out := map[string][]string{
+		fieldTitle:    {html.EscapeString(p.Title)},
+		fieldAbstract: {Snippet(p.Abstract)},
+	}
+	if f := frags[fieldTitle]; len(f) > 0 {
+		// A fragment is shorter than the title only when the fragmenter cut it.
+		out[fieldTitle] = f[:1]
+	}
+	if f := frags[fieldAbstract]; len(f) > 0 {
+		out[fieldAbstract] = f
+	}
+	return out
+}
+
+// Snippet returns the start of text, HTML-escaped, cut at a word boundary.
+func Snippet(text string) string {
+	if utf8.RuneCountInString(text) <= snippetRunes {
+		return html.EscapeString(text)
+	}
+	cut := 0
+	for i := range text {
+		if cut >= snippetRunes {
+			text = text[:i]
+			break
+		}
+		cut++
+	}
+	if sp := strings.LastIndexByte(text, ' '); sp > len(text)/2 {
+		text = text[:sp]
+	}
+	return html.EscapeString(strings.TrimRight(text, " ,.;:")) + "…"
+}
+
+func facetValues(fr *bsearch.FacetResult) []FacetValue {
+	out := []FacetValue{}
+	if fr == nil || fr.Terms == nil {
+		return out
+	}
+	for _, t := range fr.Terms.Terms() {
+		out = append(out, FacetValue{Value: t.Term, Count: t.Count})
+	}
+	return out
+}
+
+// TopicCounts returns how many papers carry each topic.
+func (x *Index) TopicCounts(ctx context.Context) (map[string]int, error) {
+	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
+	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("count topics: %w", err)
+	}
+	out := map[string]int{}
+	for _, v := range facetValues(res.Facets[fieldTopics]) {
+		out[v.Value] = v.Count
+	}
+	return out, nil
+}

@@ -1,0 +1,44 @@
+package search
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Topic describes one facet value of the topic taxonomy.
+type Topic struct {
+	Slug        string `json:"slug"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+}
+
+const internalTopics = "papersearch.topics"
+
+// SetTopics records the taxonomy the papers were tagged with, so that a
+// server on this index shows the same labels the indexer used.
+func (x *Index) SetTopics(topics []Topic) error {
+	b, err := json.Marshal(topics)
+	if err != nil {
+		return fmt.Errorf("encode topics: %w", err)
+	}
+	if err := x.bi.SetInternal([]byte(internalTopics), b); err != nil {
+		return fmt.Errorf("save topics in %s: %w", x.path, err)
+	}
+	return nil
+}
+
+// Topics returns the taxonomy recorded by SetTopics, or nil if none was.
+func (x *Index) Topics() ([]Topic, error) {
+	b, err := x.bi.GetInternal([]byte(internalTopics))
+	if err != nil {
+		return nil, fmt.Errorf("read topics from %s: %w", x.path, err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var ts []Topic
+	if err := json.Unmarshal(b, &ts); err != nil {
+		return nil, fmt.Errorf("decode topics from %s: %w", x.path, err)
+	}
+	return ts, nil
+}
