@@ -51,7 +51,7 @@ type signal struct {
 // in the abstract it takes repeated mentions, so a passing mention is not.
 const (
 	titleWeight = 3
-	threshold   = 3
+	threshold   = 2
 	prefixKey   = 4
 )
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
-	htmlhl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -166,10 +165,7 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, (r.Page-1)*r.Size, false)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
 	req.SortByCustom(sortOrder(r.Sort))
-	if r.Query != "" {
-		req.Highlight = bleve.NewHighlightWithStyle(htmlhl.Name)
-		req.Highlight.Fields = []string{fieldTitle, fieldAbstract}
-	}
+	req.IncludeLocations = r.Query != ""
 	// Facets whose group has no active filter come from the main search;
 	// the others need a search without their own filter.
 	groups := []facetGroup{
@@ -209,7 +205,10 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: highlights(&p, h.Fragments)})
+		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: map[string][]string{
+			fieldTitle:    {highlightTitle(p.Title, h.Locations[fieldTitle])},
+			fieldAbstract: {highlightAbstract(p.Abstract, h.Locations[fieldAbstract])},
+		}})
 	}
 	out.Facets = Facets{
 		Topics:     facetValues(facets[fieldTopics]),
@@ -322,21 +321,6 @@ func sortOrder(s string) bsearch.SortOrder {
 	default:
 		return bsearch.SortOrder{score, published(true), id}
 	}
-}
-
-func highlights(p *Paper, frags bsearch.FieldFragmentMap) map[string][]string {
-	out := map[string][]string{
-		fieldTitle:    {html.EscapeString(p.Title)},
-		fieldAbstract: {Snippet(p.Abstract)},
-	}
-	if f := frags[fieldTitle]; len(f) > 0 {
-		// A fragment is shorter than the title only when the fragmenter cut it.
-		out[fieldTitle] = f[:1]
-	}
-	if f := frags[fieldAbstract]; len(f) > 0 {
-		out[fieldAbstract] = f
-	}
-	return out
 }
 
 // Snippet returns the start of text, HTML-escaped, cut at a word boundary.

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+func (s *server) health(c *gin.Context) error {
+	n, err := s.idx.Count()
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, gin.H{"status": "ok", "papers": n})
+	return nil
+}
+
+func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error) {
+	req, err := ParseSearch(c.Request.URL.Query())
+	if err != nil {
+		return req, search.Result{}, err
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	res, err := s.idx.Search(ctx, req)
+	return req, res, err
+}
+
+func (s *server) search(c *gin.Context) error {
+	_, res, err := s.runSearch(c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, NewSearchResponse(res))
+	return nil
+}
+
+// paperID extracts the id from a /*id route; arXiv's old-style ids contain
+// a slash ("hep-th/9901001"), so the route is a wildcard.
+func paperID(c *gin.Context) string {
+	return strings.Trim(c.Param("id"), "/")
+}
+
+func (s *server) paper(c *gin.Context) error {
+	id := paperID(c)
+	if id == "" {
+		return errNotFound("no paper id given; use /api/papers/{id}")
+	}
+	p, err := s.idx.Get(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, p)
+	return nil
+}
+
+func (s *server) topicList(c *gin.Context) error {
+	resp, err := Topics(c.Request.Context(), s.idx, s.topics)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, resp)
+	return nil
+}
+
+// Topics builds the body of GET /api/topics (the CLI prints it too). A nil
+// taxonomy means the one recorded in the index.
+func Topics(ctx context.Context, idx *search.Index, topics []search.Topic) (TopicsResponse, error) {
+	if topics == nil {
+		var err error
+		if topics, err = idx.Topics(); err != nil {
+			return TopicsResponse{}, err
+		}
+	}
+	counts, err := idx.TopicCounts(ctx)
+	if err != nil {
+		return TopicsResponse{}, err
+	}
+	n, err := idx.Count()
+	if err != nil {
+		return TopicsResponse{}, err
+	}
+	return TopicsResponse{Topics: topicsWithCounts(topics, counts), Papers: n}, nil
+}
+
+// topicsWithCounts lists the taxonomy in its own order with counts, then
+// any slug found in the index that the taxonomy no longer names.
+func topicsWithCounts(topics []search.Topic, counts map[string]int) []TopicJSON {
+	out := make([]TopicJSON, 0, len(topics))
+	known := map[string]bool{}
+	for _, t := range topics {
+		known[t.Slug] = true
+		out = append(out, TopicJSON{Topic: t, Count: counts[t.Slug]})
+	}
+	var unknown []string
+	for slug := range counts {
+		if !known[slug] {
+			unknown = append(unknown, slug)
+		}
+	}
+	slices.Sort(unknown)
+	for _, slug := range unknown {
+		out = append(out, TopicJSON{Topic: search.Topic{Slug: slug, Label: slug}, Count: counts[slug]})
+	}
+	return out
+}

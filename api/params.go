@@ -1,0 +1,81 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+// SearchParams lists the query parameters of /api/search and the page.
+var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size"}
+
+// ParseSearch turns query parameters into a search request. Errors wrap
+// search.ErrBadQuery.
+func ParseSearch(v url.Values) (search.Request, error) {
+	r := search.Request{
+		Query:      v.Get("q"),
+		Topics:     v["topic"],
+		Categories: v["category"],
+		Sort:       v.Get("sort"),
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"year_from", &r.YearFrom}, {"year_to", &r.YearTo}, {"page", &r.Page}, {"size", &r.Size}} {
+		s := strings.TrimSpace(v.Get(f.name))
+		if s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return r, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, f.name, clip(s))
+		}
+		*f.dst = n
+	}
+	return r, r.Normalize()
+}
+
+// Values is the inverse of ParseSearch: the query parameters that ask for r,
+// without defaults, so URLs stay short and canonical.
+func Values(r search.Request) url.Values {
+	v := url.Values{}
+	if r.Query != "" {
+		v.Set("q", r.Query)
+	}
+	for _, t := range r.Topics {
+		v.Add("topic", t)
+	}
+	for _, c := range r.Categories {
+		v.Add("category", c)
+	}
+	if r.YearFrom != 0 {
+		v.Set("year_from", strconv.Itoa(r.YearFrom))
+	}
+	if r.YearTo != 0 {
+		v.Set("year_to", strconv.Itoa(r.YearTo))
+	}
+	defSort := search.SortRelevance
+	if r.Query == "" {
+		defSort = search.SortNewest
+	}
+	if r.Sort != "" && r.Sort != defSort {
+		v.Set("sort", r.Sort)
+	}
+	if r.Page > 1 {
+		v.Set("page", strconv.Itoa(r.Page))
+	}
+	if r.Size != 0 && r.Size != search.DefaultSize {
+		v.Set("size", strconv.Itoa(r.Size))
+	}
+	return v
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/papersearch/papersearch/indexer"
+	"github.com/papersearch/papersearch/search"
+)
+
+func (e *env) index(ctx context.Context, args []string) error {
+	fs := newFlagSet("index", e.stderr)
+	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
+	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag topics with; default: the built-in one")
+	format := fs.String("format", "", "force a source format: "+strings.Join(indexer.FormatNames(), ", "))
+	batch := fs.Int("batch", indexer.DefaultBatchSize, "papers per index commit")
+	sources, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(sources) == 0 {
+		return usageError{"index needs at least one SOURCE (a file, or - for stdin)"}
+	}
+	if *batch < 1 {
+		return usageError{"--batch must be at least 1"}
+	}
+	tax := indexer.DefaultTaxonomy()
+	if *topicsFile != "" {
+		f, err := os.Open(*topicsFile)
+		if err != nil {
+			return usageError{fmt.Sprintf("open topics file: %v", err)}
+		}
+		tax, err = indexer.LoadTaxonomy(f)
+		f.Close()
+		if err != nil {
+			return usageError{fmt.Sprintf("%s: %v", *topicsFile, err)}
+		}
+	}
+
+	idx, err := search.Open(*dir, e.log)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	if err := idx.SetTopics(tax.Topics()); err != nil {
+		return err
+	}
+	ix := indexer.New(idx, tax, e.log)
+	ix.BatchSize = *batch
+	ix.OnReject = func(err error) { fmt.Fprintln(e.stderr, err) }
+	progress := newProgress(e.stderr)
+	ix.OnCommit = progress.update
+
+	var unreadable []error
+	for _, src := range sources {
+		if err := ctx.Err(); err != nil {
+			break
+		}
+		rc, err := indexer.OpenSource(src, e.stdin)
+		if err != nil {
+			fmt.Fprintln(e.stderr, err)
+			unreadable = append(unreadable, err)
+			continue
+		}
+		name := src
+		if src == "-" {
+			name = "stdin"
+		}
+		err = ix.IndexReader(ctx, rc, name, *format)
+		rc.Close()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(e.stderr, err)
+			unreadable = append(unreadable, err)
+		}
+	}
+	// Commit what was read even after Ctrl-C: it was parsed and is good.
+	flushErr := ix.Flush(context.WithoutCancel(ctx))
+	progress.done()
+	st := ix.Stats()
+	n, _ := idx.Count()
+	fmt.Fprintf(e.stdout, "%s; %d papers in %s\n", st, n, *dir)
+	switch {
+	case flushErr != nil:
+		return flushErr
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case len(unreadable) > 0:
+		return fmt.Errorf("%d of %d sources could not be read", len(unreadable), len(sources))
+	case st.Rejected > 0:
+		return errRejected
+	}
+	return nil
+}
+
+// progress shows a live status line on a terminal and nothing elsewhere.
+type progress struct {
+	out   *os.File
+	start time.Time
+	shown bool
+}
+
+func newProgress(w any) *progress {
+	f, ok := w.(*os.File)
+	if !ok || !isTerminal(f) {
+		return &progress{}
+	}
+	return &progress{out: f, start: time.Now()}
+}
+
+func (p *progress) update(s indexer.Stats) {
+	if p.out == nil {
+		return
+	}
+	secs := time.Since(p.start).Seconds()
+	rate := float64(s.Read) / max(secs, 0.001)
+	fmt.Fprintf(p.out, "\r\033[K%d records, %.0f/s, %s elapsed", s.Read, rate, time.Since(p.start).Round(time.Second))
+	p.shown = true
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprint(p.out, "\r\033[K")
+	}
+}
+
+// isTerminal reports whether f is a character device (a terminal), without
+// a dependency for one system call's worth of work.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

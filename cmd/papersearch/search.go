@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/papersearch/papersearch/api"
+	"github.com/papersearch/papersearch/search"
+)
+
+func (e *env) search(ctx context.Context, args []string) error {
+	fs := newFlagSet("search", e.stderr)
+	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
+	var topics, cats stringList
+	fs.Var(&topics, "topic", "only papers with this topic slug (repeat for any of several)")
+	fs.Var(&cats, "category", "only papers in this arXiv category (repeat for any of several)")
+	yearFrom := fs.Int("year-from", 0, "only papers published in or after this year")
+	yearTo := fs.Int("year-to", 0, "only papers published in or before this year")
+	sort := fs.String("sort", "", "relevance, newest, oldest or upvotes (default relevance; newest without a query)")
+	size := fs.Int("size", search.DefaultSize, "results per page")
+	page := fs.Int("page", 1, "page number")
+	asJSON := fs.Bool("json", false, "print the JSON body GET /api/search returns")
+	words, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	req := search.Request{
+		Query: strings.Join(words, " "), Topics: topics, Categories: cats,
+		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page,
+	}
+	// The same validation as the API, so the CLI refuses what the API does.
+	if _, err := api.ParseSearch(api.Values(req)); err != nil {
+		return usageError{err.Error()}
+	}
+	idx, err := e.openOrDemo(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	res, err := idx.Search(ctx, req)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, err := api.Marshal(api.NewSearchResponse(res))
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	bold := false
+	if f, ok := e.stdout.(*os.File); ok {
+		bold = isTerminal(f)
+	}
+	printResults(e.stdout, res, bold)
+	return nil
+}
+
+var markTags = regexp.MustCompile(`</?mark>`)
+
+// terminalText turns a highlight fragment into terminal text: matches in
+// bold where the output is a terminal-like writer, markup removed.
+func terminalText(frag string, bold bool) string {
+	on, off := "", ""
+	if bold {
+		on, off = "\033[1m", "\033[0m"
+	}
+	s := markTags.ReplaceAllStringFunc(frag, func(t string) string {
+		if t == "<mark>" {
+			return on
+		}
+		return off
+	})
+	return html.UnescapeString(s)
+}
+
+func printResults(w io.Writer, res search.Result, bold bool) {
+	first := (res.Page-1)*res.Size + 1
+	fmt.Fprintf(w, "%d papers", res.Total)
+	if res.Query != "" {
+		fmt.Fprintf(w, " for %q", res.Query)
+	}
+	if len(res.Hits) > 0 {
+		fmt.Fprintf(w, ", showing %d-%d", first, first+len(res.Hits)-1)
+	}
+	fmt.Fprintf(w, " (%.1f ms)\n", float64(res.Took.Microseconds())/1000)
+	for i, h := range res.Hits {
+		p := h.Paper
+		fmt.Fprintf(w, "\n%d. %s\n", first+i, terminalText(h.Highlights["title"][0], bold))
+		meta := []string{p.ID}
+		if p.Published != "" {
+			meta = append(meta, p.Published)
+		}
+		if p.AuthorCount > 0 {
+			meta = append(meta, fmt.Sprintf("%d authors", p.AuthorCount))
+		}
+		if p.Upvotes > 0 {
+			meta = append(meta, fmt.Sprintf("%d upvotes", p.Upvotes))
+		}
+		if len(p.Topics) > 0 {
+			meta = append(meta, "topics: "+strings.Join(p.Topics, ", "))
+		}
+		fmt.Fprintf(w, "   %s\n", strings.Join(meta, " · "))
+		fmt.Fprintf(w, "   %s\n", terminalText(strings.Join(h.Highlights["abstract"], " … "), bold))
+	}
+}
+
+func (e *env) topics(ctx context.Context, args []string) error {
+	fs := newFlagSet("topics", e.stderr)
+	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
+	asJSON := fs.Bool("json", false, "print the JSON body GET /api/topics returns")
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usageError{fmt.Sprintf("topics takes no arguments, got %q", rest)}
+	}
+	idx, err := e.openOrDemo(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	resp, err := api.Topics(ctx, idx, nil)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, err := api.Marshal(resp)
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SLUG\tPAPERS\tLABEL\n")
+	for _, t := range resp.Topics {
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", t.Slug, t.Count, t.Label)
+	}
+	fmt.Fprintf(tw, "\t%d\tpapers in the index\n", resp.Papers)
+	return tw.Flush()
+}

@@ -1,0 +1,336 @@
+package indexer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	"golang.org/x/net/html/charset"
+)
+
+// Decoding helpers shared by the format parsers: framing JSON values,
+// strict XML, and reading a whole HTML page under a size cap.
+
+var errEmpty = errors.New("the source is empty")
+
+// jsonValue is one JSON value of a source and where it starts.
+type jsonValue struct {
+	raw  []byte
+	line int
+	off  int64
+}
+
+// errAt wraps a reason for one value as a RecordError at its position.
+func (v jsonValue) errAt(source string, err error) *RecordError {
+	return &RecordError{Source: source, Line: v.line, Offset: v.off, Err: err}
+}
+
+// jsonValues frames a JSON source into values, whatever its layout: the
+// elements of a top-level array (pretty-printed or not), JSON lines, or
+// one or more pretty-printed objects. A line or value that holds an array
+// is flattened into its elements. Bad JSON lines are reported and skipped;
+// a syntax error inside an array or a multi-line object cannot be framed
+// past, so it is reported and ends the source.
+func jsonValues(r io.Reader, source string) iter.Seq2[jsonValue, error] {
+	return func(yield func(jsonValue, error) bool) {
+		br := bufio.NewReaderSize(r, 64<<10)
+		switch c := firstByte(br); c {
+		case 0:
+			if _, err := br.Peek(1); err != nil && err != io.EOF {
+				yield(jsonValue{}, &RecordError{Source: source, Err: err})
+				return
+			}
+			yield(jsonValue{}, &RecordError{Source: source, Err: errEmpty})
+		case '[':
+			jsonStream(br, source, yield)
+		case '{':
+			if firstLineIsJSON(br) {
+				jsonLines(br, source, yield)
+			} else {
+				jsonStream(br, source, yield)
+			}
+		default:
+			yield(jsonValue{}, recordErr(source, 1, "not JSON: the source starts with %q", clip(string(rune(c)))))
+		}
+	}
+}
+
+// firstLineIsJSON reports whether the first line of br is a JSON value on
+// its own, which tells JSON lines from a pretty-printed object.
+func firstLineIsJSON(br *bufio.Reader) bool {
+	head, _ := br.Peek(br.Size())
+	line, _, found := bytes.Cut(head, []byte("\n"))
+	if !found && len(head) == br.Size() {
+		return true // one long line: read it as JSON lines, which caps it
+	}
+	line = bytes.TrimPrefix(bytes.TrimSpace(line), []byte("\xef\xbb\xbf"))
+	return json.Valid(line)
+}
+
+func jsonLines(r io.Reader, source string, yield func(jsonValue, error) bool) {
+	lr := newLineReader(r)
+	for {
+		line, n, err := lr.next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			if !yield(jsonValue{}, recordErr(source, n, "%v", err)) || !errors.Is(err, errLineTooLong) {
+				return
+			}
+			continue
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if !json.Valid(line) {
+			var v any
+			err := json.Unmarshal(line, &v)
+			if !yield(jsonValue{}, recordErr(source, n, "invalid JSON: %v", err)) {
+				return
+			}
+			continue
+		}
+		if !yieldFlat(jsonValue{raw: line, line: n}, source, yield) {
+			return
+		}
+	}
+}
+
+func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
+	lc := &lineCounter{r: r}
+	dec := json.NewDecoder(lc)
+	inArray := false
+	for {
+		if !inArray {
+			if !dec.More() {
+				// More is false at the end and at a stray closer: a
+				// final Token tells the two apart.
+				if _, err := dec.Token(); err != io.EOF {
+					off := dec.InputOffset()
+					yield(jsonValue{}, &RecordError{Source: source, Line: lc.lineAt(off), Offset: off, Err: fmt.Errorf("invalid JSON: %v", tokenErr(err))})
+				}
+				return
+			}
+			if c := peekByte(dec); c == '[' {
+				if _, err := dec.Token(); err != nil {
+					yield(jsonValue{}, &RecordError{Source: source, Err: err})
+					return
+				}
+				inArray = true
+				continue
+			}
+		} else if !dec.More() {
+			// The closing bracket, or the end of a truncated array.
+			off := dec.InputOffset()
+			if _, err := dec.Token(); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				yield(jsonValue{}, &RecordError{Source: source, Line: lc.lineAt(off), Offset: off, Err: fmt.Errorf("the JSON array does not close: %v (truncated?)", err)})
+				return
+			}
+			inArray = false
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			off := dec.InputOffset()
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			yield(jsonValue{}, &RecordError{Source: source, Line: lc.lineAt(off), Offset: off, Err: fmt.Errorf("invalid JSON: %v", err)})
+			return
+		}
+		end := dec.InputOffset()
+		start := end - int64(len(raw))
+		if !yieldFlat(jsonValue{raw: raw, line: lc.lineAt(start), off: start}, source, yield) {
+			return
+		}
+	}
+}
+
+// tokenErr names what a closing Token found instead of the end.
+func tokenErr(err error) error {
+	if err == nil {
+		return errors.New("unexpected closing bracket")
+	}
+	return err
+}
+
+// peekByte returns the next non-space byte the decoder will read, or 0.
+func peekByte(dec *json.Decoder) byte {
+	b, _ := io.ReadAll(io.LimitReader(dec.Buffered(), 64))
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		// More has just filled the buffer, so the value starts in it.
+		return 0
+	}
+	return b[0]
+}
+
+// yieldFlat yields v, or each element of v when v is an array.
+func yieldFlat(v jsonValue, source string, yield func(jsonValue, error) bool) bool {
+	if len(v.raw) == 0 || v.raw[0] != '[' {
+		return yield(v, nil)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(v.raw, &elems); err != nil {
+		return yield(jsonValue{}, v.errAt(source, fmt.Errorf("invalid JSON: %v", err)))
+	}
+	for _, e := range elems {
+		if !yield(jsonValue{raw: e, line: v.line, off: v.off}, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// lineCounter counts the lines of what passes through it, so that a byte
+// offset reported by a decoder that reads ahead can be turned into a line.
+// Offsets must be asked for in increasing order; it keeps only the newlines
+// read ahead of the last offset asked for.
+type lineCounter struct {
+	r        io.Reader
+	read     int64
+	newlines []int64 // offsets of newlines at or after the last query
+	line     int     // newlines before the last query
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			c.newlines = append(c.newlines, c.read+int64(i))
+		}
+	}
+	c.read += int64(n)
+	return n, err
+}
+
+// lineAt returns the 1-based line of byte offset off.
+func (c *lineCounter) lineAt(off int64) int {
+	i := 0
+	for i < len(c.newlines) && c.newlines[i] < off {
+		i++
+	}
+	c.line += i
+	c.newlines = c.newlines[i:]
+	if len(c.newlines) == 0 {
+		c.newlines = nil // let the backing array go
+	}
+	return c.line + 1
+}
+
+// newXMLDecoder returns a strict decoder that knows only the five XML
+// entities: a DTD is read as an opaque directive and never expanded, and
+// nothing outside the document is fetched.
+func newXMLDecoder(r io.Reader) *xml.Decoder {
+	d := xml.NewDecoder(r)
+	d.Strict = true
+	d.Entity = nil
+	d.CharsetReader = charset.NewReaderLabel
+	return d
+}
+
+// xmlErr turns a decoder error into a RecordError at the decoder's position.
+func xmlErr(d *xml.Decoder, source string, err error) *RecordError {
+	line, _ := d.InputPos()
+	if errors.Is(err, io.EOF) {
+		err = errors.New("the XML ends early (truncated?)")
+	}
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		line = se.Line
+		err = fmt.Errorf("invalid XML: %s", se.Msg)
+	}
+	return &RecordError{Source: source, Line: line, Offset: d.InputOffset(), Err: err}
+}
+
+// xmlRoot reads up to the document's root element.
+func xmlRoot(d *xml.Decoder) (xml.StartElement, error) {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return xml.StartElement{}, err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se, nil
+		}
+	}
+}
+
+// maxPage bounds an HTML page, which is parsed whole.
+const maxPage = 64 << 20
+
+// readPage reads a whole HTML page, refusing one that is empty, binary or
+// larger than maxPage.
+func readPage(r io.Reader, source string) ([]byte, *RecordError) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxPage+1))
+	switch {
+	case err != nil:
+		return nil, &RecordError{Source: source, Offset: int64(len(raw)), Err: err}
+	case len(raw) > maxPage:
+		return nil, &RecordError{Source: source, Err: fmt.Errorf("the page is larger than %d MiB", maxPage>>20)}
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, &RecordError{Source: source, Err: errEmpty}
+	}
+	if i := bytes.IndexByte(raw[:min(len(raw), 8<<10)], 0); i >= 0 {
+		return nil, &RecordError{Source: source, Offset: int64(i), Err: errors.New("the source looks binary, not HTML")}
+	}
+	return raw, nil
+}
+
+// lineOf returns the 1-based line of byte offset off in raw.
+func lineOf(raw []byte, off int) int {
+	if off < 0 || off > len(raw) {
+		return 0
+	}
+	return bytes.Count(raw[:off], []byte("\n")) + 1
+}
+
+// nthIndex returns the offset of the n-th (0-based) occurrence of sep in
+// raw, ignoring ASCII case, or -1.
+func nthIndex(raw []byte, sep string, n int) int {
+	lower := []byte(sep)
+	off := 0
+	for {
+		i := indexFold(raw[off:], lower)
+		if i < 0 {
+			return -1
+		}
+		if n == 0 {
+			return off + i
+		}
+		n--
+		off += i + len(lower)
+	}
+}
+
+func indexFold(s, sep []byte) int {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if bytes.EqualFold(s[i:i+len(sep)], sep) {
+			return i
+		}
+	}
+	return -1
+}
+
+// looksHTML reports whether the start of a source is an HTML document.
+func looksHTML(head []byte) bool {
+	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	h = h[:min(len(h), 512)]
+	return hasPrefixFold(h, "<!doctype html") || hasPrefixFold(h, "<html") || indexFold(h, []byte("<html")) >= 0
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+}
