@@ -22,7 +22,8 @@ import (
 // separated by blank lines, after a short page header.
 var (
 	listingAuthors = regexp.MustCompile(`^\s*•\s*(\d+)\s+authors?\s*$`)
-	listingDate    = regexp.MustCompile(`^([A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})(?:\s+(\d+))?\s*$`)
+	dateLike       = regexp.MustCompile(`^\pL+\.? \d+, \d+`)
+	seedDateLine    = regexp.MustCompile(`^([A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})(?:\s+(\d+))?\s*$`)
 )
 
 type numberedLine struct {
@@ -63,37 +64,26 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 					continue
 				}
 				state = 0
-				p := *cur
-				cur = nil
-				m := listingDate.FindStringSubmatch(line)
-				if m == nil {
-					if !yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse (want \"Jan 2, 2006\")", clip(line), clip(p.Title))) {
+				if cur == nil {
+					// The date line of a block already rejected.
+					if seedDateLine.MatchString(line) {
+						continue
+					}
+				} else if dateLike.MatchString(line) {
+					p := *cur
+					cur = nil
+					if !yieldDated(p, line, n, curLine, source, yield) {
 						return
 					}
 					continue
-				}
-				d, ok := ParseDate(strings.Replace(m[1], ".", "", 1))
-				if !ok {
-					if !yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse", m[1], clip(p.Title))) {
+				} else {
+					// No date at all: report the block and read this line
+					// as the start of the next one.
+					if !yield(search.Paper{}, recordErr(source, curLine, "listing block for %q has no date line", clip(cur.Title))) {
 						return
 					}
-					continue
+					cur = nil
 				}
-				p.Published = d
-				if m[2] != "" {
-					p.Upvotes, _ = strconv.Atoi(m[2])
-				}
-				normalize(&p)
-				if p.Title == "" {
-					if !yield(search.Paper{}, recordErr(source, curLine, "listing block has no title")) {
-						return
-					}
-					continue
-				}
-				if !yield(p, nil) {
-					return
-				}
-				continue
 			}
 			if m := listingAuthors.FindStringSubmatch(line); m != nil {
 				count, _ := strconv.Atoi(m[1])
@@ -104,6 +94,7 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 					if !yield(search.Paper{}, rerr) {
 						return
 					}
+					cur, state = nil, 1
 					continue
 				}
 				p.AuthorCount = count
@@ -121,6 +112,27 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			yield(search.Paper{}, recordErr(source, pending[0].n, "listing block ends without an author line"))
 		}
 	}
+}
+
+// yieldDated finishes a block with its date line and yields it.
+func yieldDated(p search.Paper, line string, n, start int, source string, yield func(search.Paper, error) bool) bool {
+	m := seedDateLine.FindStringSubmatch(line)
+	if m == nil {
+		return yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse (want \"Jan 2, 2006\")", clip(line), clip(p.Title)))
+	}
+	d, ok := ParseDate(strings.Replace(m[1], ".", "", 1))
+	if !ok {
+		return yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse", m[1], clip(p.Title)))
+	}
+	p.Published = d
+	if m[2] != "" {
+		p.Upvotes, _ = strconv.Atoi(m[2])
+	}
+	normalize(&p)
+	if p.Title == "" {
+		return yield(search.Paper{}, recordErr(source, start, "listing block has no title"))
+	}
+	return yield(p, nil)
 }
 
 // listingBlock reads title and abstract from the lines before an author line.

@@ -1,0 +1,119 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+func openIndex(t *testing.T) *search.Index {
+	t.Helper()
+	idx, err := search.Open(t.TempDir()+"/idx", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx
+}
+
+func indexFile(t *testing.T, ix *Indexer, path, format string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := ix.IndexReader(context.Background(), f, path, format); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIndexUpsert(t *testing.T) {
+	idx := openIndex(t)
+	ix := New(idx, DefaultTaxonomy(), nil)
+	ix.BatchSize = 10 // several commits
+	indexFile(t, ix, "testdata/seed-listing.txt", "")
+	if s := ix.Stats(); s.Read != 33 || s.Added != 33 || s.Updated != 0 || s.Rejected != 0 {
+		t.Fatalf("first run: %v", s)
+	}
+	indexFile(t, ix, "testdata/seed-listing.txt", "listing")
+	if s := ix.Stats(); s.Added != 33 || s.Updated != 33 {
+		t.Fatalf("second run: %v", s)
+	}
+	if n, _ := idx.Count(); n != 33 {
+		t.Fatalf("count = %d after indexing twice, want 33", n)
+	}
+	res, err := idx.Search(context.Background(), search.Request{Topics: []string{"quantization"}, Size: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total == 0 {
+		t.Fatal("no seed paper is tagged quantization")
+	}
+	for _, h := range res.Hits {
+		if !strings.Contains(strings.ToLower(h.Paper.Title+h.Paper.Abstract), "quantiz") {
+			t.Errorf("%q tagged quantization without saying so", h.Paper.Title)
+		}
+	}
+}
+
+func TestIndexRejectsAndContinues(t *testing.T) {
+	idx := openIndex(t)
+	ix := New(idx, DefaultTaxonomy(), nil)
+	var rejected []string
+	ix.OnReject = func(err error) { rejected = append(rejected, err.Error()) }
+	indexFile(t, ix, "testdata/papers.jsonl", "")
+	s := ix.Stats()
+	if s.Added != 5 || s.Rejected != 4 || len(rejected) != 4 {
+		t.Fatalf("stats %v, rejected %q", s, rejected)
+	}
+	if !strings.HasPrefix(rejected[0], "testdata/papers.jsonl:4: ") {
+		t.Errorf("rejection %q lacks SOURCE:LINE", rejected[0])
+	}
+}
+
+func TestIndexMergesAcrossSources(t *testing.T) {
+	idx := openIndex(t)
+	ix := New(idx, DefaultTaxonomy(), nil)
+	ctx := context.Background()
+	a := `{"id": "2402.18668", "title": "Simple linear attention", "abstract": "Short.", "author_count": 9, "upvotes": 12}`
+	b := `{"id": "arXiv:2402.18668v2", "title": "Simple linear attention", "abstract": "A fuller abstract about linear attention.", "authors": ["A B"], "categories": ["cs.CL"]}`
+	for _, in := range []string{a, b} {
+		if err := ix.IndexReader(ctx, strings.NewReader(in), "s", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := idx.Get(ctx, "2402.18668")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Upvotes != 12 || p.AuthorCount != 9 || len(p.Categories) != 1 || !strings.HasPrefix(p.Abstract, "A fuller") {
+		t.Errorf("merged = %+v", p)
+	}
+	if n, _ := idx.Count(); n != 1 {
+		t.Errorf("count = %d, want 1", n)
+	}
+}
+
+func TestIndexReaderUnknownFormat(t *testing.T) {
+	ix := New(openIndex(t), DefaultTaxonomy(), nil)
+	for _, in := range []string{"", "\x00\x01\x02binary", "just some prose\nwith no papers\n"} {
+		err := ix.IndexReader(context.Background(), strings.NewReader(in), "x", "")
+		if !errors.Is(err, ErrUnknownFormat) {
+			t.Errorf("IndexReader(%q) = %v, want ErrUnknownFormat", in, err)
+		}
+	}
+	if err := ix.IndexReader(context.Background(), strings.NewReader("{}"), "x", "nope"); err == nil {
+		t.Error("unknown --format accepted")
+	}
+}

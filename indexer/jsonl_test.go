@@ -1,0 +1,127 @@
+package indexer
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseJSONLines(t *testing.T) {
+	f, err := os.Open("testdata/papers.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	papers, errs := collect(t, ParseJSON(f, "papers.jsonl"))
+
+	var ids []string
+	for _, p := range papers {
+		ids = append(ids, p.ID)
+	}
+	wantIDs := []string{"2402.18668", "hep-th/9901001", TitleID("A paper with no id"), "2401.00004", "2401.00005"}
+	if !slices.Equal(ids, wantIDs) {
+		t.Errorf("ids = %q, want %q", ids, wantIDs)
+	}
+	var lines []string
+	for _, e := range errs {
+		lines = append(lines, e.Error())
+	}
+	wantErrs := []string{
+		`papers.jsonl:4: invalid JSON: field "title" should be string, not a JSON number`,
+		`papers.jsonl:5: invalid JSON`,
+		`papers.jsonl:6: record has no title`,
+		`papers.jsonl:7: published "yesterday" is not a date`,
+	}
+	if len(lines) != len(wantErrs) {
+		t.Fatalf("errors = %q, want %d", lines, len(wantErrs))
+	}
+	for i, w := range wantErrs {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("error %d = %q, want prefix %q", i, lines[i], w)
+		}
+	}
+
+	p := papers[0]
+	if p.AuthorCount != 9 || len(p.Authors) != 2 || p.Upvotes != 12 || p.Published != "2024-02-28" ||
+		!slices.Equal(p.Categories, []string{"cs.CL", "cs.LG"}) || p.URL != "https://arxiv.org/abs/2402.18668" ||
+		p.PDFURL != "https://arxiv.org/pdf/2402.18668" {
+		t.Errorf("first paper = %+v", p)
+	}
+	if strings.Contains(p.Abstract, "\n") || strings.Contains(p.Abstract, "  ") {
+		t.Errorf("abstract whitespace not folded: %q", p.Abstract)
+	}
+	old := papers[1]
+	if !slices.Equal(old.Authors, []string{"A. Author", "B. Author"}) || old.Published != "1999-01-04" ||
+		!slices.Equal(old.Categories, []string{"hep-th", "math-ph"}) {
+		t.Errorf("old-style paper = %+v", old)
+	}
+	daily := papers[3]
+	if daily.Abstract != "From the daily listing dump." || daily.Published != "2024-01-02" {
+		t.Errorf("daily-listing record = %+v", daily)
+	}
+	evil := papers[4]
+	if evil.URL != "https://arxiv.org/abs/2401.00005" {
+		t.Errorf("javascript: URL kept: %q", evil.URL)
+	}
+}
+
+func TestParseJSONArray(t *testing.T) {
+	in := `[{"id": "2401.00001", "title": "One"}, {"id": "2401.00002", "title": 7}, {"id": "2401.00003", "title": "Three"}]`
+	papers, errs := collect(t, ParseJSON(strings.NewReader(in), "a.json"))
+	if len(papers) != 2 || papers[1].Title != "Three" {
+		t.Errorf("papers = %+v", papers)
+	}
+	if len(errs) != 1 || errs[0].Offset == 0 || !strings.Contains(errs[0].Error(), "a.json:@") {
+		t.Errorf("errors = %v, want one with a byte offset", errs)
+	}
+	// A broken array stops at the break, keeping what came before.
+	papers, errs = collect(t, ParseJSON(strings.NewReader(`[{"title": "One"}, {"title": `), "b.json"))
+	if len(papers) != 1 || len(errs) != 1 {
+		t.Errorf("truncated array: %d papers, errors %v", len(papers), errs)
+	}
+}
+
+func TestParseJSONLongLine(t *testing.T) {
+	in := `{"title": "ok"}` + "\n" + `{"title": "` + strings.Repeat("x", maxLine+10) + `"}` + "\n" + `{"title": "after"}` + "\n"
+	papers, errs := collect(t, ParseJSON(strings.NewReader(in), "big.jsonl"))
+	if len(papers) != 2 || len(errs) != 1 || errs[0].Line != 2 {
+		t.Errorf("papers %d, errors %v; want 2 papers and line 2 rejected", len(papers), errs)
+	}
+}
+
+func FuzzParseJSON(f *testing.F) {
+	raw, err := os.ReadFile("testdata/papers.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		f.Add([]byte(l))
+	}
+	f.Add(raw)
+	f.Add([]byte(`[{"title": "a"}, 3, null, {"authors": {"x": 1}}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		papers, _ := collect(t, ParseJSON(strings.NewReader(string(b)), "fuzz"))
+		for _, p := range papers {
+			if p.ID == "" || p.Title == "" {
+				t.Fatalf("paper without id or title: %+v", p)
+			}
+		}
+	})
+}
+
+func BenchmarkParseJSON(b *testing.B) {
+	line := `{"id": "2402.18668", "title": "Simple linear attention language models balance the recall-throughput tradeoff", "abstract": "` +
+		strings.Repeat("Recent work has shown that attention-based language models excel at recall. ", 16) +
+		`", "authors": ["Simran Arora", "Sabri Eyuboglu", "Michael Zhang"], "published": "2024-02-28", "categories": ["cs.CL"]}` + "\n"
+	in := strings.Repeat(line, 1000)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		for _, err := range ParseJSON(strings.NewReader(in), "bench") {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "records/s")
+}

@@ -1,0 +1,94 @@
+package indexer
+
+import (
+	"testing"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+func TestArxivID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2402.18668", "2402.18668"},
+		{"2402.18668v3", "2402.18668"},
+		{"arXiv:2402.18668", "2402.18668"},
+		{"ARXIV:2402.18668v1", "2402.18668"},
+		{"https://arxiv.org/abs/2402.18668v2", "2402.18668"},
+		{"http://arxiv.org/pdf/2402.18668.pdf", "2402.18668"},
+		{"https://huggingface.co/papers/2509.24002", "2509.24002"},
+		{"hep-th/9901001", "hep-th/9901001"},
+		{"hep-th/9901001v2", "hep-th/9901001"},
+		{"math.AG/0309136", "math.AG/0309136"},
+		{"1501.0001", "1501.0001"},
+		{"../../x", ""},
+		{"2402.186", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := ArxivID(tt.in); got != tt.want {
+			t.Errorf("ArxivID(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTitleID(t *testing.T) {
+	a := TitleID("Just read twice: closing the recall gap")
+	if a != TitleID("  JUST read twice -- closing the Recall gap!") {
+		t.Errorf("TitleID is not stable across case and punctuation")
+	}
+	if a == TitleID("Just read once: closing the recall gap") {
+		t.Errorf("different titles share an id")
+	}
+	if want := "just-read-twice-closing-the-recall-gap-"; a[:len(want)] != want {
+		t.Errorf("TitleID = %q, want a readable slug", a)
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a\n  b\t\tc\r\n", "a b c"},
+		{"bad \xff utf8", "bad \uFFFD utf8"},
+		{"nul\x00byte", "nulbyte"},
+		{"rtl \u202Eoverride\u202C", "rtl override"},
+		{"\ufeffbom", "bom"},
+		{`keeps \textit{TeX} and $x^2$`, `keeps \textit{TeX} and $x^2$`},
+	}
+	for _, tt := range tests {
+		if got := CleanText(tt.in); got != tt.want {
+			t.Errorf("CleanText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2024-02-28", "2024-02-28"},
+		{"2024-02-28T17:03:11.000Z", "2024-02-28"},
+		{"Feb 28, 2024", "2024-02-28"},
+		{"Mon, 2 Apr 2007 19:18:42 GMT", "2007-04-02"},
+		{"yesterday", ""},
+		{"2024-13-01", ""},
+	}
+	for _, tt := range tests {
+		got, ok := ParseDate(tt.in)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("ParseDate(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	hf := search.Paper{ID: "2402.18668", Title: "Simple linear attention", Abstract: "Short.", AuthorCount: 9,
+		Upvotes: 12, Published: "2024-02-29", Source: "hf-api", HFURL: "https://huggingface.co/papers/2402.18668"}
+	arxiv := search.Paper{ID: "2402.18668", Title: "Simple linear attention", Abstract: "A much fuller abstract.",
+		Authors: []string{"Simran Arora", "Sabri Eyuboglu"}, Published: "2024-02-28", Categories: []string{"cs.CL"},
+		Source: "arxiv-atom", URL: "https://arxiv.org/abs/2402.18668"}
+	for _, m := range []search.Paper{Merge(hf, arxiv), Merge(arxiv, hf)} {
+		if m.Abstract != "A much fuller abstract." || m.Upvotes != 12 || m.Published != "2024-02-28" ||
+			len(m.Authors) != 2 || m.AuthorCount != 9 || len(m.Categories) != 1 || m.HFURL == "" || m.URL == "" {
+			t.Errorf("Merge = %+v", m)
+		}
+	}
+	if got := Merge(hf, arxiv).Source; got != "hf-api,arxiv-atom" {
+		t.Errorf("Source = %q", got)
+	}
+}
