@@ -23,7 +23,7 @@ import (
 var (
 	listingAuthors = regexp.MustCompile(`^\s*•\s*(\d+)\s+authors?\s*$`)
 	dateLike       = regexp.MustCompile(`^\pL+\.? \d+, \d+`)
-	seedDateLine    = regexp.MustCompile(`^([A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})(?:\s+(\d+))?\s*$`)
+	seedDateLine   = regexp.MustCompile(`^([A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})(?:\s+(\d+))?\s*$`)
 )
 
 type numberedLine struct {
