@@ -31,8 +31,17 @@ type Format struct {
 
 // Formats lists the formats in the order detection tries them.
 func Formats() []Format {
+	// Specific formats come before the general ones they resemble: HF API
+	// and snapshot JSON before any JSON, HF pages before the plain-text
+	// listing (which also says "Daily Papers").
 	return []Format{
+		{Name: "hf-api", Sniff: sniffHFAPI, Parse: ParseHFAPI},
+		{Name: "arxiv-snapshot", Sniff: sniffArxivSnapshot, Parse: ParseArxivSnapshot},
 		{Name: "json", Sniff: sniffJSON, Parse: ParseJSON},
+		{Name: "arxiv-atom", Sniff: sniffArxivAtom, Parse: ParseArxivAtom},
+		{Name: "arxiv-oai", Sniff: sniffArxivOAI, Parse: ParseArxivOAI},
+		{Name: "hf-html", Sniff: sniffHFHTML, Parse: ParseHFHTML},
+		{Name: "arxiv-listing", Sniff: sniffArxivListing, Parse: ParseArxivListing},
 		{Name: "listing", Sniff: sniffListing, Parse: ParseListing},
 	}
 }
@@ -129,7 +138,7 @@ func OpenSource(name string, stdin io.Reader) (io.ReadCloser, error) {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("open source: %w", err)
+			return nil, err // already says "open NAME: reason"
 		}
 		if st, err := f.Stat(); err == nil && st.IsDir() {
 			f.Close()

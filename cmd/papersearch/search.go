@@ -83,7 +83,7 @@ func terminalText(frag string, bold bool) string {
 
 func printResults(w io.Writer, res search.Result, bold bool) {
 	first := (res.Page-1)*res.Size + 1
-	fmt.Fprintf(w, "%d papers", res.Total)
+	fmt.Fprint(w, plural(int(res.Total), "paper"))
 	if res.Query != "" {
 		fmt.Fprintf(w, " for %q", res.Query)
 	}
@@ -99,10 +99,10 @@ func printResults(w io.Writer, res search.Result, bold bool) {
 			meta = append(meta, p.Published)
 		}
 		if p.AuthorCount > 0 {
-			meta = append(meta, fmt.Sprintf("%d authors", p.AuthorCount))
+			meta = append(meta, plural(p.AuthorCount, "author"))
 		}
 		if p.Upvotes > 0 {
-			meta = append(meta, fmt.Sprintf("%d upvotes", p.Upvotes))
+			meta = append(meta, plural(p.Upvotes, "upvote"))
 		}
 		if len(p.Topics) > 0 {
 			meta = append(meta, "topics: "+strings.Join(p.Topics, ", "))
@@ -145,4 +145,11 @@ func (e *env) topics(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(tw, "\t%d\tpapers in the index\n", resp.Papers)
 	return tw.Flush()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
