@@ -9,8 +9,12 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"regexp"
+	"strings"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Decoding helpers shared by the format parsers: framing JSON values,
@@ -39,13 +43,18 @@ func (v jsonValue) errAt(source string, err error) *RecordError {
 func jsonValues(r io.Reader, source string) iter.Seq2[jsonValue, error] {
 	return func(yield func(jsonValue, error) bool) {
 		br := bufio.NewReaderSize(r, 64<<10)
-		switch c := firstByte(br); c {
-		case 0:
-			if _, err := br.Peek(1); err != nil && err != io.EOF {
-				yield(jsonValue{}, &RecordError{Source: source, Err: err})
-				return
+		if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+			br.Discard(3)
+		}
+		c, err := peekFirst(br)
+		if err != nil {
+			if err == io.EOF {
+				err = errEmpty
 			}
-			yield(jsonValue{}, &RecordError{Source: source, Err: errEmpty})
+			yield(jsonValue{}, &RecordError{Source: source, Err: err})
+			return
+		}
+		switch c {
 		case '[':
 			jsonStream(br, source, yield)
 		case '{':
@@ -60,6 +69,28 @@ func jsonValues(r io.Reader, source string) iter.Seq2[jsonValue, error] {
 	}
 }
 
+// peekFirst returns the first byte of br that is not white space or a
+// byte-order mark, without consuming it; io.EOF means there is none.
+func peekFirst(br *bufio.Reader) (byte, error) {
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if len(b) < i {
+			if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+				err = io.EOF // only white space fits in the buffer
+			}
+			return 0, err
+		}
+		c := b[i-1]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			continue
+		case i <= 3 && bytes.HasPrefix([]byte("\xef\xbb\xbf"), b):
+			continue
+		}
+		return c, nil
+	}
+}
+
 // firstLineIsJSON reports whether the first line of br is a JSON value on
 // its own, which tells JSON lines from a pretty-printed object.
 func firstLineIsJSON(br *bufio.Reader) bool {
@@ -68,7 +99,7 @@ func firstLineIsJSON(br *bufio.Reader) bool {
 	if !found && len(head) == br.Size() {
 		return true // one long line: read it as JSON lines, which caps it
 	}
-	line = bytes.TrimPrefix(bytes.TrimSpace(line), []byte("\xef\xbb\xbf"))
+	line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")))
 	return json.Valid(line)
 }
 
@@ -112,8 +143,8 @@ func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
 			if !dec.More() {
 				// More is false at the end and at a stray closer: a
 				// final Token tells the two apart.
+				off := nextValueOffset(dec)
 				if _, err := dec.Token(); err != io.EOF {
-					off := dec.InputOffset()
 					yield(jsonValue{}, &RecordError{Source: source, Line: lc.lineAt(off), Offset: off, Err: fmt.Errorf("invalid JSON: %v", tokenErr(err))})
 				}
 				return
@@ -128,7 +159,7 @@ func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
 			}
 		} else if !dec.More() {
 			// The closing bracket, or the end of a truncated array.
-			off := dec.InputOffset()
+			off := nextValueOffset(dec)
 			if _, err := dec.Token(); err != nil {
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
@@ -139,18 +170,16 @@ func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
 			inArray = false
 			continue
 		}
+		off := nextValueOffset(dec)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			off := dec.InputOffset()
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
 			yield(jsonValue{}, &RecordError{Source: source, Line: lc.lineAt(off), Offset: off, Err: fmt.Errorf("invalid JSON: %v", err)})
 			return
 		}
-		end := dec.InputOffset()
-		start := end - int64(len(raw))
-		if !yieldFlat(jsonValue{raw: raw, line: lc.lineAt(start), off: start}, source, yield) {
+		if !yieldFlat(jsonValue{raw: raw, line: lc.lineAt(off), off: off}, source, yield) {
 			return
 		}
 	}
@@ -162,6 +191,15 @@ func tokenErr(err error) error {
 		return errors.New("unexpected closing bracket")
 	}
 	return err
+}
+
+// nextValueOffset returns the offset of the decoder's next value: past the
+// white space and separators it has buffered, so that a broken value is
+// reported where it starts.
+func nextValueOffset(dec *json.Decoder) int64 {
+	off := dec.InputOffset()
+	b, _ := io.ReadAll(dec.Buffered())
+	return off + int64(len(b)-len(bytes.TrimLeft(b, " \t\r\n,:")))
 }
 
 // peekByte returns the next non-space byte the decoder will read, or 0.
@@ -228,11 +266,22 @@ func (c *lineCounter) lineAt(off int64) int {
 	return c.line + 1
 }
 
+var xmlEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+
 // newXMLDecoder returns a strict decoder that knows only the five XML
 // entities: a DTD is read as an opaque directive and never expanded, and
-// nothing outside the document is fetched.
+// nothing outside the document is fetched. In a UTF-8 document, invalid
+// bytes become U+FFFD instead of ending it, and a byte-order mark is
+// dropped; other declared encodings are decoded to UTF-8.
 func newXMLDecoder(r io.Reader) *xml.Decoder {
-	d := xml.NewDecoder(r)
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(512)
+	var src io.Reader = br
+	m := xmlEncoding.FindSubmatch(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
+	if m == nil || strings.EqualFold(string(m[1]), "utf-8") || strings.EqualFold(string(m[1]), "utf8") {
+		src = transform.NewReader(br, unicode.UTF8BOM.NewDecoder())
+	}
+	d := xml.NewDecoder(src)
 	d.Strict = true
 	d.Entity = nil
 	d.CharsetReader = charset.NewReaderLabel
@@ -327,10 +376,6 @@ func indexFold(s, sep []byte) int {
 // looksHTML reports whether the start of a source is an HTML document.
 func looksHTML(head []byte) bool {
 	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-	h = h[:min(len(h), 512)]
-	return hasPrefixFold(h, "<!doctype html") || hasPrefixFold(h, "<html") || indexFold(h, []byte("<html")) >= 0
-}
-
-func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+	h = h[:min(len(h), 1024)]
+	return indexFold(h, []byte("<!doctype html")) >= 0 || indexFold(h, []byte("<html")) >= 0
 }
