@@ -66,12 +66,11 @@ func ParseArxivListing(r io.Reader, source string) iter.Seq2[search.Paper, error
 			stopped = !yield(p, err)
 			return !stopped
 		})
-		switch {
-		case stopped:
-		case found == 0:
-			yield(search.Paper{}, &RecordError{Source: source, Err: errors.New("no papers found: not an arXiv listing page")})
-		case indexFold(raw, []byte("</html>")) < 0:
-			yield(search.Paper{}, &RecordError{Source: source, Offset: int64(len(raw)), Err: errors.New("the page ends without </html>: it is truncated, and papers after this point are missing")})
+		if stopped {
+			return
+		}
+		if err := pageEnd(raw, source, found, "an arXiv listing page"); err != nil {
+			yield(search.Paper{}, err)
 		}
 	}
 }

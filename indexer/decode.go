@@ -338,6 +338,25 @@ func readPage(r io.Reader, source string) ([]byte, *RecordError) {
 	return raw, nil
 }
 
+// pageEnd reports what is wrong with a page once it has been read: that it
+// is cut off before </html>, or that it held nothing (records counts the
+// papers and errors it gave).
+func pageEnd(raw []byte, source string, records int, what string) *RecordError {
+	truncated := indexFold(raw, []byte("</html>")) < 0
+	end := &RecordError{Source: source, Line: lineOf(raw, len(raw)), Offset: int64(len(raw))}
+	switch {
+	case truncated && records == 0:
+		end.Err = errors.New("the page ends without </html> before any paper: it is truncated")
+	case records == 0:
+		return &RecordError{Source: source, Err: fmt.Errorf("no papers found: not %s", what)}
+	case truncated:
+		end.Err = errors.New("the page ends without </html>: it is truncated, and papers after this point are missing")
+	default:
+		return nil
+	}
+	return end
+}
+
 // lineOf returns the 1-based line of byte offset off in raw.
 func lineOf(raw []byte, off int) int {
 	if off < 0 || off > len(raw) {

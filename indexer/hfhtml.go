@@ -3,7 +3,6 @@ package indexer
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -58,12 +57,8 @@ func ParseHFHTML(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 		if pg.papers == 0 && !pg.single() {
 			return
 		}
-		if pg.papers == 0 && pg.errors == 0 {
-			yield(search.Paper{}, &RecordError{Source: source, Err: errors.New("no papers found: not a Hugging Face papers page")})
-			return
-		}
-		if indexFold(raw, []byte("</html>")) < 0 {
-			yield(search.Paper{}, &RecordError{Source: source, Offset: int64(len(raw)), Err: errors.New("the page ends without </html>: it is truncated, and papers after this point are missing")})
+		if err := pageEnd(raw, source, pg.papers+pg.errors, "a Hugging Face papers page"); err != nil {
+			yield(search.Paper{}, err)
 		}
 	}
 }
