@@ -105,6 +105,9 @@ func (e *atomEntry) paper() (search.Paper, error) {
 	if id == "" {
 		return search.Paper{}, errors.New("entry has no id")
 	}
+	if ArxivID(id) == "" {
+		return search.Paper{}, fmt.Errorf("entry id %q is not an arXiv id", clip(id))
+	}
 	p := search.Paper{
 		ID:         id,
 		Title:      e.Title,

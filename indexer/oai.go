@@ -185,6 +185,9 @@ func (rec *oaiRecord) paper() (search.Paper, error) {
 	if strings.TrimSpace(p.ID) == "" {
 		return search.Paper{}, errors.New("record has no identifier")
 	}
+	if ArxivID(p.ID) == "" {
+		return search.Paper{}, fmt.Errorf("record identifier %q is not an arXiv id", clip(p.ID))
+	}
 	p.Source = oaiFormat
 	normalize(&p)
 	if p.Title == "" {

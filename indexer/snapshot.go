@@ -75,6 +75,9 @@ func snapshotPaper(raw []byte) (search.Paper, error) {
 	if strings.TrimSpace(string(s.ID)) == "" {
 		return search.Paper{}, errors.New("record has no id")
 	}
+	if ArxivID(string(s.ID)) == "" {
+		return search.Paper{}, fmt.Errorf("id %q is not an arXiv id", clip(string(s.ID)))
+	}
 	p := search.Paper{
 		ID:         string(s.ID),
 		Title:      s.Title,
