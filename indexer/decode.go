@@ -120,14 +120,8 @@ func jsonLines(r io.Reader, source string, yield func(jsonValue, error) bool) {
 		if len(line) == 0 {
 			continue
 		}
-		if !json.Valid(line) {
-			var v any
-			err := json.Unmarshal(line, &v)
-			if !yield(jsonValue{}, recordErr(source, n, "invalid JSON: %v", err)) {
-				return
-			}
-			continue
-		}
+		// The parser's own decoding validates the line: checking here too
+		// would scan every line twice.
 		if !yieldFlat(jsonValue{raw: line, line: n}, source, yield) {
 			return
 		}
@@ -183,6 +177,16 @@ func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
 			return
 		}
 	}
+}
+
+// decodeErr describes why a JSON value did not decode into what a format
+// expects: broken JSON, or JSON of another shape.
+func decodeErr(what string, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	return fmt.Errorf("not %s: %v", what, jsonErr(err))
 }
 
 // tokenErr names what a closing Token found instead of the end.

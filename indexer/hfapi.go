@@ -80,14 +80,14 @@ func hfRecord(raw []byte, featured, format string) (search.Paper, error) {
 	}
 	var it hfItem
 	if err := json.Unmarshal(raw, &it); err != nil {
-		return search.Paper{}, fmt.Errorf("not a Hugging Face paper item: %v", jsonErr(err))
+		return search.Paper{}, decodeErr("a Hugging Face paper item", err)
 	}
 	if it.Paper != nil {
 		return it.Paper.paper(it, featured, format)
 	}
 	var hp hfPaper
 	if err := json.Unmarshal(raw, &hp); err != nil {
-		return search.Paper{}, fmt.Errorf("not a Hugging Face paper: %v", jsonErr(err))
+		return search.Paper{}, decodeErr("a Hugging Face paper", err)
 	}
 	if hp.ID == "" {
 		return search.Paper{}, fmt.Errorf("not a Hugging Face paper: want an object with %q or %q, got keys %s", "paper", "id", jsonKeys(raw))

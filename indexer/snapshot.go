@@ -70,7 +70,7 @@ func snapshotPaper(raw []byte) (search.Paper, error) {
 	}
 	var s snapshotRecord
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return search.Paper{}, fmt.Errorf("not a snapshot record: %v", jsonErr(err))
+		return search.Paper{}, decodeErr("a snapshot record", err)
 	}
 	if strings.TrimSpace(string(s.ID)) == "" {
 		return search.Paper{}, errors.New("record has no id")
