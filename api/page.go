@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,7 +180,7 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 func (s *server) hitView(req search.Request, h search.Hit) hitView {
 	p := h.Paper
 	v := hitView{
-		Link:        "/papers/" + p.ID,
+		Link:        paperPath(p.ID),
 		TitleHTML:   ui.Highlighted(first(h.Highlights["title"])),
 		SnippetHTML: ui.Highlighted(strings.Join(h.Highlights["abstract"], " … ")),
 		Published:   p.Published,
@@ -258,6 +259,17 @@ func toggle(r search.Request, name, value string) search.Request {
 	}
 	r.Page = 0
 	return r
+}
+
+// paperPath is the page of a paper. Ids from JSON sources are free text,
+// so each segment is escaped ("?" or "#" would end the path); the slash of
+// old-style arXiv ids stays a separator, which the /papers/*id route joins.
+func paperPath(id string) string {
+	segs := strings.Split(id, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return "/papers/" + strings.Join(segs, "/")
 }
 
 func link(r search.Request) string {
