@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,6 +48,9 @@ var errRejected = errors.New("some records were rejected")
 func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		// "papersearch CMD -h": the flag set has printed its usage.
 		return exitOK
 	case errors.Is(err, errRejected):
 		return exitRejected

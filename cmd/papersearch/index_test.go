@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+var summaryLine = regexp.MustCompile(`^read (\d+), added (\d+), updated (\d+), rejected (\d+), in [0-9.]+[µmn]?s; (\d+) papers in (.+)\n$`)
+
+// summary parses the one line `index` prints.
+func summary(t *testing.T, stdout string) (read, added, updated, rejected, total, dir string) {
+	t.Helper()
+	m := summaryLine.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("stdout %q is not one summary line", stdout)
+	}
+	return m[1], m[2], m[3], m[4], m[5], m[6]
+}
+
+func checkSummary(t *testing.T, r result, want string, wantDir string) {
+	t.Helper()
+	read, added, updated, rejected, total, dir := summary(t, r.stdout)
+	got := strings.Join([]string{read, added, updated, rejected, total}, " ")
+	if got != want {
+		t.Errorf("read added updated rejected total = %s, want %s (stdout %q)", got, want, r.stdout)
+	}
+	if dir != wantDir {
+		t.Errorf("summary names index %q, want %q", dir, wantDir)
+	}
+}
+
+func TestIndexSeedListing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	seed := filepath.Join("testdata", "seed.txt")
+
+	r := runCLI(t, "", nil, "index", "--index", dir, seed)
+	if r.err != nil || r.code != 0 {
+		t.Fatalf("first run: exit %d, %v", r.code, r.err)
+	}
+	checkSummary(t, r, "33 33 0 0 33", dir)
+	if strings.Contains(r.stderr, seed+":") {
+		t.Errorf("records rejected: %s", r.stderr)
+	}
+
+	// Upsert by id: the same file again updates every paper, adds none.
+	r = runCLI(t, "", nil, "index", "--index", dir, seed)
+	if r.err != nil || r.code != 0 {
+		t.Fatalf("second run: exit %d, %v", r.code, r.err)
+	}
+	checkSummary(t, r, "33 0 33 0 33", dir)
+
+	// The papers are the listing's, field by field.
+	idx := openIndex(t, dir)
+	if n, _ := idx.Count(); n != 33 {
+		t.Errorf("index holds %d papers, want 33", n)
+	}
+	tests := []struct {
+		title       string
+		abstract    string // its start
+		authors     int
+		published   string
+		upvotes     int
+		wantTopicIn string
+	}{
+		{"Just read twice: closing the recall gap for recurrent language models", "Recurrent large language models that compete with Transformers", 9, "2024-07-07", 0, "efficient-architectures"},
+		{"Beyond Size: How Gradients Shape Pruning Decisions in Large Language Models", "Large Language Models (LLMs) with a billion or more parameters", 3, "2023-11-08", 0, "pruning"},
+		{"Simple linear attention language models balance the recall-throughput tradeoff", "Recent work has shown that attention-based language models excel at recall", 9, "2024-02-28", 12, "efficient-architectures"},
+		{"Hungry Hungry Hippos: Towards Language Modeling with State Space Models", "State space models (SSMs) have demonstrated", 6, "2022-12-28", 1, "efficient-architectures"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tt.title, Size: 1})
+			if err != nil || len(res.Hits) == 0 {
+				t.Fatalf("search for the title: %v, %d hits", err, len(res.Hits))
+			}
+			p := res.Hits[0].Paper
+			if p.Title != tt.title {
+				t.Fatalf("best hit for its own title is %q", p.Title)
+			}
+			if !strings.HasPrefix(p.Abstract, tt.abstract) {
+				t.Errorf("abstract starts %q, want %q", p.Abstract[:min(len(p.Abstract), 60)], tt.abstract)
+			}
+			if p.AuthorCount != tt.authors || p.Published != tt.published || p.Upvotes != tt.upvotes {
+				t.Errorf("authors %d, published %s, upvotes %d; want %d, %s, %d", p.AuthorCount, p.Published, p.Upvotes, tt.authors, tt.published, tt.upvotes)
+			}
+			if !strings.Contains(strings.Join(p.Topics, " "), tt.wantTopicIn) {
+				t.Errorf("topics %q lack %s", p.Topics, tt.wantTopicIn)
+			}
+		})
+	}
+}
+
+// A bad record is reported as SOURCE:LINE: reason and skipped; the rest is
+// indexed and the exit status is 1.
+func TestIndexRejectsBadRecords(t *testing.T) {
+	tests := []struct {
+		name        string
+		source      string
+		wantSummary string
+		wantRejects []string // line prefixes on stderr
+	}{
+		{
+			name:        "JSON lines",
+			source:      filepath.Join("testdata", "bad.jsonl"),
+			wantSummary: "4 2 0 2 2",
+			wantRejects: []string{"testdata/bad.jsonl:2: ", "testdata/bad.jsonl:4: "},
+		},
+		{
+			name:        "listing",
+			source:      filepath.Join("testdata", "bad-listing.txt"),
+			wantSummary: "3 2 0 1 2",
+			wantRejects: []string{"testdata/bad-listing.txt:17: "},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "index")
+			r := runCLI(t, "", nil, "index", "--index", dir, tt.source)
+			if r.code != 1 {
+				t.Errorf("exit %d, want 1 (err %v)", r.code, r.err)
+			}
+			checkSummary(t, r, tt.wantSummary, dir)
+			var rejects []string
+			for _, line := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(line, tt.source+":") {
+					rejects = append(rejects, line)
+				}
+			}
+			if len(rejects) != len(tt.wantRejects) {
+				t.Fatalf("reject lines %q, want %d", rejects, len(tt.wantRejects))
+			}
+			for i, want := range tt.wantRejects {
+				if !strings.HasPrefix(rejects[i], filepath.FromSlash(want)) || len(rejects[i]) <= len(want) {
+					t.Errorf("reject line %q, want %q and a reason", rejects[i], want)
+				}
+			}
+		})
+	}
+}
+
+func TestIndexStdin(t *testing.T) {
+	papers, err := os.ReadFile(filepath.Join("testdata", "papers.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := os.ReadFile(filepath.Join("testdata", "bad.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	r := runCLI(t, string(papers), nil, "index", "--index", dir, "-")
+	if r.code != 0 {
+		t.Fatalf("exit %d, %v", r.code, r.err)
+	}
+	checkSummary(t, r, "3 3 0 0 3", dir)
+
+	// Rejects from stdin are reported as stdin:LINE.
+	r = runCLI(t, string(bad), nil, "index", "--index", dir, "-")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	checkSummary(t, r, "4 2 0 2 5", dir)
+	if !strings.Contains(r.stderr, "\nstdin:2: ") && !strings.HasPrefix(r.stderr, "stdin:2: ") {
+		t.Errorf("stderr %q lacks stdin:2:", r.stderr)
+	}
+
+	idx := openIndex(t, dir)
+	// arXiv version suffixes are dropped from ids.
+	if _, err := idx.Get(context.Background(), "hep-th/9901001"); err != nil {
+		t.Errorf("Get(hep-th/9901001): %v", err)
+	}
+}
+
+// A source that cannot be read is an exit status 2; the readable ones are
+// still indexed.
+func TestIndexUnreadableSource(t *testing.T) {
+	emptyFile := filepath.Join(t.TempDir(), "empty.jsonl")
+	if err := os.WriteFile(emptyFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join("testdata", "papers.jsonl")
+	tests := []struct {
+		name, source, wantStderr string
+		extra                    []string
+	}{
+		{"missing file", filepath.Join("testdata", "no-such-file.jsonl"), "no-such-file.jsonl", nil},
+		{"a directory", "testdata", "is a directory", nil},
+		{"an empty file", emptyFile, "the source is empty", nil},
+		{"an unknown format", good, `unknown format "yaml"`, []string{"--format", "yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "index")
+			args := append([]string{"index", "--index", dir}, tt.extra...)
+			r := runCLI(t, "", nil, append(args, tt.source)...)
+			if r.code != 2 {
+				t.Errorf("exit %d, want 2 (err %v)", r.code, r.err)
+			}
+			if !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("stderr %q does not say %q", r.stderr, tt.wantStderr)
+			}
+			if tt.extra != nil {
+				return
+			}
+			// With a good source after the bad one: still 2, and the good
+			// one is in.
+			r = runCLI(t, "", nil, "index", "--index", dir, tt.source, good)
+			if r.code != 2 || r.err == nil || !strings.Contains(r.err.Error(), "1 of 2 sources could not be read") {
+				t.Errorf("exit %d, err %v; want 2 and a count of unreadable sources", r.code, r.err)
+			}
+			checkSummary(t, r, "3 3 0 0 3", dir)
+		})
+	}
+}
+
+func TestIndexTopicsFile(t *testing.T) {
+	topicsFile := filepath.Join(t.TempDir(), "topics.json")
+	err := os.WriteFile(topicsFile, []byte(`{"topics": [{"slug": "branes", "label": "Branes", "description": "String theory.", "terms": ["brane*"]}]}`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	r := runCLI(t, "", nil, "index", "--index", dir, "--topics", topicsFile, filepath.Join("testdata", "papers.jsonl"))
+	if r.code != 0 {
+		t.Fatalf("exit %d, %v", r.code, r.err)
+	}
+	r = runCLI(t, "", nil, "topics", "--index", dir)
+	want := "SLUG    PAPERS  LABEL\nbranes  1       Branes\n        3       papers in the index\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("topics after --topics: exit %d, stdout\n%s\nwant\n%s", r.code, r.stdout, want)
+	}
+}
