@@ -74,7 +74,6 @@ type hfPage struct {
 	cards  *pagePos // finds article cards and lines for messages
 
 	papers, errors int
-	brokenJSON     bool
 }
 
 func (pg *hfPage) emit(p search.Paper, err error) bool {
@@ -117,7 +116,6 @@ func (pg *hfPage) island(target, props, featured string) bool {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(props), &m); err != nil {
-		pg.brokenJSON = true
 		return pg.emit(search.Paper{}, pg.errAt(off, "data-props of %s is not valid JSON (%v): reading the markup instead", clip(target), err))
 	}
 	if d, ok := ParseDate(jsonString(m["date"])); ok {
