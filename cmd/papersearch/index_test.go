@@ -11,7 +11,7 @@ import (
 	"github.com/papersearch/papersearch/search"
 )
 
-var summaryLine = regexp.MustCompile(`^read (\d+), added (\d+), updated (\d+), rejected (\d+), in [0-9.]+[µmn]?s; (\d+) papers in (.+)\n$`)
+var summaryLine = regexp.MustCompile(`^read (\d+), added (\d+), updated (\d+)(?:, merged \d+)?, rejected (\d+), in [0-9.]+[µmn]?s; (\d+) papers in (.+)\n$`)
 
 // summary parses the one line `index` prints.
 func summary(t *testing.T, stdout string) (read, added, updated, rejected, total, dir string) {
@@ -190,7 +190,7 @@ func TestIndexUnreadableSource(t *testing.T) {
 		extra                    []string
 	}{
 		{"missing file", filepath.Join("testdata", "no-such-file.jsonl"), "no-such-file.jsonl", nil},
-		{"a directory", "testdata", "is a directory", nil},
+		{"a directory with no papers", t.TempDir(), "", nil},
 		{"an empty file", emptyFile, "the source is empty", nil},
 		{"an unknown format", good, `unknown format "yaml"`, []string{"--format", "yaml"}},
 	}
@@ -234,5 +234,44 @@ func TestIndexTopicsFile(t *testing.T) {
 	want := "SLUG    PAPERS  LABEL\nbranes  1       Branes\n        3       papers in the index\n"
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("topics after --topics: exit %d, stdout\n%s\nwant\n%s", r.code, r.stdout, want)
+	}
+}
+
+// A directory is walked for the files a format recognises; --delete removes
+// papers by id, however the id is written.
+func TestIndexDirectoryAndDelete(t *testing.T) {
+	src := t.TempDir()
+	sub := filepath.Join(src, "nested")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		filepath.Join(src, "a.jsonl"):       `{"id": "2402.18668", "title": "Simple linear attention"}` + "\n",
+		filepath.Join(sub, "listing.txt"):   string(seed),
+		filepath.Join(sub, "notes.md"):      "# not papers\n",
+		filepath.Join(src, ".hidden.jsonl"): `{"id": "2401.00001", "title": "Hidden"}` + "\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	r := runCLI(t, "", nil, "index", "--index", dir, src)
+	if r.code != 0 {
+		t.Fatalf("exit %d, %v, stderr %s", r.code, r.err, r.stderr)
+	}
+	checkSummary(t, r, "34 34 0 0 34", dir)
+
+	r = runCLI(t, "", nil, "index", "--index", dir, "--delete", "arXiv:2402.18668v3", "9999.99999")
+	if r.code != 1 || !strings.Contains(r.stdout, "deleted 1, not found 1; 33 papers") || !strings.Contains(r.stderr, "9999.99999") {
+		t.Errorf("delete: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, "", nil, "index", "--index", dir, "--delete"); r.code != 2 {
+		t.Errorf("--delete without ids: exit %d, want 2", r.code)
 	}
 }
