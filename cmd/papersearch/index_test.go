@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -273,5 +276,57 @@ func TestIndexDirectoryAndDelete(t *testing.T) {
 	}
 	if r := runCLI(t, "", nil, "index", "--index", dir, "--delete"); r.code != 2 {
 		t.Errorf("--delete without ids: exit %d, want 2", r.code)
+	}
+}
+
+// cancelAfter cancels a context once n bytes have been read through it, as
+// a Ctrl-C in the middle of a source would.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		c.cancel()
+	}
+	if len(p) > 512 {
+		p = p[:512]
+	}
+	n, err := c.r.Read(p)
+	c.n -= n
+	return n, err
+}
+
+// Ctrl-C stops an index run cleanly: what was read is committed, the
+// summary is printed, and the same command again completes the work.
+func TestIndexInterrupted(t *testing.T) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdin := &cancelAfter{r: bytes.NewReader(seed), n: len(seed) / 2, cancel: cancel}
+	var stdout, stderr syncBuffer
+	env := testEnv(t)
+	err = run(ctx, []string{"index", "--index", dir, "--batch", "5", "-"}, stdin, &stdout, &stderr, func(k string) string { return env[k] })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	read, added, _, _, total, _ := summary(t, stdout.String())
+	if read == "33" || added == "0" || added != total {
+		t.Fatalf("interrupted run: read %s, added %s, total %s; want part of the 33, all committed", read, added, total)
+	}
+
+	r := runCLI(t, string(seed), nil, "index", "--index", dir, "-")
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d, %v", r.code, r.err)
+	}
+	_, added2, updated2, _, total2, _ := summary(t, r.stdout)
+	if total2 != "33" || added2+"+"+updated2 == "0+0" {
+		t.Errorf("rerun: added %s updated %s total %s, want 33 in all", added2, updated2, total2)
 	}
 }
