@@ -62,6 +62,12 @@ type atomCategory struct {
 
 func (s *server) feed(c *gin.Context) error {
 	v := c.Request.URL.Query()
+	given := url.Values{} // the parameters the caller set, for the feed's own links
+	for _, k := range SearchParams {
+		if vs, ok := v[k]; ok {
+			given[k] = vs
+		}
+	}
 	if v.Get("sort") == "" {
 		v.Set("sort", search.SortNewest)
 	}
@@ -72,13 +78,20 @@ func (s *server) feed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	self, err := ParseSearch(given)
+	if err != nil {
+		return err
+	}
+	if given.Get("sort") == "" {
+		self.Sort = ""
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 	defer cancel()
 	res, err := s.idx.Search(ctx, req)
 	if err != nil {
 		return err
 	}
-	b, err := s.atom(baseURL(c.Request), req, res)
+	b, err := s.atom(baseURL(c.Request), self, res)
 	if err != nil {
 		return err
 	}
@@ -87,7 +100,8 @@ func (s *server) feed(c *gin.Context) error {
 }
 
 // atom renders a result as an Atom 1.0 document. Links are absolute, as
-// feed readers need, and built on base, the origin the request came to.
+// feed readers need, and built on base, the origin the request came to;
+// req is the search as the caller asked for it, without the feed's defaults.
 func (s *server) atom(base string, req search.Request, res search.Result) ([]byte, error) {
 	q := Values(req)
 	title := "papersearch"

@@ -77,7 +77,7 @@ func (s *server) cors() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
 		if !any {
-			h.Add("Vary", "Origin")
+			h.Set("Vary", "Accept-Encoding, Origin")
 		}
 		origin := c.GetHeader("Origin")
 		allowed := origin != "" && (any || slices.Contains(s.corsOrigins, origin))
