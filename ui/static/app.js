@@ -34,6 +34,9 @@
   const status = document.getElementById("status");
   let typingTimer = 0;
   let inflight = null;
+  // The sort box shows the default order (relevance, or newest without a
+  // query) until the reader picks one; only a picked order goes in the URL.
+  let sortChosen = new URLSearchParams(location.search).has("sort");
 
   // On a phone the filters start folded; the server sends them open so
   // that they work without this script.
@@ -51,7 +54,7 @@
     const params = new URLSearchParams();
     for (const [k, v] of new FormData(form)) {
       if (typeof v !== "string" || v.trim() === "") continue;
-      if (k === "sort" && v === defaultSort()) continue;
+      if (k === "sort" && (!sortChosen || v === defaultSort())) continue;
       params.append(k, k === "q" ? v.trim() : v);
     }
     const s = params.toString();
@@ -145,8 +148,12 @@
   function syncForm() {
     const params = new URLSearchParams(location.search);
     q.value = params.get("q") || "";
-    const s = params.get("sort") || defaultSort();
-    if (sort) sort.value = s;
+    sortChosen = params.has("sort");
+    if (sort) sort.value = params.get("sort") || defaultSort();
+  }
+
+  function syncSort() {
+    if (sort && !sortChosen) sort.value = defaultSort();
   }
 
   function searchNow(how) {
@@ -155,6 +162,7 @@
   }
 
   q.addEventListener("input", function () {
+    syncSort();
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
     suggest.schedule();
@@ -162,6 +170,7 @@
 
   form.addEventListener("change", function (e) {
     if (e.target === q) return;
+    if (e.target === sort) sortChosen = true;
     if (e.target === sort || e.target.name === "topic" || e.target.name === "category" ||
         e.target.name === "year_from" || e.target.name === "year_to") {
       searchNow("push");
@@ -210,6 +219,7 @@
         suggest.close();
       } else if (q.value !== "") {
         q.value = "";
+        syncSort();
         searchNow("typing");
       }
       e.preventDefault();
@@ -329,11 +339,13 @@
         if (box) {
           box.checked = true;
           q.value = "";
+          syncSort();
           searchNow("push");
           return;
         }
       }
       q.value = s.text;
+      syncSort();
       searchNow("push");
     }
 
