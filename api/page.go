@@ -61,7 +61,6 @@ type option struct {
 }
 
 type hitView struct {
-	ID          string
 	Link        string
 	Title       string
 	TitleHTML   template.HTML
@@ -283,7 +282,6 @@ func yearBars(req search.Request, years []search.FacetValue) ([]yearBar, int) {
 func (s *server) hitView(req search.Request, h search.Hit) hitView {
 	p := h.Paper
 	v := hitView{
-		ID:          p.ID,
 		Link:        paperPath(p.ID),
 		Title:       p.Title,
 		TitleHTML:   ui.Highlighted(first(h.Highlights["title"])),
@@ -295,9 +293,6 @@ func (s *server) hitView(req search.Request, h search.Hit) hitView {
 		ArxivURL:    p.URL,
 		PDFURL:      p.PDFURL,
 		HFURL:       p.HFURL,
-	}
-	if v.TitleHTML == "" {
-		v.TitleHTML = template.HTML(template.HTMLEscapeString(p.Title))
 	}
 	for _, t := range p.Topics {
 		r := req
@@ -353,13 +348,15 @@ func (s *server) similar(ctx context.Context, p search.Paper) ([]hitView, error)
 	var out []hitView
 	for _, h := range res.Hits {
 		if h.Paper.ID != p.ID && len(out) < similarSize {
-			// Plain titles: the marks would highlight this paper's words.
-			h.Highlights = map[string][]string{"title": {template.HTMLEscapeString(h.Paper.Title)}}
+			// Unmarked titles: the marks would only echo this paper's words.
+			h.Highlights = map[string][]string{"title": {unmark.Replace(first(h.Highlights["title"]))}}
 			out = append(out, s.hitView(search.Request{}, h))
 		}
 	}
 	return out, nil
 }
+
+var unmark = strings.NewReplacer("<mark>", "", "</mark>", "")
 
 func (s *server) render(c *gin.Context, status int, name string, data any) {
 	var b strings.Builder

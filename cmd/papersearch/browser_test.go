@@ -437,7 +437,7 @@ func TestBrowser(t *testing.T) {
 		b.open("/")
 		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "qua"))
 		b.waitFor("results", urlIs("/?q=qua"))
-		b.quiet()
+		b.waitFor("the 404 to be taken in", `document.querySelector("#q").dataset.suggest === "off"`)
 		if stub.calls.Load() == 0 {
 			t.Error("the page never asked for suggestions")
 		}
@@ -461,6 +461,12 @@ func TestBrowser(t *testing.T) {
 		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
 		b.waitFor("the list", `!document.querySelector("#suggestions").hidden && document.querySelectorAll("#suggestions [role=option]").length === 3`)
 		b.axe("suggestions open")
+		b.screenshot("suggestions-1280", 1280)
+		if eval[bool](b, `document.querySelector("#suggestions").hidden`) {
+			// A viewport change may take focus away; ↓ opens the list again.
+			b.do("reopen", chromedp.Focus(chromedp.CSS("#q")), key(kb.ArrowDown))
+			b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+		}
 		b.do("down twice", key(kb.ArrowDown), key(kb.ArrowDown))
 		if got := eval[string](b, `document.querySelector("#q").getAttribute("aria-activedescendant")`); got != "suggestion-1" {
 			t.Errorf("active descendant %q", got)

@@ -268,7 +268,12 @@
       ctl = new AbortController();
       try {
         const res = await fetch("/api/suggest?q=" + encodeURIComponent(prefix), { signal: ctl.signal, headers: { Accept: "application/json" } });
-        if (res.status === 404 || res.status === 405) { disabled = true; close(); return; }
+        if (res.status === 404 || res.status === 405) {
+          disabled = true;
+          q.dataset.suggest = "off"; // for the curious, and for the tests
+          close();
+          return;
+        }
         if (!res.ok) { close(); return; }
         const body = await res.json();
         if (q.value.trim() !== prefix) return; // typed on meanwhile
