@@ -416,7 +416,9 @@ func link(r search.Request) string {
 }
 
 // pages lays out the pager: numbered pages up to the page window, and past
-// it a Next that follows the result's cursor.
+// it a Next that follows the result's cursor (a page reached by cursor has
+// no number to show, only First and Next). capped says the numbers stop
+// short of the total.
 func pages(r search.Request, res search.Result) (out []pageLink, prev, next string, capped bool) {
 	at := func(n int) string { x := r; x.Page, x.Cursor = n, ""; return link(x) }
 	if r.Cursor != "" {
@@ -425,7 +427,7 @@ func pages(r search.Request, res search.Result) (out []pageLink, prev, next stri
 			x.Page, x.Cursor = 0, res.NextCursor
 			next = link(x)
 		}
-		return nil, "", next, true
+		return nil, "", next, false
 	}
 	last := int((res.Total + uint64(r.Size) - 1) / uint64(r.Size))
 	if window := search.MaxWindow / r.Size; last > window {
