@@ -10,7 +10,7 @@ import (
 )
 
 // SearchParams lists the query parameters of /api/search and the page.
-var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size"}
+var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size", "cursor"}
 
 // ParseSearch turns query parameters into a search request. Errors wrap
 // search.ErrBadQuery.
@@ -20,6 +20,7 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		Topics:     v["topic"],
 		Categories: v["category"],
 		Sort:       v.Get("sort"),
+		Cursor:     v.Get("cursor"),
 	}
 	for _, f := range []struct {
 		name string
@@ -69,6 +70,9 @@ func Values(r search.Request) url.Values {
 	}
 	if r.Size != 0 && r.Size != search.DefaultSize {
 		v.Set("size", strconv.Itoa(r.Size))
+	}
+	if r.Cursor != "" {
+		v.Set("cursor", r.Cursor)
 	}
 	return v
 }

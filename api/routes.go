@@ -21,6 +21,9 @@ type Config struct {
 	Log    *slog.Logger
 	// Timeout bounds each search; 0 means 5 s.
 	Timeout time.Duration
+	// CORSOrigins may read the GET endpoints from their pages: exact
+	// origins ("https://example.org"), or "*" for any. Empty means none.
+	CORSOrigins []string
 }
 
 type server struct {
@@ -30,10 +33,25 @@ type server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	tmpl    *template.Template
+
+	corsOrigins []string
+	metrics     *metrics
+	// epoch tells this process's ETags from another's (see revalidate).
+	epoch  string
+	assets map[string]staticFile
 }
 
 // New returns the papersearch HTTP handler.
 func New(cfg Config) (http.Handler, error) {
+	r, err := newRouter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return headAsGet(r), nil
+}
+
+// newRouter builds the Gin engine; tests walk its route table.
+func newRouter(cfg Config) (*gin.Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -51,7 +69,12 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{}}
+	assets, err := loadStatic()
+	if err != nil {
+		return nil, fmt.Errorf("load static files: %w", err)
+	}
+	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{},
+		corsOrigins: cfg.CORSOrigins, metrics: newMetrics(), epoch: newEpoch(), assets: assets}
 	for _, t := range cfg.Topics {
 		s.labels[t.Slug] = t.Label
 	}
@@ -64,16 +87,37 @@ func New(cfg Config) (http.Handler, error) {
 	if err := r.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
-	r.Use(s.recovery(), s.logRequests())
+	r.Use(s.observe(), s.recovery(), securityHeaders())
 
+	// Operations: never cached.
 	r.GET("/healthz", s.jsonHandler(s.health))
-	r.GET("/api/search", s.jsonHandler(s.search))
-	r.GET("/api/papers/*id", s.jsonHandler(s.paper))
-	r.GET("/api/topics", s.jsonHandler(s.topicList))
+	r.GET("/metrics", s.jsonHandler(s.serveMetrics))
 
-	r.GET("/", s.searchPage)
-	r.GET("/papers/*id", s.paperPage)
-	r.StaticFS("/static", http.FS(ui.Static()))
+	// The JSON API, the OpenAPI document and the feeds: readable from the
+	// configured origins, and revalidated against the index generation.
+	// Every route here is in openapi.json; a test checks.
+	open := r.Group("", s.cors())
+	open.OPTIONS("/openapi.json", preflight)
+	open.GET("/openapi.json", s.jsonHandler(s.openAPI))
+	cached := open.Group("", s.revalidate())
+	for _, rt := range []struct {
+		path string
+		h    handlerFunc
+	}{
+		{"/api/search", s.search},
+		{"/api/papers/*id", s.paper},
+		{"/api/topics", s.topicList},
+		{"/feed.atom", s.feed},
+	} {
+		open.OPTIONS(rt.path, preflight)
+		cached.GET(rt.path, s.jsonHandler(rt.h))
+	}
+
+	// The pages.
+	pages := r.Group("", s.revalidate())
+	pages.GET("/", s.searchPage)
+	pages.GET("/papers/*id", s.paperPage)
+	r.GET("/static/*file", s.jsonHandler(s.static))
 
 	r.NoRoute(s.jsonHandler(func(c *gin.Context) error {
 		return errNotFound(fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path))
@@ -92,14 +136,4 @@ func (s *server) recovery() gin.HandlerFunc {
 		writeJSON(c, http.StatusInternalServerError, ErrorResponse{Error: ErrorBody{Code: "internal", Message: "internal error; it has been logged"}})
 		c.Abort()
 	})
-}
-
-func (s *server) logRequests() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		s.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-			"query", c.Request.URL.RawQuery, "status", c.Writer.Status(),
-			"ms", float64(time.Since(start).Microseconds())/1000, "client", c.ClientIP())
-	}
 }

@@ -11,14 +11,16 @@ import (
 // SearchResponse is the body of GET /api/search and of `papersearch search
 // --json`. Its field names are a public contract.
 type SearchResponse struct {
-	Query  string     `json:"query"`
-	Sort   string     `json:"sort"`
-	Total  uint64     `json:"total"`
-	TookMS float64    `json:"took_ms"`
-	Page   int        `json:"page"`
-	Size   int        `json:"size"`
-	Hits   []HitJSON  `json:"hits"`
-	Facets FacetsJSON `json:"facets"`
+	Query  string  `json:"query"`
+	Sort   string  `json:"sort"`
+	Total  uint64  `json:"total"`
+	TookMS float64 `json:"took_ms"`
+	Page   int     `json:"page"`
+	Size   int     `json:"size"`
+	// NextCursor continues after this page (?cursor=); absent on the last.
+	NextCursor string     `json:"next_cursor,omitempty"`
+	Hits       []HitJSON  `json:"hits"`
+	Facets     FacetsJSON `json:"facets"`
 }
 
 // HitJSON is one search hit.
@@ -78,7 +80,7 @@ type ErrorBody struct {
 // NewSearchResponse converts a search result to its wire form.
 func NewSearchResponse(r search.Result) SearchResponse {
 	out := SearchResponse{
-		Query: r.Query, Sort: r.Sort, Total: r.Total, Page: r.Page, Size: r.Size,
+		Query: r.Query, Sort: r.Sort, Total: r.Total, Page: r.Page, Size: r.Size, NextCursor: r.NextCursor,
 		TookMS: math.Round(float64(r.Took.Microseconds())/10) / 100,
 		Hits:   make([]HitJSON, 0, len(r.Hits)),
 		Facets: FacetsJSON{

@@ -54,6 +54,9 @@ type Request struct {
 	Sort       string   // one of Sorts; empty means relevance, or newest without a query
 	Page       int      // 1-based; 0 means 1
 	Size       int      // 0 means DefaultSize
+	// Cursor continues from a Result.NextCursor of the same search, past
+	// MaxWindow if need be; Page must then be 0 or 1.
+	Cursor string
 }
 
 // Result is one page of hits with facet counts.
@@ -66,6 +69,9 @@ type Result struct {
 	Size   int
 	Hits   []Hit
 	Facets Facets
+	// NextCursor, when there are more hits, continues after this page
+	// (see Request.Cursor).
+	NextCursor string
 }
 
 // Hit is a paper in a result with its score and highlighted fragments.
@@ -123,8 +129,10 @@ func (r *Request) Normalize() error {
 		return fmt.Errorf("%w: page must be 1 or more, not %d", ErrBadQuery, r.Page)
 	case r.Size < 1 || r.Size > MaxSize:
 		return fmt.Errorf("%w: size must be between 1 and %d, not %d", ErrBadQuery, MaxSize, r.Size)
-	case r.Page*r.Size > MaxWindow:
-		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for %d); narrow the search instead",
+	case r.Cursor != "" && r.Page != 1:
+		return fmt.Errorf("%w: use either page or cursor, not both", ErrBadQuery)
+	case r.Cursor == "" && r.Page*r.Size > MaxWindow:
+		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for %d); narrow the search, or follow next_cursor",
 			ErrBadQuery, MaxWindow, r.Page, r.Size, r.Page*r.Size)
 	}
 	for _, y := range []int{r.YearFrom, r.YearTo} {
@@ -162,9 +170,24 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		return Result{}, err
 	}
 
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, (r.Page-1)*r.Size, false)
+	from := (r.Page - 1) * r.Size
+	order := sortOrder(r.Sort)
+	var after []string
+	if r.Cursor != "" {
+		c, err := decodeCursor(r.Cursor, &r)
+		if err != nil {
+			return Result{}, err
+		}
+		from, after = c.Offset, afterKeys(c)
+	}
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, 0, false)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
-	req.SortByCustom(sortOrder(r.Sort))
+	req.SortByCustom(order)
+	if after != nil {
+		req.SetSearchAfter(after)
+	} else {
+		req.From = from
+	}
 	req.IncludeLocations = r.Query != ""
 	// Facets whose group has no active filter come from the main search;
 	// the others need a search without their own filter.
@@ -199,7 +222,10 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		facets[g.name] = fres.Facets[g.name]
 	}
 
-	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: r.Page, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
+	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
+	if n := len(res.Hits); n > 0 && uint64(from+n) < res.Total {
+		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Keys: hitKeys(res.Hits[n-1], order), Offset: from + n})
+	}
 	for _, h := range res.Hits {
 		p, err := fromFields(h.ID, h.Fields)
 		if err != nil {
@@ -305,10 +331,16 @@ func yearRange(from, to int) query.Query {
 	return q
 }
 
+// sortOrder ends every order with the document id, so that hits never tie
+// and a cursor's position is exact. Fields sort as SortFieldAuto, which for
+// our single-valued numeric fields orders exactly as the typed sorts do, but
+// reports the raw key, missing values included: that is what a cursor can
+// hand back to search-after unchanged (the typed sorts would have it parse
+// the "missing" marker as a date, and fail).
 func sortOrder(s string) bsearch.SortOrder {
 	score := &bsearch.SortScore{Desc: true}
 	published := func(desc bool) *bsearch.SortField {
-		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast}
+		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}
 	}
 	id := &bsearch.SortDocID{}
 	switch s {
@@ -317,7 +349,7 @@ func sortOrder(s string) bsearch.SortOrder {
 	case SortOldest:
 		return bsearch.SortOrder{published(false), score, id}
 	case SortUpvotes:
-		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAsNumber, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
+		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
 	default:
 		return bsearch.SortOrder{score, published(true), id}
 	}

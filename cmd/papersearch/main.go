@@ -1,7 +1,7 @@
 // Command papersearch indexes research papers and searches them from a
 // terminal, a script or a browser.
 //
-//	papersearch serve   [--index DIR] [--addr HOST:PORT]
+//	papersearch serve   [--index DIR] [--addr HOST:PORT] [--cors-origins LIST] [--log-format text|json]
 //	papersearch index   [--index DIR] [--topics FILE] [--format NAME] SOURCE...
 //	papersearch search  [--index DIR] [--topic SLUG]... [--json] [QUERY...]
 //	papersearch topics  [--index DIR] [--json]
@@ -76,11 +76,7 @@ type env struct {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	level := slog.LevelInfo
-	if getenv("PAPERSEARCH_DEBUG") != "" {
-		level = slog.LevelDebug
-	}
-	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: e.logLevel()}))
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
@@ -105,14 +101,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 const usage = `papersearch: full-text search for research papers
 
 Usage:
-  papersearch serve   [--index DIR] [--addr HOST:PORT]
+  papersearch serve   [--index DIR] [--addr HOST:PORT] [--cors-origins LIST] [--log-format text|json]
         Serve the search page and the JSON API. With no index yet, build
         one from the demo corpus built into the binary.
   papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N] SOURCE...
         Add or update papers from files, "-" (stdin) or .gz files.
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
-                      [--size N] [--page N] [--json] [QUERY...]
+                      [--size N] [--page N | --cursor C] [--json] [QUERY...]
         Search from a terminal; --json prints what GET /api/search returns.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
@@ -120,10 +116,32 @@ Usage:
 Environment:
   PAPERSEARCH_INDEX   default for --index (now: the platform's data directory)
   PAPERSEARCH_ADDR    default for --addr (localhost:8080)
+  PAPERSEARCH_CORS_ORIGINS  default for --cors-origins (none)
+  PAPERSEARCH_LOG_FORMAT    default for --log-format (text)
   PAPERSEARCH_DEBUG   set to log debug messages
 
 Exit status: 0 success, 1 some records rejected, 2 usage error or unusable source.
 `
+
+func (e *env) logLevel() slog.Level {
+	if e.getenv("PAPERSEARCH_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+// newLogger builds the logger for --log-format: text for people, json for
+// log collectors (one object a line).
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format must be text or json, not %q", format)}
+}
 
 // defaultIndex is where the index lives unless told otherwise.
 func (e *env) defaultIndex() string {

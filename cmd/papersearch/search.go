@@ -25,6 +25,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	sort := fs.String("sort", "", "relevance, newest, oldest or upvotes (default relevance; newest without a query)")
 	size := fs.Int("size", search.DefaultSize, "results per page")
 	page := fs.Int("page", 1, "page number")
+	cursor := fs.String("cursor", "", "continue from the next_cursor of an earlier --json answer to the same search")
 	asJSON := fs.Bool("json", false, "print the JSON body GET /api/search returns")
 	words, err := parseFlags(fs, args)
 	if err != nil {
@@ -32,7 +33,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	}
 	req := search.Request{
 		Query: strings.Join(words, " "), Topics: topics, Categories: cats,
-		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page,
+		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page, Cursor: *cursor,
 	}
 	// The same validation as the API, so the CLI refuses what the API does.
 	if _, err := api.ParseSearch(api.Values(req)); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/papersearch/papersearch/api"
@@ -15,17 +17,29 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve", e.stderr)
 	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
 	addr := fs.String("addr", envOr(e.getenv, "PAPERSEARCH_ADDR", "localhost:8080"), "listen address HOST:PORT (env PAPERSEARCH_ADDR)")
+	cors := fs.String("cors-origins", e.getenv("PAPERSEARCH_CORS_ORIGINS"),
+		`comma-separated origins whose pages may call the GET API, or "*" for any (env PAPERSEARCH_CORS_ORIGINS)`)
+	logFormat := fs.String("log-format", envOr(e.getenv, "PAPERSEARCH_LOG_FORMAT", "text"), "log lines as text or json (env PAPERSEARCH_LOG_FORMAT)")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
+	}
+	log, err := newLogger(e.stderr, *logFormat, e.logLevel())
+	if err != nil {
+		return err
+	}
+	e.log = log
+	origins, err := parseOrigins(*cors)
+	if err != nil {
+		return err
 	}
 	idx, err := e.openOrDemo(ctx, *dir)
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
-	h, err := api.New(api.Config{Index: idx, Log: e.log})
+	h, err := api.New(api.Config{Index: idx, Log: e.log, CORSOrigins: origins})
 	if err != nil {
 		return err
 	}
@@ -74,6 +88,28 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// parseOrigins reads --cors-origins: "*", or origins such as
+// https://example.org (scheme, host and optional port; nothing more, since
+// browsers send exactly that in the Origin header).
+func parseOrigins(s string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+				return nil, usageError{fmt.Sprintf("--cors-origins: %q is not an origin like https://example.org", o)}
+			}
+			o = u.Scheme + "://" + u.Host
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {
