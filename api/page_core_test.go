@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,42 +16,111 @@ import (
 	"github.com/papersearch/papersearch/search"
 )
 
-// facet is one row of a facet list as the page shows it.
+// facet is one checkbox of the topic facet, in view or folded under "more".
 type facet struct {
-	Label, Count, Href string
-	Checked            bool
+	Value, Label, Count string
+	Checked             bool
 }
 
 func topicFacets(doc *goquery.Document) []facet {
 	var out []facet
 	doc.Find("#facet-topics li").Each(func(_ int, li *goquery.Selection) {
-		_, checked := li.Find("input[type=checkbox]").Attr("checked")
+		box := li.Find("input[type=checkbox]")
+		_, checked := box.Attr("checked")
 		out = append(out, facet{
-			Label:   squash(li.Find("a.facet-link").Text()),
-			Count:   squash(li.Find(".count").Text()),
-			Href:    li.Find("a.facet-link").AttrOr("href", ""),
+			Value:   box.AttrOr("value", ""),
+			Label:   squash(li.Find("label .name").Text()),
+			Count:   squash(li.Find("label .count").Text()),
 			Checked: checked,
 		})
 	})
 	return out
 }
 
-func yearFacets(doc *goquery.Document) []facet {
-	var out []facet
-	doc.Find("#facet-years ul.years li").Each(func(_ int, li *goquery.Selection) {
-		a := li.Find("a.facet-link")
-		out = append(out, facet{Label: squash(a.Text()), Count: squash(li.Find(".count").Text()), Href: a.AttrOr("href", ""), Checked: a.HasClass("selected")})
+// yearBar is one column of the year histogram.
+type yearBar struct {
+	Year, Count, Href string
+	Selected          bool
+}
+
+// barCount reads the count out of a bar's spoken text ("2024: 2 papers").
+var barCount = regexp.MustCompile(`: ([0-9]+) papers?$`)
+
+func yearBars(doc *goquery.Document) []yearBar {
+	var out []yearBar
+	doc.Find("#facet-years .histogram a.bar-link").Each(func(_ int, a *goquery.Selection) {
+		var count string
+		if m := barCount.FindStringSubmatch(spoken(a)); m != nil {
+			count = m[1]
+		}
+		out = append(out, yearBar{Year: squash(a.Find(".year").Text()), Count: count, Href: a.AttrOr("href", ""), Selected: a.HasClass("selected")})
 	})
 	return out
 }
 
+// textWithout is the squashed text of s without the elements matching sel.
+func textWithout(s *goquery.Selection, sel string) string {
+	c := s.Clone()
+	c.Find(sel).Remove()
+	return squash(c.Text())
+}
+
+// shown is the text a sighted reader sees: no visually hidden parts.
+func shown(s *goquery.Selection) string { return textWithout(s, ".visually-hidden") }
+
+// spoken is the text a screen reader reads: no aria-hidden parts.
+func spoken(s *goquery.Selection) string { return textWithout(s, `[aria-hidden="true"]`) }
+
+func spokenAll(s *goquery.Selection) []string {
+	return s.Map(func(_ int, s *goquery.Selection) string { return spoken(s) })
+}
+
+// submit is the URL a browser asks for when the search form is submitted
+// without the script, after flipping the checkbox name=value: every named
+// field in document order, a checkbox only when checked, a select's
+// selected option. The script builds its URL from the same fields.
+func submit(t *testing.T, doc *goquery.Document, name, value string) string {
+	t.Helper()
+	form := doc.Find("form#search")
+	if form.Length() != 1 || form.AttrOr("method", "") != "get" || form.AttrOr("action", "") != "/" {
+		t.Fatal("no GET form#search with action /")
+	}
+	flipped := false
+	v := url.Values{}
+	form.Find("input[name], select[name]").Each(func(_ int, f *goquery.Selection) {
+		n := f.AttrOr("name", "")
+		switch {
+		case goquery.NodeName(f) == "select":
+			v.Add(n, f.Find("option[selected]").AttrOr("value", ""))
+		case f.AttrOr("type", "") == "checkbox":
+			_, checked := f.Attr("checked")
+			if n == name && f.AttrOr("value", "") == value {
+				checked, flipped = !checked, true
+			}
+			if checked {
+				v.Add(n, f.AttrOr("value", ""))
+			}
+		default:
+			v.Add(n, f.AttrOr("value", ""))
+		}
+	})
+	if !flipped {
+		t.Fatalf("no %s=%s checkbox in the form", name, value)
+	}
+	return "/?" + v.Encode()
+}
+
+func hitLinks(doc *goquery.Document) []string {
+	return attrs(doc.Find("main ol.hits > li.hit h2.title a"), "href")
+}
+
 func hitByLink(t *testing.T, doc *goquery.Document, href string) *goquery.Selection {
 	t.Helper()
-	hit := doc.Find("li.hit").FilterFunction(func(_ int, s *goquery.Selection) bool {
-		return s.Find("h3 a").AttrOr("href", "") == href
+	hit := doc.Find("main ol.hits > li.hit").FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return s.Find("h2.title a").AttrOr("href", "") == href
 	})
 	if hit.Length() != 1 {
-		t.Fatalf("no single hit linking to %s among %q", href, attrs(doc.Find("li.hit h3 a"), "href"))
+		t.Fatalf("no single hit linking to %s among %q", href, hitLinks(doc))
 	}
 	return hit
 }
@@ -64,14 +135,13 @@ func TestSearchPage(t *testing.T) {
 	if got := doc.Find("input#q").AttrOr("value", ""); got != "pruning" {
 		t.Errorf("search box value = %q, want the query", got)
 	}
-	if got := doc.Find("select#sort option[selected]").AttrOr("value", ""); got != "relevance" {
-		t.Errorf("selected sort = %q, want relevance", got)
+	if got := doc.Find("main#main h1#summary").Text(); got != "3 papers for “pruning”" {
+		t.Errorf("summary = %q", got)
 	}
-	summary := squash(doc.Find("#summary").Text())
-	if !strings.HasPrefix(summary, "3 papers for pruning (") || !strings.HasSuffix(summary, " ms)") {
-		t.Errorf("summary = %q", summary)
+	if got := squash(doc.Find("main .took").Text()); !tookText.MatchString(got) {
+		t.Errorf("took = %q, want the time alone on page one", got)
 	}
-	if n := doc.Find("li.hit").Length(); n != 3 {
+	if n := doc.Find("main ol.hits > li.hit").Length(); n != 3 {
 		t.Fatalf("%d hits on the page, want 3", n)
 	}
 	if got := doc.Find("ol.hits").AttrOr("start", ""); got != "1" {
@@ -80,10 +150,10 @@ func TestSearchPage(t *testing.T) {
 
 	t.Run("a title hit", func(t *testing.T) {
 		hit := hitByLink(t, doc, "/papers/2401.00001")
-		if got := squash(hit.Find("h3 a").Text()); got != "Structured Pruning of Large Language Models" {
+		if got := squash(hit.Find("h2.title a").Text()); got != "Structured Pruning of Large Language Models" {
 			t.Errorf("title text = %q", got)
 		}
-		if got := texts(hit.Find("h3 a mark")); !reflect.DeepEqual(got, []string{"Pruning"}) {
+		if got := texts(hit.Find("h2.title a mark")); !reflect.DeepEqual(got, []string{"Pruning"}) {
 			t.Errorf("marked in title = %q, want [Pruning]", got)
 		}
 		if got := hit.Find("time").AttrOr("datetime", ""); got != "2024-03-01" {
@@ -92,7 +162,7 @@ func TestSearchPage(t *testing.T) {
 		if got := squash(hit.Find(".authors").Text()); got != "Ada Lovelace, Alan Turing, Grace Hopper and 2 more" {
 			t.Errorf("authors = %q", got)
 		}
-		if got := squash(hit.Find(".upvotes").Text()); got != "▲ 10" {
+		if got := shown(hit.Find(".upvotes")); got != "▲ 10" {
 			t.Errorf("upvotes = %q", got)
 		}
 		if got := texts(hit.Find(".cat")); !reflect.DeepEqual(got, []string{"cs.CL"}) {
@@ -105,14 +175,15 @@ func TestSearchPage(t *testing.T) {
 		if got := attrs(chips, "href"); !reflect.DeepEqual(got, []string{"/?q=pruning&topic=pruning"}) {
 			t.Errorf("topic chip links = %q", got)
 		}
-		if got := attrs(hit.Find(".links a"), "href"); !reflect.DeepEqual(got, []string{"https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.00001"}) {
-			t.Errorf("links = %q", got)
+		wantLinks := []string{"https://arxiv.org/pdf/2401.00001", "https://arxiv.org/abs/2401.00001", "/papers/2401.00001#similar"}
+		if got := attrs(hit.Find(".links a"), "href"); !reflect.DeepEqual(got, wantLinks) {
+			t.Errorf("links = %q, want %q", got, wantLinks)
 		}
 	})
 
 	t.Run("an abstract-only hit", func(t *testing.T) {
 		hit := hitByLink(t, doc, "/papers/2305.00002")
-		if hit.Find("h3 mark").Length() != 0 {
+		if hit.Find("h2.title mark").Length() != 0 {
 			t.Error("title has a mark but does not match")
 		}
 		if got := texts(hit.Find(".snippet mark")); !reflect.DeepEqual(got, []string{"pruning"}) {
@@ -121,26 +192,27 @@ func TestSearchPage(t *testing.T) {
 		if got := squash(hit.Find(".authors").Text()); got != "4 authors" {
 			t.Errorf("authors = %q, want the count when names are unknown", got)
 		}
-		if got := squash(hit.Find(".upvotes").Text()); got != "▲ 3" {
+		if got := shown(hit.Find(".upvotes")); got != "▲ 3" {
 			t.Errorf("upvotes = %q", got)
 		}
 	})
 
 	t.Run("facets", func(t *testing.T) {
 		want := []facet{
-			{"Pruning", "2", "/?q=pruning&topic=pruning", false},
-			{"inference-efficiency", "1", "/?q=pruning&topic=inference-efficiency", false},
-			{"Quantization", "1", "/?q=pruning&topic=quantization", false},
+			{"pruning", "Pruning", "2", false},
+			{"inference-efficiency", "inference-efficiency", "1", false},
+			{"quantization", "Quantization", "1", false},
 		}
 		if got := topicFacets(doc); !reflect.DeepEqual(got, want) {
 			t.Errorf("topic facets =\n%+v\nwant\n%+v", got, want)
 		}
-		wantYears := []facet{
-			{"2024", "2", "/?q=pruning&year_from=2024&year_to=2024", false},
+		// A timeline: oldest year first (the JSON facet lists newest first).
+		wantYears := []yearBar{
 			{"2023", "1", "/?q=pruning&year_from=2023&year_to=2023", false},
+			{"2024", "2", "/?q=pruning&year_from=2024&year_to=2024", false},
 		}
-		if got := yearFacets(doc); !reflect.DeepEqual(got, wantYears) {
-			t.Errorf("year facets =\n%+v\nwant\n%+v", got, wantYears)
+		if got := yearBars(doc); !reflect.DeepEqual(got, wantYears) {
+			t.Errorf("year bars =\n%+v\nwant\n%+v", got, wantYears)
 		}
 		if got := attrs(doc.Find("#facet-categories input"), "value"); !reflect.DeepEqual(got, []string{"cs.CL", "cs.LG"}) {
 			t.Errorf("category facet values = %q", got)
@@ -154,6 +226,9 @@ func TestSearchPage(t *testing.T) {
 	})
 }
 
+// tookText is the search time alone; past page one it follows "from #N · ".
+var tookText = regexp.MustCompile(`^[0-9]+(\.[0-9]+)? ms$`)
+
 func TestSearchPageNoQuery(t *testing.T) {
 	h := newHandler(t)
 	doc := page(t, h, "/", http.StatusOK)
@@ -165,10 +240,10 @@ func TestSearchPageNoQuery(t *testing.T) {
 	}
 	// Newest first.
 	want := []string{"/papers/2502.00005", "/papers/2407.00004", "/papers/2401.00001", "/papers/2305.00002", "/papers/2301.00003", "/papers/2206.00006", "/papers/hep-th/9901001"}
-	if got := attrs(doc.Find("li.hit h3 a"), "href"); !reflect.DeepEqual(got, want) {
+	if got := hitLinks(doc); !reflect.DeepEqual(got, want) {
 		t.Errorf("hit links = %q\nwant %q", got, want)
 	}
-	if got := squash(doc.Find("#summary").Text()); !strings.HasPrefix(got, "7 papers (") {
+	if got := doc.Find("#summary").Text(); got != "7 papers" {
 		t.Errorf("summary = %q", got)
 	}
 }
@@ -176,71 +251,82 @@ func TestSearchPageNoQuery(t *testing.T) {
 func TestSearchPageNoResults(t *testing.T) {
 	h := newHandler(t)
 	doc := page(t, h, "/?q=xylophone", http.StatusOK)
-	if got := squash(doc.Find("#summary").Text()); !strings.HasPrefix(got, "No papers for xylophone") {
+	if got := doc.Find("#summary").Text(); got != "No papers for “xylophone”" {
 		t.Errorf("summary = %q", got)
 	}
-	if got := squash(doc.Find(".empty h2").Text()); got != "No papers found" {
+	if got := squash(doc.Find(".empty h2").Text()); got != "Nothing matches" {
 		t.Errorf("empty state heading = %q", got)
 	}
-	// Suggestions are the first topics of the taxonomy.
+	// Suggestions are the first topics of the taxonomy; with no filter to
+	// clear there is no clear-all link.
 	want := []string{"/?topic=quantization", "/?topic=pruning", "/?topic=perplexity", "/?topic=long-context"}
 	if got := attrs(doc.Find(".empty li a"), "href"); !reflect.DeepEqual(got, want) {
-		t.Errorf("suggestion links = %q, want %q", got, want)
+		t.Errorf("empty state links = %q, want %q", got, want)
 	}
 	if doc.Find("li.hit").Length() != 0 {
 		t.Error("hits shown for no results")
 	}
 }
 
-// Clicking a topic facet adds it to the URL; the page then shows it
-// checked, as a removable chip, with the other topics still counted as if
-// it were not selected; clicking it again removes it.
+// Checking a topic facet and submitting the form adds the topic to the
+// URL; the page then shows it checked, as a removable chip, with the other
+// topics still counted as if it were not selected; unchecking removes it.
 func TestFacetToggle(t *testing.T) {
 	h := newHandler(t)
 	before := page(t, h, "/?q=pruning", http.StatusOK)
-	var href string
-	for _, f := range topicFacets(before) {
-		if f.Label == "Quantization" {
-			href = f.Href
-		}
-	}
-	if href != "/?q=pruning&topic=quantization" {
-		t.Fatalf("Quantization facet links to %q", href)
-	}
 
-	on := page(t, h, href, http.StatusOK)
-	if got := squash(on.Find("#summary").Text()); !strings.HasPrefix(got, "1 paper for pruning") {
+	target := submit(t, before, "topic", "quantization")
+	u, _ := url.Parse(target)
+	if got := u.Query(); got.Get("q") != "pruning" || !reflect.DeepEqual(got["topic"], []string{"quantization"}) {
+		t.Fatalf("checking Quantization asks for %s", target)
+	}
+	on := page(t, h, target, http.StatusOK)
+	if got := on.Find("#summary").Text(); got != "1 paper for “pruning”" {
 		t.Errorf("summary with the topic = %q", got)
 	}
-	if got := attrs(on.Find("li.hit h3 a"), "href"); !reflect.DeepEqual(got, []string{"/papers/2407.00004"}) {
+	if got := hitLinks(on); !reflect.DeepEqual(got, []string{"/papers/2407.00004"}) {
 		t.Errorf("hits with the topic = %q", got)
 	}
 	wantOn := []facet{
-		{"Pruning", "2", "/?q=pruning&topic=quantization&topic=pruning", false},
-		{"inference-efficiency", "1", "/?q=pruning&topic=quantization&topic=inference-efficiency", false},
-		{"Quantization", "1", "/?q=pruning", true},
+		{"pruning", "Pruning", "2", false},
+		{"inference-efficiency", "inference-efficiency", "1", false},
+		{"quantization", "Quantization", "1", true},
 	}
 	if got := topicFacets(on); !reflect.DeepEqual(got, wantOn) {
 		t.Errorf("topic facets with the topic =\n%+v\nwant\n%+v", got, wantOn)
 	}
 	chip := on.Find("section.active a.chip")
-	if got := texts(chip); !reflect.DeepEqual(got, []string{"Topic: Quantization ×"}) {
-		t.Errorf("active chips = %q", got)
+	if got := spokenAll(chip); !reflect.DeepEqual(got, []string{"Topic: Quantization (remove)"}) {
+		t.Errorf("active chips read %q", got)
+	}
+	if got := chip.Find(".x").Text(); got != "×" {
+		t.Errorf("chip mark = %q, want ×", got)
 	}
 	if got := chip.AttrOr("href", ""); got != "/?q=pruning" {
 		t.Errorf("chip removes the filter via %q, want /?q=pruning", got)
 	}
-	if got := chip.AttrOr("aria-label", ""); got != "Remove filter Topic: Quantization" {
-		t.Errorf("chip aria-label = %q", got)
+	// A hit's topic chip adds its topic to the selection.
+	if got := attrs(hitByLink(t, on, "/papers/2407.00004").Find("ul.chips a.chip"), "href"); !reflect.DeepEqual(got, []string{"/?q=pruning&topic=quantization", "/?q=pruning&topic=quantization&topic=pruning"}) {
+		t.Errorf("hit chips with the topic link to %q", got)
 	}
 
 	// A second topic ORs in.
-	two := page(t, h, wantOn[1].Href, http.StatusOK)
-	if got := squash(two.Find("#summary").Text()); !strings.HasPrefix(got, "2 papers for pruning") {
+	target = submit(t, on, "topic", "inference-efficiency")
+	u, _ = url.Parse(target)
+	if got := slices.Sorted(slices.Values(u.Query()["topic"])); !reflect.DeepEqual(got, []string{"inference-efficiency", "quantization"}) {
+		t.Errorf("checking a second topic asks for %s", target)
+	}
+	two := page(t, h, target, http.StatusOK)
+	if got := two.Find("#summary").Text(); got != "2 papers for “pruning”" {
 		t.Errorf("summary with two topics = %q", got)
 	}
 
-	off := page(t, h, wantOn[2].Href, http.StatusOK)
+	target = submit(t, on, "topic", "quantization")
+	u, _ = url.Parse(target)
+	if got := u.Query(); got.Get("q") != "pruning" || got.Has("topic") {
+		t.Errorf("unchecking Quantization asks for %s", target)
+	}
+	off := page(t, h, target, http.StatusOK)
 	if got := topicFacets(off); !reflect.DeepEqual(got, topicFacets(before)) {
 		t.Errorf("after unchecking, facets = %+v, want as before %+v", got, topicFacets(before))
 	}
@@ -255,60 +341,89 @@ func TestSelectedTopicWithoutHits(t *testing.T) {
 	doc := page(t, h, "/?q=pruning&topic=tokenization", http.StatusOK)
 	var found bool
 	for _, f := range topicFacets(doc) {
-		if f.Label == "Tokenization" {
+		if f.Value == "tokenization" {
 			found = true
-			if !f.Checked || f.Count != "0" || f.Href != "/?q=pruning" {
-				t.Errorf("tokenization facet = %+v, want checked, 0, unlinking", f)
+			if want := (facet{"tokenization", "Tokenization", "0", true}); f != want {
+				t.Errorf("tokenization facet = %+v, want %+v", f, want)
 			}
 		}
 	}
 	if !found {
-		t.Errorf("selected topic missing from the facet list: %+v", topicFacets(doc))
+		t.Fatalf("selected topic missing from the facet list: %+v", topicFacets(doc))
+	}
+	target := submit(t, doc, "topic", "tokenization")
+	if u, _ := url.Parse(target); u.Query().Get("q") != "pruning" || u.Query().Has("topic") {
+		t.Errorf("unchecking Tokenization asks for %s", target)
 	}
 	if got := attrs(doc.Find(".empty a"), "href"); !slices.Contains(got, "/?q=pruning") {
 		t.Errorf("empty state links %q lack clear-all /?q=pruning", got)
 	}
+
+	// Past a dozen topics the rest fold under "more"; the fold opens when
+	// it holds a selected topic, which then comes last.
+	t.Run("in the fold", func(t *testing.T) {
+		idx := newIndex(t)
+		var many []search.Paper
+		for i := range 10 {
+			many = append(many, search.Paper{ID: fmt.Sprintf("many-%d", i), Title: "Zanzibar", Topics: []string{fmt.Sprintf("zz-%02d", i)}})
+		}
+		if err := idx.Put(many); err != nil {
+			t.Fatal(err)
+		}
+		h, err := api.New(api.Config{Index: idx, Log: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if more := page(t, h, "/", http.StatusOK).Find("#facet-topics details.more"); more.Length() != 1 || more.Is("[open]") {
+			t.Errorf("with nothing selected, %d folds, open %v; want one, closed", more.Length(), more.Is("[open]"))
+		}
+		doc := page(t, h, "/?topic=tokenization", http.StatusOK)
+		box := doc.Find(`#facet-topics details.more[open] input[value="tokenization"][checked]`)
+		if box.Length() != 1 {
+			t.Errorf("the selected topic is not in an open fold: %+v", topicFacets(doc))
+		}
+	})
 }
 
 func TestYearFacetToggle(t *testing.T) {
 	h := newHandler(t)
 	doc := page(t, h, "/?q=models", http.StatusOK)
-	years := yearFacets(doc)
-	var labels []string
-	for _, y := range years {
-		labels = append(labels, y.Label)
-	}
-	if !slices.IsSortedFunc(labels, func(a, b string) int { return strings.Compare(b, a) }) || len(labels) < 2 {
-		t.Fatalf("year facet %q is not newest first", labels)
+	bars := yearBars(doc)
+	if len(bars) < 2 {
+		t.Fatalf("year bars %+v: want a few years to choose from", bars)
 	}
 	var href string
-	for _, y := range years {
-		if y.Label == "2024" {
-			href = y.Href
+	for _, b := range bars {
+		if b.Year == "2024" {
+			href = b.Href
 		}
 	}
 	if href != "/?q=models&year_from=2024&year_to=2024" {
 		t.Fatalf("2024 links to %q", href)
 	}
 	on := page(t, h, href, http.StatusOK)
-	for _, y := range yearFacets(on) {
-		if y.Label == "2024" && (!y.Checked || y.Href != "/?q=models") {
-			t.Errorf("selected year = %+v, want selected and linking to /?q=models", y)
+	onBars := yearBars(on)
+	if len(onBars) != len(bars) {
+		t.Errorf("with 2024 chosen, bars %+v; want every year still there to switch to", onBars)
+	}
+	for _, b := range onBars {
+		if b.Year == "2024" && (!b.Selected || b.Href != "/?q=models") {
+			t.Errorf("selected year = %+v, want selected and linking to /?q=models", b)
 		}
-		if y.Label != "2024" && y.Checked {
-			t.Errorf("year %s selected too", y.Label)
+		if b.Year != "2024" && b.Selected {
+			t.Errorf("year %s selected too", b.Year)
 		}
 	}
-	if got := on.Find(`#facet-years a[aria-current="true"]`).Text(); got != "2024" {
+	if got := on.Find(`#facet-years a[aria-current="true"] .year`).Text(); got != "2024" {
 		t.Errorf("aria-current year = %q", got)
 	}
-	if got := texts(on.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Years: 2024 ×"}) {
+	if got := spokenAll(on.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Years: 2024 (remove)"}) {
 		t.Errorf("chips = %q", got)
 	}
-	if got := on.Find("input#year_from").AttrOr("value", ""); got != "2024" {
-		t.Errorf("year_from box = %q", got)
+	if from, to := on.Find("input#year_from").AttrOr("value", ""), on.Find("input#year_to").AttrOr("value", ""); from != "2024" || to != "2024" {
+		t.Errorf("year boxes = %q to %q, want 2024 to 2024", from, to)
 	}
-	for _, hit := range attrs(on.Find("li.hit time"), "datetime") {
+	for _, hit := range attrs(on.Find("main li.hit time"), "datetime") {
 		if !strings.HasPrefix(hit, "2024-") {
 			t.Errorf("hit from %s under a 2024 filter", hit)
 		}
@@ -319,9 +434,9 @@ func TestActiveFilterChips(t *testing.T) {
 	h := newHandler(t)
 	doc := page(t, h, "/?topic=pruning&category=cs.CL&year_from=2023&year_to=2024&sort=upvotes", http.StatusOK)
 	chips := doc.Find("section.active a.chip")
-	wantText := []string{"Topic: Pruning ×", "Category: cs.CL ×", "Years: 2023–2024 ×"}
-	if got := texts(chips); !reflect.DeepEqual(got, wantText) {
-		t.Errorf("chips = %q, want %q", got, wantText)
+	wantText := []string{"Topic: Pruning (remove)", "Category: cs.CL (remove)", "Years: 2023–2024 (remove)"}
+	if got := spokenAll(chips); !reflect.DeepEqual(got, wantText) {
+		t.Errorf("chips read %q, want %q", got, wantText)
 	}
 	// Each chip removes its own filter and keeps the rest.
 	wantHref := []string{
@@ -335,14 +450,20 @@ func TestActiveFilterChips(t *testing.T) {
 	if got := doc.Find("section.active a.clear").AttrOr("href", ""); got != "/?sort=upvotes" {
 		t.Errorf("clear all = %q, want /?sort=upvotes (keeps query and sort)", got)
 	}
-	for _, href := range wantHref {
-		if p := page(t, h, href, http.StatusOK); p.Find("section.active a.chip").Length() != 2 {
-			t.Errorf("%s: want two chips left", href)
+	for i, href := range wantHref {
+		p := page(t, h, href, http.StatusOK)
+		want := slices.Delete(slices.Clone(wantText), i, i+1)
+		if got := spokenAll(p.Find("section.active a.chip")); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: chips %q, want %q", href, got, want)
 		}
 	}
-	yearsOnly := page(t, h, "/?year_from=2024", http.StatusOK)
-	if got := texts(yearsOnly.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Years: from 2024 ×"}) {
-		t.Errorf("open range chip = %q", got)
+	for target, want := range map[string]string{
+		"/?year_from=2024": "Years: from 2024 (remove)",
+		"/?year_to=2023":   "Years: until 2023 (remove)",
+	} {
+		if got := spokenAll(page(t, h, target, http.StatusOK).Find("section.active a.chip")); !reflect.DeepEqual(got, []string{want}) {
+			t.Errorf("%s: open range chip = %q, want %q", target, got, want)
+		}
 	}
 }
 
@@ -356,7 +477,7 @@ func TestPagination(t *testing.T) {
 	read := func(doc *goquery.Document) pager {
 		nav := doc.Find("nav.pager")
 		p := pager{
-			Current: nav.Find(`[aria-current="page"]`).Text(),
+			Current: shown(nav.Find(`[aria-current="page"]`)),
 			Prev:    nav.Find(`a[rel="prev"]`).AttrOr("href", ""),
 			Next:    nav.Find(`a[rel="next"]`).AttrOr("href", ""),
 		}
@@ -367,7 +488,7 @@ func TestPagination(t *testing.T) {
 			if s.HasClass("gap") {
 				p.Links = append(p.Links, "…")
 			} else if href, ok := s.Attr("href"); ok {
-				p.Links = append(p.Links, s.Text()+"="+href)
+				p.Links = append(p.Links, shown(s)+"="+href)
 			}
 		})
 		return p
@@ -390,10 +511,17 @@ func TestPagination(t *testing.T) {
 			if got := read(doc); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("pager =\n%+v\nwant\n%+v", got, tt.want)
 			}
+			if got := spoken(doc.Find(`nav.pager [aria-current="page"]`)); got != "Page "+tt.want.Current {
+				t.Errorf("current page reads %q", got)
+			}
 			if got := doc.Find("ol.hits").AttrOr("start", ""); got != tt.wantStart {
 				t.Errorf("ol start = %q, want %q", got, tt.wantStart)
 			}
-			if n := doc.Find("li.hit").Length(); n != tt.wantHits {
+			took := squash(doc.Find("main .took").Text())
+			if rest, ok := strings.CutPrefix(took, "from #"+tt.wantStart+" · "); tt.wantStart != "1" && (!ok || !tookText.MatchString(rest)) {
+				t.Errorf("took = %q, want it to say from #%s", took, tt.wantStart)
+			}
+			if n := doc.Find("main ol.hits > li.hit").Length(); n != tt.wantHits {
 				t.Errorf("%d hits, want %d", n, tt.wantHits)
 			}
 		})
@@ -406,7 +534,7 @@ func TestPagination(t *testing.T) {
 			t.Fatal("Next links do not end")
 		}
 		doc := page(t, h, target, http.StatusOK)
-		for _, href := range attrs(doc.Find("li.hit h3 a"), "href") {
+		for _, href := range hitLinks(doc) {
 			if seen[href] {
 				t.Errorf("%s shown twice", href)
 			}
@@ -468,7 +596,7 @@ func TestPaperPage(t *testing.T) {
 			id: "2401.00001", wantTitle: "Structured Pruning of Large Language Models",
 			wantAuthors: "Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra and 1 more",
 			wantChips:   []string{"Pruning=/?topic=pruning"},
-			wantLinks:   []string{"https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.00001", "/api/papers/2401.00001"},
+			wantLinks:   []string{"https://arxiv.org/pdf/2401.00001", "https://arxiv.org/abs/2401.00001", "/api/papers/2401.00001"},
 		},
 		{
 			id: idOld, wantTitle: "Strings and Branes", wantAuthors: "Old Timer",
@@ -552,11 +680,11 @@ func TestStaticFiles(t *testing.T) {
 }
 
 // checkInert fails if the page holds anything paper or request text could
-// have injected: a script other than ours, an image, an event handler
-// attribute, a javascript: URL.
+// have injected: a script other than ours, an image other than the
+// layout's logo, an event handler attribute, a javascript: URL.
 func checkInert(t *testing.T, target string, body string) *goquery.Document {
 	t.Helper()
-	for _, raw := range []string{"<script>alert", "<img", "onerror=alert(1)>"} {
+	for _, raw := range []string{scriptTag, imgTag, "<script>alert", "<img src=x", "onerror=alert(1)>"} {
 		if strings.Contains(body, raw) {
 			t.Errorf("%s: body contains raw %q", target, raw)
 		}
@@ -570,7 +698,10 @@ func checkInert(t *testing.T, target string, body string) *goquery.Document {
 		h, _ := goquery.OuterHtml(scripts)
 		t.Errorf("%s: script elements other than /static/app.js: %s", target, h)
 	}
-	if n := doc.Find("img, iframe, object, embed, svg").Length(); n != 0 {
+	if imgs := doc.Find("img"); imgs.Length() != 1 || !imgs.Is(`header.top a.brand > img[src="/static/icon.svg"]`) {
+		t.Errorf("%s: images %q; want only the logo in the header", target, attrs(imgs, "src"))
+	}
+	if n := doc.Find("iframe, object, embed, svg").Length(); n != 0 {
 		t.Errorf("%s: %d injected elements", target, n)
 	}
 	doc.Find("*").Each(func(_ int, s *goquery.Selection) {
@@ -600,10 +731,10 @@ func TestXSSOnPages(t *testing.T) {
 	}{
 		{"hit with a match in the markup", "/?q=alert", 200, func(t *testing.T, doc *goquery.Document) {
 			hit := hitByLink(t, doc, "/papers/"+idXSS)
-			if got := hit.Find("h3 a").Text(); got != xss.Title {
+			if got := hit.Find("h2.title a").Text(); got != xss.Title {
 				t.Errorf("hit title shows %q, want the text %q", got, xss.Title)
 			}
-			if got := texts(hit.Find("h3 a mark")); !reflect.DeepEqual(got, []string{"alert", "alert"}) {
+			if got := texts(hit.Find("h2.title a mark")); !reflect.DeepEqual(got, []string{"alert", "alert"}) {
 				t.Errorf("marks in title = %q", got)
 			}
 			if got := hit.Find(".snippet").Text(); got != xss.Abstract {
@@ -614,7 +745,7 @@ func TestXSSOnPages(t *testing.T) {
 			}
 		}},
 		{"hit matched elsewhere", "/?q=retrieval", 200, func(t *testing.T, doc *goquery.Document) {
-			if got := hitByLink(t, doc, "/papers/"+idXSS).Find("h3 a").Text(); got != xss.Title {
+			if got := hitByLink(t, doc, "/papers/"+idXSS).Find("h2.title a").Text(); got != xss.Title {
 				t.Errorf("hit title shows %q", got)
 			}
 		}},
@@ -641,16 +772,17 @@ func TestXSSOnPages(t *testing.T) {
 			if got := doc.Find("input#q").AttrOr("value", ""); got != scriptTag+imgTag {
 				t.Errorf("search box holds %q", got)
 			}
-			if got := doc.Find("#summary strong").Text(); got != scriptTag+imgTag {
+			if got := doc.Find("#summary").Text(); !strings.HasSuffix(got, " for “"+scriptTag+imgTag+"”") {
 				t.Errorf("summary shows %q", got)
 			}
 		}},
 		{"topic reflected", "/?topic=" + payload, 200, func(t *testing.T, doc *goquery.Document) {
-			if got := texts(doc.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Topic: " + scriptTag + imgTag + " ×"}) {
-				t.Errorf("chip shows %q", got)
+			if got := spokenAll(doc.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Topic: " + scriptTag + imgTag + " (remove)"}) {
+				t.Errorf("chip reads %q", got)
 			}
-			if got := doc.Find("#facet-topics input[checked]").AttrOr("value", ""); got != scriptTag+imgTag {
-				t.Errorf("checked facet value = %q", got)
+			want := facet{scriptTag + imgTag, scriptTag + imgTag, "0", true}
+			if got := topicFacets(doc); !slices.Contains(got, want) {
+				t.Errorf("topic facets = %+v, want %+v among them", got, want)
 			}
 		}},
 		{"bad parameter reflected in the error", "/?size=" + url.QueryEscape(scriptTag), 400, func(t *testing.T, doc *goquery.Document) {
@@ -694,7 +826,7 @@ func TestPaperLinksWithOddIDs(t *testing.T) {
 	}
 	doc := page(t, h, "/?q=zanzibar", http.StatusOK)
 	links := map[string]string{} // title -> href
-	doc.Find("li.hit h3 a").Each(func(_ int, s *goquery.Selection) {
+	doc.Find("main ol.hits > li.hit h2.title a").Each(func(_ int, s *goquery.Selection) {
 		links[s.Text()] = s.AttrOr("href", "")
 	})
 	for _, p := range odd {

@@ -63,7 +63,8 @@ func loadStatic() (map[string]staticFile, error) {
 func (s *server) static(c *gin.Context) error {
 	f, ok := s.assets[c.Param("file")]
 	if !ok {
-		return errNotFound("no static file " + strings.TrimPrefix(c.Param("file"), "/"))
+		// Quoted, so that a bare /static/ reads as an empty name.
+		return errNotFound("no static file " + strconv.Quote(strings.TrimPrefix(c.Param("file"), "/")))
 	}
 	if notModified(c, f.etag) {
 		return nil
