@@ -147,11 +147,13 @@ func (b *browser) waitFor(what, expr string) {
 		if err == nil {
 			return
 		}
-		if time.Now().Before(deadline) && strings.Contains(err.Error(), "context") {
+		// A navigation in flight destroys the page's execution context or
+		// leaves it without a body for a moment; poll again until the deadline.
+		if time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		b.t.Fatalf("waiting for %s (%s): %v; page: %s", what, expr, err, eval[string](b, `location.href + " | " + (document.querySelector("main") || document.body).innerText.slice(0, 300)`))
+		b.t.Fatalf("waiting for %s (%s): %v; page: %s", what, expr, err, eval[string](b, `location.href + " | " + ((document.querySelector("main") || document.body || {}).innerText || "").slice(0, 300)`))
 	}
 }
 
