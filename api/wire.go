@@ -19,6 +19,26 @@ type SearchResponse struct {
 	Size   int        `json:"size"`
 	Hits   []HitJSON  `json:"hits"`
 	Facets FacetsJSON `json:"facets"`
+	// CorrectedQuery is what was searched after correcting misspellings;
+	// absent when nothing was corrected.
+	CorrectedQuery string `json:"corrected_query,omitempty"`
+	// Expansions lists acronyms, synonyms, spellings and topics searched
+	// besides what was typed (expand=false turns them off).
+	Expansions []ExpansionJSON `json:"expansions,omitempty"`
+	// Notices say how a malformed query was repaired.
+	Notices []string `json:"notices,omitempty"`
+}
+
+// ExpansionJSON is one query form and what it was expanded to.
+type ExpansionJSON struct {
+	From string   `json:"from"`
+	To   []string `json:"to"`
+}
+
+// ReasonJSON is one part of a hit's score (explain=true).
+type ReasonJSON struct {
+	Score float64 `json:"score"`
+	Why   string  `json:"why"`
 }
 
 // HitJSON is one search hit.
@@ -36,6 +56,8 @@ type HitJSON struct {
 	HFURL       string              `json:"hf_url,omitempty"`
 	Score       float64             `json:"score"`
 	Highlights  map[string][]string `json:"highlights"`
+	// Explanation says why the hit scored as it did (explain=true).
+	Explanation []ReasonJSON `json:"explanation,omitempty"`
 }
 
 // FacetsJSON holds facet counts per group.
@@ -88,16 +110,31 @@ func NewSearchResponse(r search.Result) SearchResponse {
 		},
 	}
 	for _, h := range r.Hits {
-		p := h.Paper
-		out.Hits = append(out.Hits, HitJSON{
-			ID: p.ID, Title: p.Title, Authors: p.Authors, AuthorCount: p.AuthorCount,
-			Published: p.Published, Upvotes: p.Upvotes, Topics: p.Topics, Categories: p.Categories,
-			URL: p.URL, PDFURL: p.PDFURL, HFURL: p.HFURL,
-			Score: math.Round(h.Score*1e4) / 1e4, Highlights: h.Highlights,
-		})
+		out.Hits = append(out.Hits, hitJSON(h))
+	}
+	out.CorrectedQuery = r.CorrectedQuery
+	for _, e := range r.Expansions {
+		out.Expansions = append(out.Expansions, ExpansionJSON{From: e.From, To: e.To})
+	}
+	out.Notices = r.Notices
+	return out
+}
+
+func hitJSON(h search.Hit) HitJSON {
+	p := h.Paper
+	out := HitJSON{
+		ID: p.ID, Title: p.Title, Authors: p.Authors, AuthorCount: p.AuthorCount,
+		Published: p.Published, Upvotes: p.Upvotes, Topics: p.Topics, Categories: p.Categories,
+		URL: p.URL, PDFURL: p.PDFURL, HFURL: p.HFURL,
+		Score: round4(h.Score), Highlights: h.Highlights,
+	}
+	for _, r := range h.Explanation {
+		out.Explanation = append(out.Explanation, ReasonJSON{Score: round4(r.Score), Why: r.Why})
 	}
 	return out
 }
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func facetJSON(vs []search.FacetValue) []FacetValueJSON {
 	out := make([]FacetValueJSON, len(vs))

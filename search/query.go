@@ -54,6 +54,12 @@ type Request struct {
 	Sort       string   // one of Sorts; empty means relevance, or newest without a query
 	Page       int      // 1-based; 0 means 1
 	Size       int      // 0 means DefaultSize
+	// NoExpand turns off acronym, synonym, spelling and topic expansions.
+	NoExpand bool
+	// NoCorrect turns off the correction of words found nowhere in the index.
+	NoCorrect bool
+	// Explain asks for each hit's score to be explained.
+	Explain bool
 }
 
 // Result is one page of hits with facet counts.
@@ -66,6 +72,13 @@ type Result struct {
 	Size   int
 	Hits   []Hit
 	Facets Facets
+	// CorrectedQuery is the query as searched after correcting misspelt
+	// words; empty when nothing was corrected.
+	CorrectedQuery string
+	// Expansions lists the forms searched besides what was typed.
+	Expansions []Expansion
+	// Notices say how a malformed query was repaired.
+	Notices []string
 }
 
 // Hit is a paper in a result with its score and highlighted fragments.
@@ -77,6 +90,8 @@ type Hit struct {
 	// (unmatched text comes back escaped, without marks), so a caller can
 	// show them as they are.
 	Highlights map[string][]string
+	// Explanation says why the hit scored as it did, when asked for.
+	Explanation []Reason
 }
 
 // Facets are counts of the papers matching a request, per value. Each group
@@ -157,15 +172,14 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	if err := r.Normalize(); err != nil {
 		return Result{}, err
 	}
-	text, err := compileText(r.Query)
+	p, text, err := x.plan(ctx, r)
 	if err != nil {
 		return Result{}, err
 	}
 
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, (r.Page-1)*r.Size, false)
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, (r.Page-1)*r.Size, r.Explain)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
 	req.SortByCustom(sortOrder(r.Sort))
-	req.IncludeLocations = r.Query != ""
 	// Facets whose group has no active filter come from the main search;
 	// the others need a search without their own filter.
 	groups := []facetGroup{
@@ -187,7 +201,8 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		if !g.active {
 			continue
 		}
-		fr := bleve.NewSearchRequestOptions(withFilters(text, r, g.name), 0, 0, false)
+		// Counting needs only which papers match, not how they rank.
+		fr := bleve.NewSearchRequestOptions(withFilters(p.filter(), r, g.name), 0, 0, false)
 		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
 		fres, err := x.bi.SearchInContext(ctx, fr)
 		if err != nil {
@@ -199,16 +214,23 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		facets[g.name] = fres.Facets[g.name]
 	}
 
-	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: r.Page, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
+	out := Result{
+		Query: r.Query, Sort: r.Sort, Total: res.Total, Page: r.Page, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits)),
+		CorrectedQuery: p.corrected, Expansions: p.expansions, Notices: p.notices,
+	}
 	for _, h := range res.Hits {
-		p, err := fromFields(h.ID, h.Fields)
+		pp, err := fromFields(h.ID, h.Fields)
 		if err != nil {
 			return Result{}, err
 		}
-		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: map[string][]string{
-			fieldTitle:    {highlightTitle(p.Title, h.Locations[fieldTitle])},
-			fieldAbstract: {highlightAbstract(p.Abstract, h.Locations[fieldAbstract])},
-		}})
+		hit := Hit{Paper: pp, Score: h.Score, Highlights: map[string][]string{
+			fieldTitle:    {highlightTitle(pp.Title, x.matchSpans(pp.Title, p.highlight))},
+			fieldAbstract: {highlightAbstract(pp.Abstract, x.matchSpans(pp.Abstract, p.highlight))},
+		}}
+		if r.Explain {
+			hit.Explanation = flatten(h.Expl)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	out.Facets = Facets{
 		Topics:     facetValues(facets[fieldTopics]),
@@ -221,35 +243,86 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	return out, nil
 }
 
+// MaxRank bounds Rank's depth.
+const MaxRank = 1000
+
+// Scored is a paper id with the score that ranked it.
+type Scored struct {
+	ID    string
+	Score float64
+}
+
+// Rank returns the ids and scores of the top n papers for a request,
+// ranked exactly as Search ranks them (page and size are ignored), without
+// stored fields, highlights or facets. Evaluation uses it to go 1000 deep.
+func (x *Index) Rank(ctx context.Context, r Request, n int) ([]Scored, error) {
+	r.Page, r.Size = 1, 1
+	if err := r.Normalize(); err != nil {
+		return nil, err
+	}
+	if n < 1 || n > MaxRank {
+		return nil, fmt.Errorf("%w: rank depth must be between 1 and %d, not %d", ErrBadQuery, MaxRank, n)
+	}
+	_, text, err := x.plan(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), n, 0, false)
+	req.SortByCustom(sortOrder(r.Sort))
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("rank %q: %w", r.Query, err)
+	}
+	out := make([]Scored, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = Scored{ID: h.ID, Score: h.Score}
+	}
+	return out, nil
+}
+
+// plan compiles a request's query, correcting short unknown words when
+// the query as typed finds little, and returns the plan with the query
+// that ranks it.
+func (x *Index) plan(ctx context.Context, r Request) (*plan, query.Query, error) {
+	opts := compileOptions{expand: !r.NoExpand, correct: !r.NoCorrect}
+	p, err := x.compile(ctx, r.Query, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.shortUnknown {
+		n, err := x.count(ctx, withFilters(p.filter(), r, ""))
+		if err != nil {
+			return nil, nil, err
+		}
+		if n < fewHits {
+			opts.correctShort = true
+			if p2, err := x.compile(ctx, r.Query, opts); err == nil && p2.corrected != "" {
+				if n2, err := x.count(ctx, withFilters(p2.filter(), r, "")); err == nil && n2 > n {
+					p = p2
+				}
+			}
+		}
+	}
+	q, err := x.rankQuery(ctx, p, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, q, nil
+}
+
+// count returns how many papers a query matches.
+func (x *Index) count(ctx context.Context, q query.Query) (uint64, error) {
+	res, err := x.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+	if err != nil {
+		return 0, fmt.Errorf("count matches: %w", err)
+	}
+	return res.Total, nil
+}
+
 type facetGroup struct {
 	name   string
 	size   int
 	active bool
-}
-
-// compileText turns the query text into a Bleve query; empty text matches all.
-func compileText(q string) (query.Query, error) {
-	if q == "" {
-		return query.NewMatchAllQuery(), nil
-	}
-	title := query.NewMatchQuery(q)
-	title.SetField(fieldTitle)
-	title.SetBoost(2)
-	abstract := query.NewMatchQuery(q)
-	abstract.SetField(fieldAbstract)
-	authors := query.NewMatchQuery(q)
-	authors.SetField(fieldAuthors)
-	authors.SetBoost(0.5)
-	parts := []query.Query{title, abstract, authors}
-	if len(strings.Fields(q)) > 1 {
-		for _, f := range []string{fieldTitle, fieldAbstract} {
-			ph := query.NewMatchPhraseQuery(q)
-			ph.SetField(f)
-			ph.SetBoost(1.5)
-			parts = append(parts, ph)
-		}
-	}
-	return query.NewDisjunctionQuery(parts), nil
 }
 
 // withFilters wraps text in the request's filters, leaving out the group
