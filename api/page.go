@@ -37,6 +37,12 @@ type searchPageData struct {
 	Suggest    []chip
 	Pages      []pageLink
 	Prev, Next string
+	// Corrected is the query searched instead of the one typed, and
+	// AsTypedURL searches what was typed, uncorrected.
+	Corrected  string
+	AsTypedURL string
+	Expansions []string
+	Notices    []string
 }
 
 type option struct {
@@ -80,7 +86,11 @@ type paperPageData struct {
 	Paper       search.Paper
 	AuthorsText string
 	Topics      []chip
+	Similar     []chip
 }
+
+// similarOnPage is how many similar papers a paper's page lists.
+const similarOnPage = 5
 
 var sortLabels = map[string]string{
 	search.SortRelevance: "Most relevant",
@@ -174,6 +184,16 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 		}
 	}
 	d.Pages, d.Prev, d.Next = pages(req, res.Total)
+	if res.CorrectedQuery != "" {
+		d.Corrected = res.CorrectedQuery
+		r := req
+		r.NoCorrect, r.Page = true, 0
+		d.AsTypedURL = link(r)
+	}
+	for _, e := range res.Expansions {
+		d.Expansions = append(d.Expansions, e.From+" → "+strings.Join(e.To, ", "))
+	}
+	d.Notices = res.Notices
 }
 
 func (s *server) hitView(req search.Request, h search.Hit) hitView {
@@ -218,6 +238,14 @@ func (s *server) paperPage(c *gin.Context) {
 	d := paperPageData{Title: p.Title + " · papersearch", Paper: p, AuthorsText: authorsText(p, 0)}
 	for _, t := range p.Topics {
 		d.Topics = append(d.Topics, chip{s.label(t), link(search.Request{Topics: []string{t}})})
+	}
+	// Similar papers are a courtesy: a failure leaves the list out.
+	if sim, err := s.idx.Similar(c.Request.Context(), id, similarOnPage); err == nil {
+		for _, h := range sim {
+			d.Similar = append(d.Similar, chip{h.Paper.Title, "/papers/" + h.Paper.ID})
+		}
+	} else {
+		s.log.Warn("similar papers", "id", id, "err", err)
 	}
 	s.render(c, http.StatusOK, "paper.html", d)
 }

@@ -68,8 +68,9 @@ func New(cfg Config) (http.Handler, error) {
 
 	r.GET("/healthz", s.jsonHandler(s.health))
 	r.GET("/api/search", s.jsonHandler(s.search))
-	r.GET("/api/papers/*id", s.jsonHandler(s.paper))
+	r.GET("/api/papers/*id", s.jsonHandler(s.paper)) // and /api/papers/{id}/similar
 	r.GET("/api/topics", s.jsonHandler(s.topicList))
+	r.GET("/api/suggest", s.jsonHandler(s.suggest))
 
 	r.GET("/", s.searchPage)
 	r.GET("/papers/*id", s.paperPage)

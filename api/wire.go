@@ -156,3 +156,45 @@ func Marshal(v any) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// SimilarResponse is the body of GET /api/papers/{id}/similar and of
+// `papersearch similar --json`.
+type SimilarResponse struct {
+	ID   string    `json:"id"`
+	Hits []HitJSON `json:"hits"`
+}
+
+// NewSimilarResponse converts similar papers to their wire form.
+func NewSimilarResponse(id string, hits []search.Hit) SimilarResponse {
+	out := SimilarResponse{ID: id, Hits: make([]HitJSON, 0, len(hits))}
+	for _, h := range hits {
+		out.Hits = append(out.Hits, hitJSON(h))
+	}
+	return out
+}
+
+// SuggestResponse is the body of GET /api/suggest.
+type SuggestResponse struct {
+	Query       string           `json:"query"`
+	Suggestions []SuggestionJSON `json:"suggestions"`
+}
+
+// SuggestionJSON is one completion: its text, its kind (topic, word,
+// phrase or title), how many papers have it, and the topic slug or paper
+// id it stands for.
+type SuggestionJSON struct {
+	Text  string `json:"text"`
+	Kind  string `json:"kind"`
+	Count int    `json:"count,omitempty"`
+	Topic string `json:"topic,omitempty"`
+	ID    string `json:"id,omitempty"`
+}
+
+// NewSuggestResponse converts suggestions to their wire form.
+func NewSuggestResponse(q string, ss []search.Suggestion) SuggestResponse {
+	out := SuggestResponse{Query: q, Suggestions: make([]SuggestionJSON, 0, len(ss))}
+	for _, s := range ss {
+		out.Suggestions = append(out.Suggestions, SuggestionJSON{Text: s.Text, Kind: s.Kind, Count: s.Count, Topic: s.Topic, ID: s.ID})
+	}
+	return out
+}

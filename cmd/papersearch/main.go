@@ -5,6 +5,7 @@
 //	papersearch index   [--index DIR] [--topics FILE] [--format NAME] SOURCE...
 //	papersearch search  [--index DIR] [--topic SLUG]... [--json] [QUERY...]
 //	papersearch topics  [--index DIR] [--json]
+//	papersearch similar [--index DIR] [--size N] [--json] ID
 //	papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
 //
 // Run "papersearch help" for every flag.
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.topics(ctx, rest)
 	case "eval":
 		return e.eval(ctx, rest)
+	case "similar":
+		return e.similar(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -119,6 +122,8 @@ Usage:
         AND OR NOT (in capitals) and parentheses.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
+  papersearch similar [--index DIR] [--size N] [--json] ID
+        List the papers most like one paper (title and abstract terms, topics).
   papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
         Index a judged collection (BEIR or TREC files) in a temporary
         directory, run its queries and print nDCG@k, MAP, Recall@100, MRR@k.
