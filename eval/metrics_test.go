@@ -51,8 +51,8 @@ func TestEvaluate(t *testing.T) {
 	qrels := map[string]Judgments{
 		"q1": {"a": 1},
 		"q2": {"b": 1, "c": 1},
-		"q3": {"x": 0},  // judged, none relevant: skipped
-		"q4": {"d": 1},  // judged but not asked: counted apart
+		"q3": {"x": 0}, // judged, none relevant: skipped
+		"q4": {"d": 1}, // judged but not asked: counted apart
 	}
 	runs := map[string][]Ranked{
 		"q1": {{"a", 3}, {"z", 1}},

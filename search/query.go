@@ -364,7 +364,26 @@ func anyTerm(field string, values []string) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
+// Bleve stores dates as nanoseconds since 1970 in an int64: years outside
+// these bounds cannot be expressed, and no paper falls outside them.
+const (
+	firstDateYear = 1678
+	lastDateYear  = 2261
+)
+
 func yearRange(from, to int) query.Query {
+	if from < firstDateYear {
+		from = 0
+	}
+	if to > lastDateYear {
+		to = 0
+	}
+	if to != 0 && to < firstDateYear || from > lastDateYear {
+		return query.NewMatchNoneQuery()
+	}
+	if from == 0 && to == 0 {
+		return query.NewMatchAllQuery()
+	}
 	var start, end time.Time
 	if from != 0 {
 		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -529,8 +529,12 @@ func (p *parser) word(t token) *clause {
 		return nil
 	}
 	c.text = w
-	start := t.pos + strings.Index(t.text, w)
-	c.span = [2]int{start, start + len(w)}
+	if i := strings.Index(t.text, w); i >= 0 {
+		c.span = [2]int{t.pos + i, t.pos + i + len(w)}
+	} else {
+		// Inner wildcards were dropped: the word is the whole token.
+		c.span = [2]int{t.pos, t.pos + len(t.text)}
+	}
 	return c
 }
 
