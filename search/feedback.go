@@ -45,7 +45,10 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 	}
 	req := bleve.NewSearchRequestOptions(withFilters(base, r, ""), rk.fbDocs, 0, false)
 	req.SortByCustom(sortOrder(SortRelevance))
+	var found []uint64
+	p.bag.seen = &found
 	res, err := x.bi.SearchInContext(ctx, req)
+	p.bag.seen = nil
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", r.Query, err)
 	}
@@ -114,7 +117,10 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 		return base, nil
 	}
 	keep := rk.fbKeep / qSum
-	bag := &bagQuery{rank: rk, pairs: p.bag.pairs}
+	// The second pass ranks the first pass's papers only: reading the
+	// postings of common feedback words for all papers would cost more
+	// than the rest of the search.
+	bag := &bagQuery{rank: rk, pairs: p.bag.pairs, within: found}
 	at := map[string]int{}
 	for _, t := range p.bag.terms {
 		t.weight *= keep

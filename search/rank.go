@@ -1,8 +1,9 @@
 package search
 
 import (
-	"bytes"
+	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -99,28 +100,45 @@ type bagQuery struct {
 	pairs [][2]int    // indexes into terms of words adjacent in the query
 	names []queryTerm // author-name terms
 	rank  rankParams
+	// within, when not nil, limits the search to these papers (sorted
+	// internal ids): feedback's second pass reads only the first pass's
+	// papers in the postings of its common words.
+	within []uint64
+	// seen, when not nil, receives the internal ids of the papers found.
+	seen *[]uint64
 }
 
 func (q *bagQuery) empty() bool { return len(q.terms) == 0 && len(q.names) == 0 }
 
-// hit is one query term found in one field of a paper.
+// hit is one query term found in one field of a paper. A paper's hits are
+// a linked list in the searcher's arena, in the order the postings were
+// read: term by term, title before abstract, author names last.
 type hit struct {
 	term  int32
 	field int8 // 0 title, 1 abstract, 2 authors
-	tf    float64
-	pos   []uint64 // positions, when proximity needs them
+	tf    float32
+	next  int32 // the paper's next hit, or -1
 }
 
 type docAcc struct {
-	id   index.IndexInternalID
-	hits []hit
-	len  [2]float64 // prose field lengths, known where a hit is
+	id         uint64 // Bleve's internal id (8 bytes, big-endian, in scorch)
+	head, tail int32
+	len        [2]float32 // prose field lengths, known where a hit is
+	// pos holds positions by (term, field), for the papers that compete
+	// for the top places only (see proxCandidates).
+	pos map[[2]int32][]uint64
 }
 
 type scoredDoc struct {
-	acc   *docAcc
+	acc   int32 // index into bagSearcher.accs
 	score float64
 }
+
+// proxCandidates is how many papers, best first by their term scores, get
+// the proximity bonus computed. Reading positions is the costly part of a
+// search; a paper below this rank gets no bonus, which keeps every paper
+// above it ahead of every paper below, so the order is consistent.
+const proxCandidates = 1000
 
 // Searcher implements query.Query.
 func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
@@ -128,84 +146,78 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.
 	if err != nil {
 		return nil, err
 	}
-	needPos := len(q.pairs) > 0 && q.rank.proxWeight > 0
-	docs := map[string]*docAcc{}
-	get := func(id index.IndexInternalID) *docAcc {
-		d := docs[string(id)]
-		if d == nil {
-			d = &docAcc{id: slices.Clone(id)}
-			docs[string(id)] = d
+	s := &bagSearcher{q: q, st: st, explain: opt.Explain, at: map[uint64]int32{}}
+	get := func(id index.IndexInternalID) (*docAcc, error) {
+		if len(id) != 8 {
+			return nil, fmt.Errorf("unexpected internal id %x", []byte(id))
 		}
-		return d
+		n := binary.BigEndian.Uint64(id)
+		i, ok := s.at[n]
+		if !ok {
+			i = int32(len(s.accs))
+			s.at[n] = i
+			s.accs = append(s.accs, docAcc{id: n, head: -1, tail: -1})
+		}
+		return &s.accs[i], nil
+	}
+	add := func(d *docAcc, h hit) {
+		h.next = -1
+		s.arena = append(s.arena, h)
+		at := int32(len(s.arena) - 1)
+		if d.tail >= 0 {
+			s.arena[d.tail].next = at
+		} else {
+			d.head = at
+		}
+		d.tail = at
 	}
 	df := make([]float64, len(q.terms))
-	var tfd index.TermFieldDoc
 	scanned := 0
 	for ti, t := range q.terms {
 		for fi, field := range proseFields {
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			tfr, err := r.TermFieldReader(ctx, []byte(t.text), field, true, true, needPos)
-			if err != nil {
-				return nil, fmt.Errorf("read postings of %q: %w", t.text, err)
-			}
-			for {
-				m, err := tfr.Next(tfd.Reset())
-				if err != nil {
-					tfr.Close()
-					return nil, err
-				}
-				if m == nil {
-					break
-				}
+			err := eachPosting(ctx, r, []byte(t.text), field, false, q.within, func(tfr index.TermFieldReader) {
+				// The paper count of a term is taken as that of its
+				// commoner field; titles mostly repeat abstract words.
+				df[ti] = max(df[ti], float64(tfr.Count()))
+			}, func(m *index.TermFieldDoc) error {
 				if scanned++; scanned%4096 == 0 && ctx.Err() != nil {
-					tfr.Close()
-					return nil, ctx.Err()
+					return ctx.Err()
 				}
-				d := get(m.ID)
-				if n := len(d.hits); n == 0 || d.hits[n-1].term != int32(ti) {
-					df[ti]++ // first field of this paper with this term
+				d, err := get(m.ID)
+				if err != nil {
+					return err
 				}
-				h := hit{term: int32(ti), field: int8(fi), tf: float64(m.Freq)}
-				if needPos {
-					h.pos = make([]uint64, len(m.Vectors))
-					for i, v := range m.Vectors {
-						h.pos[i] = v.Pos
-					}
-					slices.Sort(h.pos)
-				}
-				d.hits = append(d.hits, h)
+				add(d, hit{term: int32(ti), field: int8(fi), tf: float32(m.Freq)})
 				if m.Norm > 0 {
-					d.len[fi] = math.Round(1 / (m.Norm * m.Norm))
+					d.len[fi] = float32(math.Round(1 / (m.Norm * m.Norm)))
 				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			tfr.Close()
 		}
 	}
 	nameDF := make([]float64, len(q.names))
 	for ni, t := range q.names {
-		tfr, err := r.TermFieldReader(ctx, []byte(t.text), fieldAuthors, true, false, false)
-		if err != nil {
-			return nil, fmt.Errorf("read postings of %q: %w", t.text, err)
-		}
-		nameDF[ni] = float64(tfr.Count())
-		for {
-			m, err := tfr.Next(tfd.Reset())
+		err := eachPosting(ctx, r, []byte(t.text), fieldAuthors, false, q.within, func(tfr index.TermFieldReader) {
+			nameDF[ni] = float64(tfr.Count())
+		}, func(m *index.TermFieldDoc) error {
+			d, err := get(m.ID)
 			if err != nil {
-				tfr.Close()
-				return nil, err
+				return err
 			}
-			if m == nil {
-				break
-			}
-			d := get(m.ID)
-			d.hits = append(d.hits, hit{term: int32(ni), field: 2, tf: float64(m.Freq)})
+			add(d, hit{term: int32(ni), field: 2, tf: float32(m.Freq)})
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		tfr.Close()
 	}
 
-	s := &bagSearcher{q: q, st: st, explain: opt.Explain}
 	s.idf = make([]float64, len(q.terms))
 	groupIDF := map[int]float64{}
 	for i, t := range q.terms {
@@ -228,12 +240,126 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.
 	for i := range q.names {
 		s.nameIDF[i] = st.idf(nameDF[i])
 	}
-	s.docs = make([]scoredDoc, 0, len(docs))
-	for _, d := range docs {
-		s.docs = append(s.docs, scoredDoc{acc: d, score: s.score(d, nil)})
+	s.docs = make([]scoredDoc, len(s.accs))
+	for i := range s.accs {
+		s.docs[i] = scoredDoc{acc: int32(i), score: s.score(&s.accs[i], nil)}
 	}
-	slices.SortFunc(s.docs, func(a, b scoredDoc) int { return bytes.Compare(a.acc.id, b.acc.id) })
+	if len(q.pairs) > 0 && q.rank.proxWeight > 0 {
+		if err := s.proximity(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(s.docs, func(a, b scoredDoc) int { return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id) })
+	if q.seen != nil {
+		ids := make([]uint64, len(s.docs))
+		for i, d := range s.docs {
+			ids[i] = s.accs[d.acc].id
+		}
+		*q.seen = ids
+	}
 	return s, nil
+}
+
+// proximity reads the positions of the paired terms in the best
+// proxCandidates papers and adds their bonus.
+func (s *bagSearcher) proximity(ctx context.Context, r index.IndexReader) error {
+	top := slices.Clone(s.docs)
+	slices.SortFunc(top, func(a, b scoredDoc) int { return cmp.Compare(b.score, a.score) })
+	top = top[:min(len(top), proxCandidates)]
+	ids := make([]uint64, len(top))
+	for i, d := range top {
+		ids[i] = s.accs[d.acc].id
+	}
+	slices.Sort(ids)
+	paired := map[int]bool{}
+	for _, p := range s.q.pairs {
+		paired[p[0]], paired[p[1]] = true, true
+	}
+	for ti, t := range s.q.terms {
+		if !paired[ti] {
+			continue
+		}
+		for fi, field := range proseFields {
+			if t.fields != 0 && t.fields&(1<<fi) == 0 {
+				continue
+			}
+			err := eachPosting(ctx, r, []byte(t.text), field, true, ids, nil, func(m *index.TermFieldDoc) error {
+				d := &s.accs[s.at[binary.BigEndian.Uint64(m.ID)]]
+				if d.pos == nil {
+					d.pos = map[[2]int32][]uint64{}
+				}
+				pos := make([]uint64, len(m.Vectors))
+				for i, v := range m.Vectors {
+					pos[i] = v.Pos
+				}
+				slices.Sort(pos)
+				d.pos[[2]int32{int32(ti), int32(fi)}] = pos
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for i := range s.docs {
+		if d := &s.accs[s.docs[i].acc]; d.pos != nil {
+			s.docs[i].score = s.score(d, nil)
+		}
+	}
+	return nil
+}
+
+// eachPosting calls f for each posting of term in field: all of them, or,
+// with within (sorted internal ids), those of the listed papers only,
+// skipping ahead in the postings. counted, when not nil, sees the reader
+// first.
+func eachPosting(ctx context.Context, r index.IndexReader, term []byte, field string, vectors bool, within []uint64,
+	counted func(index.TermFieldReader), f func(*index.TermFieldDoc) error) error {
+	tfr, err := r.TermFieldReader(ctx, term, field, true, true, vectors)
+	if err != nil {
+		return fmt.Errorf("read postings of %q: %w", term, err)
+	}
+	defer tfr.Close()
+	if counted != nil {
+		counted(tfr)
+	}
+	var tfd index.TermFieldDoc
+	if within == nil {
+		for {
+			m, err := tfr.Next(tfd.Reset())
+			if err != nil || m == nil {
+				return err
+			}
+			if err := f(m); err != nil {
+				return err
+			}
+		}
+	}
+	var buf [8]byte
+	var last *index.TermFieldDoc
+	var cur uint64
+	for _, c := range within {
+		if last != nil && cur >= c {
+			if cur == c {
+				if err := f(last); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		binary.BigEndian.PutUint64(buf[:], c)
+		m, err := tfr.Advance(buf[:], tfd.Reset())
+		if err != nil || m == nil {
+			return err
+		}
+		last, cur = m, binary.BigEndian.Uint64(m.ID)
+		if cur == c {
+			if err := f(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // corpusStats are the collection statistics BM25 needs.
@@ -305,6 +431,9 @@ type bagSearcher struct {
 	st      corpusStats
 	idf     []float64
 	nameIDF []float64
+	at      map[uint64]int32 // internal id -> index in accs
+	accs    []docAcc
+	arena   []hit
 	docs    []scoredDoc // sorted by internal id
 	next    int
 	explain bool
@@ -339,36 +468,35 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 	weight := [2]float64{p.titleWeight, 1}
 	bs := [2]float64{p.bTitle, p.bAbstract}
 	norm := func(fi int) float64 {
-		return 1 - bs[fi] + bs[fi]*d.len[fi]/s.st.avgLen[fi]
+		return 1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi]
 	}
 	total := 0.0
 	var best map[int]termPart // per group, the best alternative so far
-	// Hits are grouped by term, prose fields first: the postings were read
-	// term by term.
-	for i := 0; i < len(d.hits); {
-		h := d.hits[i]
+	for i := d.head; i >= 0; {
+		h := s.arena[i]
 		if h.field == 2 {
 			t := s.q.names[h.term]
-			sc := p.authorBoost * t.weight * s.nameIDF[h.term] * h.tf * (k1 + 1) / (h.tf + k1)
+			tf := float64(h.tf)
+			sc := p.authorBoost * t.weight * s.nameIDF[h.term] * tf * (k1 + 1) / (tf + k1)
 			total += sc
 			if parts != nil {
-				parts.terms = append(parts.terms, termPart{term: t.text, field: fieldAuthors, tfAbstract: h.tf, idf: s.nameIDF[h.term], score: sc})
+				parts.terms = append(parts.terms, termPart{term: t.text, field: fieldAuthors, tfAbstract: tf, idf: s.nameIDF[h.term], score: sc})
 			}
-			i++
+			i = h.next
 			continue
 		}
 		var tfn float64
 		var tfs [2]float64
 		j := i
-		for ; j < len(d.hits) && d.hits[j].term == h.term && d.hits[j].field != 2; j++ {
-			f := d.hits[j].field
-			tfs[f] = d.hits[j].tf
-			tfn += weight[f] * d.hits[j].tf / norm(int(f))
+		for ; j >= 0 && s.arena[j].term == h.term && s.arena[j].field != 2; j = s.arena[j].next {
+			f := s.arena[j].field
+			tfs[f] = float64(s.arena[j].tf)
+			tfn += weight[f] * tfs[f] / norm(int(f))
 		}
+		i = j
 		t := s.q.terms[h.term]
 		sc := t.weight * s.idf[h.term] * tfn * (k1 + 1) / (tfn + k1)
 		part := termPart{term: t.display(), field: "title and abstract", tfTitle: tfs[0], tfAbstract: tfs[1], idf: s.idf[h.term], score: sc, note: t.note}
-		i = j
 		if t.group != 0 {
 			if best == nil {
 				best = map[int]termPart{}
@@ -389,11 +517,11 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 			parts.terms = append(parts.terms, best[g])
 		}
 	}
-	if p.proxWeight > 0 {
+	if p.proxWeight > 0 && d.pos != nil {
 		for _, pr := range s.q.pairs {
 			var tfn, count float64
 			for fi := range proseFields {
-				pa, pb := positions(d, pr[0], fi), positions(d, pr[1], fi)
+				pa, pb := d.pos[[2]int32{int32(pr[0]), int32(fi)}], d.pos[[2]int32{int32(pr[1]), int32(fi)}]
 				if len(pa) == 0 || len(pb) == 0 {
 					continue
 				}
@@ -413,15 +541,6 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		}
 	}
 	return total
-}
-
-func positions(d *docAcc, term int, field int) []uint64 {
-	for _, h := range d.hits {
-		if int(h.term) == term && int(h.field) == field {
-			return h.pos
-		}
-	}
-	return nil
 }
 
 // inOrder counts positions of a that b follows within window positions.
@@ -445,7 +564,9 @@ func (s *bagSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, 
 	d := s.docs[s.next]
 	s.next++
 	dm := ctx.DocumentMatchPool.Get()
-	dm.IndexInternalID = index.NewIndexInternalIDFrom(dm.IndexInternalID, d.acc.id)
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], s.accs[d.acc].id)
+	dm.IndexInternalID = index.NewIndexInternalIDFrom(dm.IndexInternalID, id[:])
 	dm.Score = d.score
 	if s.explain {
 		dm.Expl = s.explanation(d)
@@ -454,8 +575,12 @@ func (s *bagSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, 
 }
 
 func (s *bagSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	if len(id) != 8 {
+		return nil, fmt.Errorf("unexpected internal id %x", []byte(id))
+	}
+	want := binary.BigEndian.Uint64(id)
 	s.next += sort.Search(len(s.docs)-s.next, func(i int) bool {
-		return bytes.Compare(s.docs[s.next+i].acc.id, id) >= 0
+		return s.accs[s.docs[s.next+i].acc].id >= want
 	})
 	return s.Next(ctx)
 }
@@ -471,7 +596,7 @@ func (s *bagSearcher) Size() int                  { return 64 + len(s.docs)*64 }
 // explanation describes a score in Bleve's tree form; Explain flattens it.
 func (s *bagSearcher) explanation(d scoredDoc) *bsearch.Explanation {
 	var parts scoreParts
-	total := s.score(d.acc, &parts)
+	total := s.score(&s.accs[d.acc], &parts)
 	e := &bsearch.Explanation{Value: total, Message: "relevance, sum of:"}
 	for _, t := range parts.terms {
 		var msg string
