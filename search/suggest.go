@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -23,7 +24,9 @@ const (
 type Suggestion struct {
 	Text  string
 	Kind  string
-	Count int    // papers with it (topics, words, phrases)
+	// Count is how many papers have it: for a topic or a word, in the
+	// index; for a phrase, among the papers sampled for it.
+	Count int
 	Topic string // the slug, for a topic
 	ID    string // the paper, for a title
 }
@@ -54,7 +57,7 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 	}
 	words := strings.Fields(text)
 	last := words[len(words)-1]
-	context := words[:len(words)-1]
+	before := words[:len(words)-1]
 	r, err := x.reader()
 	if err != nil {
 		return nil, err
@@ -68,7 +71,7 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 	for _, t := range topics {
 		label := strings.ToLower(t.Label)
 		if strings.HasPrefix(label, text) || strings.HasPrefix(t.Slug, text) ||
-			(len(context) == 0 && slices.ContainsFunc(strings.Fields(label), func(w string) bool { return strings.HasPrefix(w, last) })) {
+			(len(before) == 0 && slices.ContainsFunc(strings.Fields(label), func(w string) bool { return strings.HasPrefix(w, last) })) {
 			out = append(out, Suggestion{Text: t.Label, Kind: SuggestTopic, Topic: t.Slug, Count: x.termCount(ctx, r, fieldTopics, t.Slug)})
 		}
 	}
@@ -79,37 +82,21 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 	if err != nil {
 		return nil, err
 	}
-	if len(context) == 0 {
+	if len(before) == 0 {
 		for _, c := range completions {
 			out = append(out, Suggestion{Text: c.term, Kind: SuggestWord, Count: c.count})
 		}
 	} else {
-		head := strings.Join(context, " ")
-		var phrases []Suggestion
-		seen := map[string]bool{}
-		for _, c := range completions[:min(len(completions), 2*suggestPhrases)] {
-			phrase := head + " " + c.term
-			q := query.NewDisjunctionQuery([]query.Query{phraseQuery(fieldTitle, phrase), phraseQuery(fieldAbstract, phrase)})
-			key := strings.Join(analyze(x.prose, phrase), " ")
-			if len(analyze(x.prose, phrase)) < 2 || seen[key] {
-				continue // the more common spelling of one phrase is enough
-			}
-			seen[key] = true
-			cnt, err := x.count(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			if cnt > 0 {
-				phrases = append(phrases, Suggestion{Text: phrase, Kind: SuggestPhrase, Count: int(cnt)})
-			}
+		phrases, err := x.completePhrase(ctx, before, last)
+		if err != nil {
+			return nil, err
 		}
-		slices.SortStableFunc(phrases, func(a, b Suggestion) int { return cmp.Compare(b.Count, a.Count) })
-		out = append(out, phrases[:min(len(phrases), suggestPhrases)]...)
+		out = append(out, phrases...)
 	}
 
 	// Titles that have the earlier words and a completion of the last.
 	var must []query.Query
-	for _, w := range context {
+	for _, w := range before {
 		for _, t := range analyze(x.prose, w) {
 			must = append(must, termQuery(fieldTitle, t))
 		}
@@ -135,4 +122,58 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 		}
 	}
 	return out[:min(len(out), n)], nil
+}
+
+// phraseSample is how many papers with the typed words are read to find
+// how the phrase goes on.
+const phraseSample = 50
+
+// completePhrase finds how papers continue the words typed so far: it
+// reads papers that have the earlier words as a phrase and counts the
+// words that follow them there and start with the last, as typed.
+func (x *Index) completePhrase(ctx context.Context, before []string, last string) ([]Suggestion, error) {
+	head := strings.Join(before, " ")
+	if len(analyze(x.prose, head)) == 0 {
+		return nil, nil
+	}
+	q := query.NewDisjunctionQuery([]query.Query{phraseQuery(fieldTitle, head), phraseQuery(fieldAbstract, head)})
+	req := bleve.NewSearchRequestOptions(q, phraseSample, 0, false)
+	req.Fields = []string{fieldTitle, fieldAbstract}
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	words := make([]string, len(before))
+	for i, w := range before {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	re, err := regexp.Compile(`(?i)\b` + strings.Join(words, `[\s-]+`) + `[\s-]+(` + regexp.QuoteMeta(last) + `[\p{L}\p{N}-]*)`)
+	if err != nil {
+		return nil, nil
+	}
+	counts := map[string]int{}
+	for _, h := range res.Hits {
+		for _, f := range []string{fieldTitle, fieldAbstract} {
+			text, _ := h.Fields[f].(string)
+			seen := map[string]bool{}
+			for _, m := range re.FindAllStringSubmatch(text, -1) {
+				w := strings.ToLower(strings.TrimRight(m[1], "-"))
+				if !seen[w] {
+					seen[w] = true
+					counts[w]++ // papers, not occurrences
+				}
+			}
+		}
+	}
+	var out []Suggestion
+	for w, n := range counts {
+		out = append(out, Suggestion{Text: head + " " + w, Kind: SuggestPhrase, Count: n})
+	}
+	slices.SortFunc(out, func(a, b Suggestion) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Text, b.Text)
+	})
+	return out[:min(len(out), suggestPhrases)], nil
 }
