@@ -22,8 +22,8 @@ const (
 
 // Suggestion is one completion of what a user is typing.
 type Suggestion struct {
-	Text  string
-	Kind  string
+	Text string
+	Kind string
 	// Count is how many papers have it: for a topic or a word, in the
 	// index; for a phrase, among the papers sampled for it.
 	Count int
