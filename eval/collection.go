@@ -139,6 +139,9 @@ func ReadQueries(r io.Reader, source string) ([]Query, error) {
 			if len(f) < 2 {
 				return nil, fmt.Errorf("%s:%d: want qid<TAB>text or a JSON object", source, n)
 			}
+			if len(out) == 0 && isHeader(f[0]) {
+				continue
+			}
 			q = Query{ID: strings.TrimSpace(f[0]), Text: f[len(f)-1]}
 		}
 		q.Text = strings.TrimSpace(q.Text)
@@ -155,6 +158,15 @@ func ReadQueries(r io.Reader, source string) ([]Query, error) {
 		return nil, fmt.Errorf("%s: no queries", source)
 	}
 	return out, nil
+}
+
+// isHeader reports whether a first field names a column rather than a query.
+func isHeader(field string) bool {
+	switch strings.ToLower(strings.TrimSpace(field)) {
+	case "qid", "query-id", "query_id", "queryid", "id", "_id":
+		return true
+	}
+	return false
 }
 
 // ReadQrels reads relevance judgments: BEIR's TSV (query-id, corpus-id,

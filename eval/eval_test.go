@@ -86,7 +86,7 @@ func TestReaders(t *testing.T) {
 		if qrels["1"]["184"] != 3 || qrels["1"]["29"] != -1 || qrels["2"]["12"] != 1 {
 			t.Errorf("qrels = %v", qrels)
 		}
-		qs, err := eval.ReadQueries(strings.NewReader("1\t001\twhat similarity laws\n2\theat conduction\n"), "q")
+		qs, err := eval.ReadQueries(strings.NewReader("qid\toriginal_I\ttext\n1\t001\twhat similarity laws\n2\theat conduction\n"), "q")
 		if err != nil {
 			t.Fatal(err)
 		}
