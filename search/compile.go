@@ -243,7 +243,7 @@ func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
 	}
 	alts = append(alts, q)
 	if !negated && c.opts.expand && cl.field != scopeAuthor {
-		for _, e := range c.expansionsOf(cl.text, cl.kind == kindPhrase) {
+		for _, e := range c.expansionsOf(cl.text, cl.field, cl.kind == kindPhrase) {
 			c.pure = false
 			alts = append(alts, e)
 		}

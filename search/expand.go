@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -60,7 +61,7 @@ func synonymSet(form string) []string {
 
 // expansionsOf returns the alternatives of a typed word or phrase, adding
 // them to the bag and the plan's expansion list.
-func (c *compiler) expansionsOf(text string, phrase bool) []query.Query {
+func (c *compiler) expansionsOf(text, scope string, phrase bool) []query.Query {
 	if c.expanded[text] {
 		return nil
 	}
@@ -74,7 +75,7 @@ func (c *compiler) expansionsOf(text string, phrase bool) []query.Query {
 			continue
 		}
 		seen[key] = true
-		q, _ := c.words(f, scopeAny, strings.Contains(f, " "), false, expansionWeight, "synonym of "+text)
+		q, _ := c.words(f, scope, strings.Contains(f, " "), false, expansionWeight, "synonym of "+text)
 		if q != nil {
 			out = append(out, q)
 			to = append(to, f)
@@ -82,7 +83,7 @@ func (c *compiler) expansionsOf(text string, phrase bool) []query.Query {
 	}
 	if !phrase {
 		// Spellings are the typed word itself: they share its group.
-		typedAt, single := c.termAt["3/"+typed]
+		typedAt, single := c.termAt[fmt.Sprintf("%d/%s", scopeMask(scope), typed)]
 		for _, v := range spellings(text) {
 			toks := analyze(c.x.prose, v)
 			key := strings.Join(toks, " ")
@@ -99,7 +100,7 @@ func (c *compiler) expansionsOf(text string, phrase bool) []query.Query {
 			if single {
 				c.inGroup = c.bag.terms[typedAt].group
 			}
-			q, _ := c.words(v, scopeAny, false, false, spellingWeight, "spelling of "+text)
+			q, _ := c.words(v, scope, false, false, spellingWeight, "spelling of "+text)
 			c.inGroup = 0
 			if q != nil {
 				out = append(out, q)
@@ -142,7 +143,7 @@ func (c *compiler) longForms(should []*clause) []query.Query {
 				if synonymSet(phrase) == nil {
 					continue
 				}
-				out = append(out, c.expansionsOf(phrase, true)...)
+				out = append(out, c.expansionsOf(phrase, scopeAny, true)...)
 				i = j - 1
 				break
 			}
