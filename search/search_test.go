@@ -118,6 +118,9 @@ func TestQueryLanguage(t *testing.T) {
 		{query: `quant*`, every: []func(search.Paper) bool{has(`\bquant`)}},
 		{query: `(distillation OR pruning) AND NOT vision`, every: []func(search.Paper) bool{has(`distill|prun`), not(has(`\bvision`))}},
 		{query: `mamba NOT (vision OR image)`, every: []func(search.Paper) bool{has(`mamba`), not(has(`\b(vision|image)`))}},
+		{query: `title:quantisation`, every: []func(search.Paper) bool{func(p search.Paper) bool {
+			return regexp.MustCompile(`quanti[sz]`).MatchString(strings.ToLower(p.Title))
+		}}},
 		{query: `quantisation~1`, every: []func(search.Paper) bool{has(`quanti[sz]ation`)}},
 		{query: `ptq`, want: "2601.21238", every: []func(search.Paper) bool{has(`ptq|post-training quantization|quantiz`)}},
 	}
@@ -378,4 +381,27 @@ func FuzzSearch(f *testing.F) {
 			t.Fatalf("search %q: %v", q, err)
 		}
 	})
+}
+
+// TestRankMatchesSearch: evaluation ranks exactly as users see results.
+func TestRankMatchesSearch(t *testing.T) {
+	idx := testIndex(t)
+	for _, q := range []string{"knowledge distillation of reasoning", "quantisation LLM", `"long context" +benchmark`, "topic:quantization"} {
+		res, err := idx.Search(context.Background(), search.Request{Query: q, Size: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranked, err := idx.Rank(context.Background(), search.Request{Query: q}, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ranked) != len(res.Hits) {
+			t.Fatalf("%q: Rank gave %d, Search %d", q, len(ranked), len(res.Hits))
+		}
+		for i, h := range res.Hits {
+			if ranked[i].ID != h.Paper.ID || ranked[i].Score != h.Score {
+				t.Errorf("%q: rank %d is %s (%g) in Rank, %s (%g) in Search", q, i+1, ranked[i].ID, ranked[i].Score, h.Paper.ID, h.Score)
+			}
+		}
+	}
 }
