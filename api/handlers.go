@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -46,8 +48,15 @@ func paperID(c *gin.Context) string {
 	return strings.Trim(c.Param("id"), "/")
 }
 
+// similarSuffix ends /api/papers/{id}/similar. The route is a wildcard
+// (old arXiv ids have a slash), so the suffix is recognised here.
+const similarSuffix = "/similar"
+
 func (s *server) paper(c *gin.Context) error {
 	id := paperID(c)
+	if rest, ok := strings.CutSuffix(id, similarSuffix); ok && rest != "" {
+		return s.similar(c, rest)
+	}
 	if id == "" {
 		return errNotFound("no paper id given; use /api/papers/{id}")
 	}
@@ -108,4 +117,54 @@ func topicsWithCounts(topics []search.Topic, counts map[string]int) []TopicJSON 
 		out = append(out, TopicJSON{Topic: search.Topic{Slug: slug, Label: slug}, Count: counts[slug]})
 	}
 	return out
+}
+
+func (s *server) similar(c *gin.Context, id string) error {
+	n, err := intParam(c, "size", 10)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	hits, err := s.idx.Similar(ctx, id, n)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, NewSimilarResponse(id, hits))
+	return nil
+}
+
+func (s *server) suggest(c *gin.Context) error {
+	q := c.Query("q")
+	if len(q) > search.MaxQueryLen {
+		return fmt.Errorf("%w: q is %d bytes; the limit is %d", search.ErrBadQuery, len(q), search.MaxQueryLen)
+	}
+	n, err := intParam(c, "size", 10)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > search.MaxSuggest {
+		return fmt.Errorf("%w: size must be between 1 and %d, not %d", search.ErrBadQuery, search.MaxSuggest, n)
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	ss, err := s.idx.Suggest(ctx, q, n)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, NewSuggestResponse(q, ss))
+	return nil
+}
+
+// intParam reads a whole-number query parameter, or def when absent.
+func intParam(c *gin.Context, name string, def int) (int, error) {
+	v := strings.TrimSpace(c.Query(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, name, clip(v))
+	}
+	return n, nil
 }

@@ -53,6 +53,12 @@ type searchPageData struct {
 	// Capped says the page numbers stop at the window; Next then follows
 	// a cursor.
 	Capped bool
+	// Corrected is the query searched instead of the one typed, and
+	// AsTypedURL searches what was typed, uncorrected.
+	Corrected  string
+	AsTypedURL string
+	Expansions []string
+	Notices    []string
 }
 
 type option struct {
@@ -120,6 +126,9 @@ type paperPageData struct {
 	Similar     []hitView
 }
 
+// similarOnPage is how many similar papers a paper's page lists.
+const similarOnPage = 5
+
 var sortLabels = map[string]string{
 	search.SortRelevance: "Most relevant",
 	search.SortNewest:    "Newest",
@@ -179,7 +188,11 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 		d.Summary = fmt.Sprintf("%s papers", thousands(res.Total))
 	}
 	if req.Query != "" {
-		d.Summary += " for “" + req.Query + "”"
+		q := req.Query
+		if res.CorrectedQuery != "" {
+			q = res.CorrectedQuery
+		}
+		d.Summary += " for “" + q + "”"
 	}
 	d.First = (res.Page-1)*req.Size + 1
 	for _, h := range res.Hits {
@@ -235,6 +248,16 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 		r.Cursor, r.Page = "", 0
 		d.FirstPage = link(r)
 	}
+	if res.CorrectedQuery != "" {
+		d.Corrected = res.CorrectedQuery
+		r := req
+		r.NoCorrect, r.Page, r.Cursor = true, 0, ""
+		d.AsTypedURL = link(r)
+	}
+	for _, e := range res.Expansions {
+		d.Expansions = append(d.Expansions, e.From+" → "+strings.Join(e.To, ", "))
+	}
+	d.Notices = res.Notices
 }
 
 // fold keeps the first n values in view and the rest under "more", opened
@@ -322,38 +345,17 @@ func (s *server) paperPage(c *gin.Context) {
 	for _, t := range p.Topics {
 		d.Topics = append(d.Topics, chip{s.label(t), link(search.Request{Topics: []string{t}})})
 	}
-	// Similar papers are best effort: the page is worth showing without.
-	if sim, err := s.similar(c.Request.Context(), p); err != nil {
-		s.log.Warn("similar papers", "id", p.ID, "err", err)
+	// Similar papers are a courtesy: a failure leaves the list out.
+	if sim, err := s.idx.Similar(c.Request.Context(), p.ID, similarOnPage); err == nil {
+		for _, h := range sim {
+			// Marks would only echo this paper's own words.
+			h.Highlights = map[string][]string{"title": {unmark.Replace(first(h.Highlights["title"]))}}
+			d.Similar = append(d.Similar, s.hitView(search.Request{}, h))
+		}
 	} else {
-		d.Similar = sim
+		s.log.Warn("similar papers", "id", p.ID, "err", err)
 	}
 	s.render(c, http.StatusOK, "paper.html", d)
-}
-
-// similar finds papers like p by searching for its title within its
-// topics. Branch issue4 brings a real more-like-this; this is the
-// placeholder the page can already link to.
-func (s *server) similar(ctx context.Context, p search.Paper) ([]hitView, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	q := p.Title
-	if len(q) > search.MaxQueryLen {
-		q = q[:search.MaxQueryLen]
-	}
-	res, err := s.idx.Search(ctx, search.Request{Query: strings.ToValidUTF8(q, ""), Topics: p.Topics, Size: similarSize + 1})
-	if err != nil {
-		return nil, err
-	}
-	var out []hitView
-	for _, h := range res.Hits {
-		if h.Paper.ID != p.ID && len(out) < similarSize {
-			// Unmarked titles: the marks would only echo this paper's words.
-			h.Highlights = map[string][]string{"title": {unmark.Replace(first(h.Highlights["title"]))}}
-			out = append(out, s.hitView(search.Request{}, h))
-		}
-	}
-	return out, nil
 }
 
 var unmark = strings.NewReplacer("<mark>", "", "</mark>", "")

@@ -105,8 +105,9 @@ func newRouter(cfg Config) (*gin.Engine, error) {
 		h    handlerFunc
 	}{
 		{"/api/search", s.search},
-		{"/api/papers/*id", s.paper},
+		{"/api/papers/*id", s.paper}, // and /api/papers/{id}/similar
 		{"/api/topics", s.topicList},
+		{"/api/suggest", s.suggest},
 		{"/feed.atom", s.feed},
 	} {
 		open.OPTIONS(rt.path, preflight)

@@ -44,7 +44,7 @@ func (r *Request) fingerprint() string {
 	cats := slices.Sorted(slices.Values(r.Categories))
 	h := fnv.New64a()
 	for _, part := range []string{r.Query, strings.Join(topics, "\x1f"), strings.Join(cats, "\x1f"),
-		strconv.Itoa(r.YearFrom), strconv.Itoa(r.YearTo), r.Sort} {
+		strconv.Itoa(r.YearFrom), strconv.Itoa(r.YearTo), r.Sort, strconv.FormatBool(r.NoExpand), strconv.FormatBool(r.NoCorrect)} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -42,8 +43,13 @@ type Index struct {
 	bi   bleve.Index
 	path string
 	log  *slog.Logger
+	// prose and names are the mapping's analyzers, for counting field
+	// lengths at index time and analysing query words.
+	prose, names analysis.Analyzer
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
+	// topics caches the recorded taxonomy, which every query consults.
+	topics atomic.Pointer[[]Topic]
 }
 
 // Open opens the index at path, creating it (and the directory) if missing.
@@ -66,6 +72,12 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 	if err := idx.checkSchema(); err != nil {
 		bi.Close()
 		return nil, err
+	}
+	idx.prose = bi.Mapping().AnalyzerNamed(analyzerProse)
+	idx.names = bi.Mapping().AnalyzerNamed(analyzerName)
+	if idx.prose == nil || idx.names == nil {
+		bi.Close()
+		return nil, fmt.Errorf("open index %s: %w: its mapping lacks our analyzers; delete the directory and index again", path, ErrSchema)
 	}
 	if b, err := bi.GetInternal([]byte(internalGeneration)); err == nil && len(b) > 0 {
 		g, _ := strconv.ParseUint(string(b), 10, 64)
@@ -161,7 +173,7 @@ func (x *Index) Put(papers []Paper) error {
 		if p.ID == "" {
 			return fmt.Errorf("put paper %q: empty id", p.Title)
 		}
-		doc, err := toDoc(p)
+		doc, err := toDoc(p, x.prose)
 		if err != nil {
 			return fmt.Errorf("put paper %s: %w", p.ID, err)
 		}
@@ -228,7 +240,7 @@ func (x *Index) Get(ctx context.Context, id string) (Paper, error) {
 
 // toDoc turns a paper into the Bleve document. Title and abstract are stored
 // in their own fields (the highlighter needs them), so meta leaves them out.
-func toDoc(p *Paper) (map[string]any, error) {
+func toDoc(p *Paper, prose analysis.Analyzer) (map[string]any, error) {
 	meta := *p
 	meta.Title, meta.Abstract = "", ""
 	b, err := json.Marshal(meta)
@@ -244,6 +256,14 @@ func toDoc(p *Paper) (map[string]any, error) {
 		fieldUpvotes:    float64(p.Upvotes),
 		fieldMeta:       string(b),
 	}
+	// Lengths as Bleve will count them: tokens left after analysis.
+	if n := len(prose.Analyze([]byte(p.Title))); n > 0 {
+		doc[fieldTitleLen] = strconv.Itoa(n)
+	}
+	if n := len(prose.Analyze([]byte(p.Abstract))); n > 0 {
+		doc[fieldAbstractLen] = strconv.Itoa(n)
+	}
+	doc[fieldWords] = p.Title + "\n" + p.Abstract
 	if t := p.publishedTime(); !t.IsZero() {
 		doc[fieldPublished] = t
 		doc[fieldYear] = strconv.Itoa(t.Year())

@@ -57,6 +57,12 @@ type Request struct {
 	// Cursor continues from a Result.NextCursor of the same search, past
 	// MaxWindow if need be; Page must then be 0 or 1.
 	Cursor string
+	// NoExpand turns off acronym, synonym, spelling and topic expansions.
+	NoExpand bool
+	// NoCorrect turns off the correction of words found nowhere in the index.
+	NoCorrect bool
+	// Explain asks for each hit's score to be explained.
+	Explain bool
 }
 
 // Result is one page of hits with facet counts.
@@ -72,6 +78,13 @@ type Result struct {
 	// NextCursor, when there are more hits, continues after this page
 	// (see Request.Cursor).
 	NextCursor string
+	// CorrectedQuery is the query as searched after correcting misspelt
+	// words; empty when nothing was corrected.
+	CorrectedQuery string
+	// Expansions lists the forms searched besides what was typed.
+	Expansions []Expansion
+	// Notices say how a malformed query was repaired.
+	Notices []string
 }
 
 // Hit is a paper in a result with its score and highlighted fragments.
@@ -83,6 +96,8 @@ type Hit struct {
 	// (unmatched text comes back escaped, without marks), so a caller can
 	// show them as they are.
 	Highlights map[string][]string
+	// Explanation says why the hit scored as it did, when asked for.
+	Explanation []Reason
 }
 
 // Facets are counts of the papers matching a request, per value. Each group
@@ -165,13 +180,13 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	if err := r.Normalize(); err != nil {
 		return Result{}, err
 	}
-	text, err := compileText(r.Query)
+	p, text, err := x.plan(ctx, r)
 	if err != nil {
 		return Result{}, err
 	}
 
 	from := (r.Page - 1) * r.Size
-	order := sortOrder(r.Sort)
+	order := p.sortOrder(r.Sort)
 	var after []string
 	if r.Cursor != "" {
 		c, err := decodeCursor(r.Cursor, &r)
@@ -180,7 +195,7 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		}
 		from, after = c.Offset, afterKeys(c)
 	}
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, 0, false)
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, 0, r.Explain)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
 	req.SortByCustom(order)
 	if after != nil {
@@ -188,7 +203,6 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	} else {
 		req.From = from
 	}
-	req.IncludeLocations = r.Query != ""
 	// Facets whose group has no active filter come from the main search;
 	// the others need a search without their own filter.
 	groups := []facetGroup{
@@ -210,7 +224,8 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		if !g.active {
 			continue
 		}
-		fr := bleve.NewSearchRequestOptions(withFilters(text, r, g.name), 0, 0, false)
+		// Counting needs only which papers match, not how they rank.
+		fr := bleve.NewSearchRequestOptions(withFilters(p.filter(), r, g.name), 0, 0, false)
 		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
 		fres, err := x.bi.SearchInContext(ctx, fr)
 		if err != nil {
@@ -222,19 +237,26 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		facets[g.name] = fres.Facets[g.name]
 	}
 
-	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
+	out := Result{
+		Query: r.Query, Sort: r.Sort, Total: res.Total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits)),
+		CorrectedQuery: p.corrected, Expansions: p.expansions, Notices: p.notices,
+	}
 	if n := len(res.Hits); n > 0 && uint64(from+n) < res.Total {
 		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Keys: hitKeys(res.Hits[n-1], order), Offset: from + n})
 	}
 	for _, h := range res.Hits {
-		p, err := fromFields(h.ID, h.Fields)
+		pp, err := fromFields(h.ID, h.Fields)
 		if err != nil {
 			return Result{}, err
 		}
-		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: map[string][]string{
-			fieldTitle:    {highlightTitle(p.Title, h.Locations[fieldTitle])},
-			fieldAbstract: {highlightAbstract(p.Abstract, h.Locations[fieldAbstract])},
-		}})
+		hit := Hit{Paper: pp, Score: h.Score, Highlights: map[string][]string{
+			fieldTitle:    {highlightTitle(pp.Title, x.matchSpans(pp.Title, p.highlight))},
+			fieldAbstract: {highlightAbstract(pp.Abstract, x.matchSpans(pp.Abstract, p.highlight))},
+		}}
+		if r.Explain {
+			hit.Explanation = flatten(h.Expl)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	out.Facets = Facets{
 		Topics:     facetValues(facets[fieldTopics]),
@@ -247,35 +269,86 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	return out, nil
 }
 
+// MaxRank bounds Rank's depth.
+const MaxRank = 1000
+
+// Scored is a paper id with the score that ranked it.
+type Scored struct {
+	ID    string
+	Score float64
+}
+
+// Rank returns the ids and scores of the top n papers for a request,
+// ranked exactly as Search ranks them (page and size are ignored), without
+// stored fields, highlights or facets. Evaluation uses it to go 1000 deep.
+func (x *Index) Rank(ctx context.Context, r Request, n int) ([]Scored, error) {
+	r.Page, r.Size = 1, 1
+	if err := r.Normalize(); err != nil {
+		return nil, err
+	}
+	if n < 1 || n > MaxRank {
+		return nil, fmt.Errorf("%w: rank depth must be between 1 and %d, not %d", ErrBadQuery, MaxRank, n)
+	}
+	p, text, err := x.plan(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), n, 0, false)
+	req.SortByCustom(p.sortOrder(r.Sort))
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("rank %q: %w", r.Query, err)
+	}
+	out := make([]Scored, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = Scored{ID: h.ID, Score: h.Score}
+	}
+	return out, nil
+}
+
+// plan compiles a request's query, correcting short unknown words when
+// the query as typed finds little, and returns the plan with the query
+// that ranks it.
+func (x *Index) plan(ctx context.Context, r Request) (*plan, query.Query, error) {
+	opts := compileOptions{expand: !r.NoExpand, correct: !r.NoCorrect}
+	p, err := x.compile(ctx, r.Query, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.shortUnknown {
+		n, err := x.count(ctx, withFilters(p.filter(), r, ""))
+		if err != nil {
+			return nil, nil, err
+		}
+		if n < fewHits {
+			opts.correctShort = true
+			if p2, err := x.compile(ctx, r.Query, opts); err == nil && p2.corrected != "" {
+				if n2, err := x.count(ctx, withFilters(p2.filter(), r, "")); err == nil && n2 > n {
+					p = p2
+				}
+			}
+		}
+	}
+	q, err := x.rankQuery(ctx, p, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, q, nil
+}
+
+// count returns how many papers a query matches.
+func (x *Index) count(ctx context.Context, q query.Query) (uint64, error) {
+	res, err := x.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+	if err != nil {
+		return 0, fmt.Errorf("count matches: %w", err)
+	}
+	return res.Total, nil
+}
+
 type facetGroup struct {
 	name   string
 	size   int
 	active bool
-}
-
-// compileText turns the query text into a Bleve query; empty text matches all.
-func compileText(q string) (query.Query, error) {
-	if q == "" {
-		return query.NewMatchAllQuery(), nil
-	}
-	title := query.NewMatchQuery(q)
-	title.SetField(fieldTitle)
-	title.SetBoost(2)
-	abstract := query.NewMatchQuery(q)
-	abstract.SetField(fieldAbstract)
-	authors := query.NewMatchQuery(q)
-	authors.SetField(fieldAuthors)
-	authors.SetBoost(0.5)
-	parts := []query.Query{title, abstract, authors}
-	if len(strings.Fields(q)) > 1 {
-		for _, f := range []string{fieldTitle, fieldAbstract} {
-			ph := query.NewMatchPhraseQuery(q)
-			ph.SetField(f)
-			ph.SetBoost(1.5)
-			parts = append(parts, ph)
-		}
-	}
-	return query.NewDisjunctionQuery(parts), nil
 }
 
 // withFilters wraps text in the request's filters, leaving out the group
@@ -317,7 +390,26 @@ func anyTerm(field string, values []string) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
+// Bleve stores dates as nanoseconds since 1970 in an int64: years outside
+// these bounds cannot be expressed, and no paper falls outside them.
+const (
+	firstDateYear = 1678
+	lastDateYear  = 2261
+)
+
 func yearRange(from, to int) query.Query {
+	if from < firstDateYear {
+		from = 0
+	}
+	if to > lastDateYear {
+		to = 0
+	}
+	if to != 0 && to < firstDateYear || from > lastDateYear {
+		return query.NewMatchNoneQuery()
+	}
+	if from == 0 && to == 0 {
+		return query.NewMatchAllQuery()
+	}
 	var start, end time.Time
 	if from != 0 {
 		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -329,6 +421,17 @@ func yearRange(from, to int) query.Query {
 	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
 	q.SetField(fieldPublished)
 	return q
+}
+
+// sortOrder is the plan's sort. Ranked by relevance, scores rarely tie, so
+// ties go by id: breaking them by date would read every matching paper's
+// date, a fifth of the time of a broad search. A query whose words score
+// nothing (filters only) ties everywhere and lists newest first.
+func (p *plan) sortOrder(s string) bsearch.SortOrder {
+	if s == SortRelevance && !p.bag.empty() {
+		return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
+	}
+	return sortOrder(s)
 }
 
 // sortOrder ends every order with the document id, so that hits never tie

@@ -124,7 +124,7 @@ func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // eval returns the value of a JavaScript expression.
-func eval[T any](b *browser, expr string) T {
+func jsEval[T any](b *browser, expr string) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
@@ -153,7 +153,7 @@ func (b *browser) waitFor(what, expr string) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		b.t.Fatalf("waiting for %s (%s): %v; page: %s", what, expr, err, eval[string](b, `location.href + " | " + ((document.querySelector("main") || document.body || {}).innerText || "").slice(0, 300)`))
+		b.t.Fatalf("waiting for %s (%s): %v; page: %s", what, expr, err, jsEval[string](b, `location.href + " | " + ((document.querySelector("main") || document.body || {}).innerText || "").slice(0, 300)`))
 	}
 }
 
@@ -164,7 +164,7 @@ func (b *browser) open(path string) {
 
 // location returns path and query of the page.
 func (b *browser) location() string {
-	return eval[string](b, `location.pathname + location.search`)
+	return jsEval[string](b, `location.pathname + location.search`)
 }
 
 // quiet waits until the page has no search in flight and its debounce has
@@ -205,7 +205,7 @@ func (b *browser) screenshot(name string, width int64) {
 	}
 	b.t.Logf("screenshot %s", path)
 	// Nothing may stick out sideways: the page must fit a phone.
-	if w := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+	if w := jsEval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
 		b.t.Errorf("%s: the page is %d px wider than the %d px viewport", name, w, width)
 	}
 }
@@ -226,7 +226,7 @@ type axeResult struct {
 func (b *browser) axe(state string) {
 	b.t.Helper()
 	b.quiet()
-	if !eval[bool](b, `typeof window.axe === "object"`) {
+	if !jsEval[bool](b, `typeof window.axe === "object"`) {
 		// Runtime.evaluate is not subject to the page's CSP, which forbids
 		// any script but the page's own.
 		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
@@ -235,7 +235,7 @@ func (b *browser) axe(state string) {
 			b.t.Fatalf("inject axe: %v", err)
 		}
 	}
-	raw := eval[string](b, `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify({violations: r.violations, passes: r.passes.length}))`)
+	raw := jsEval[string](b, `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify({violations: r.violations, passes: r.passes.length}))`)
 	var res struct {
 		Violations []axeResult
 		Passes     int
@@ -266,7 +266,7 @@ func (b *browser) axe(state string) {
 // checkWatch fails on CSP violations and script errors so far.
 func (b *browser) checkWatch(state string) {
 	b.t.Helper()
-	raw := eval[string](b, `JSON.stringify(window.__watch || {csp: ["watch script missing"], errors: []})`)
+	raw := jsEval[string](b, `JSON.stringify(window.__watch || {csp: ["watch script missing"], errors: []})`)
 	var w struct{ CSP, Errors []string }
 	json.Unmarshal([]byte(raw), &w)
 	for _, v := range w.CSP {
@@ -337,32 +337,32 @@ func TestBrowser(t *testing.T) {
 		b.t = t
 		b.open("/")
 		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
-		start := eval[int](b, `history.length`)
+		start := jsEval[int](b, `history.length`)
 		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "quantization"))
 		b.waitFor("results for the query", urlIs("/?q=quantization")+` && document.querySelector("#summary").textContent.includes("quantization")`)
-		if n := eval[int](b, `document.querySelectorAll("ol.hits > li.hit").length`); n != 10 {
+		if n := jsEval[int](b, `document.querySelectorAll("ol.hits > li.hit").length`); n != 10 {
 			t.Errorf("%d hits on the first page", n)
 		}
-		if n := eval[int](b, `document.querySelectorAll("ol.hits h2 mark").length`); n == 0 {
+		if n := jsEval[int](b, `document.querySelectorAll("ol.hits h2 mark").length`); n == 0 {
 			t.Error("no highlighted title")
 		}
 		// Typing is one history entry, not one per key.
-		if n := eval[int](b, `history.length`); n != start+1 {
+		if n := jsEval[int](b, `history.length`); n != start+1 {
 			t.Errorf("history grew from %d to %d entries while typing one word", start, n)
 		}
-		if eval[string](b, `document.getElementById("status").textContent`) == "" {
+		if jsEval[string](b, `document.getElementById("status").textContent`) == "" {
 			t.Error("the result count is not announced")
 		}
 	})
 
 	t.Run("checking a topic filters, keeps counts, changes URL", func(t *testing.T) {
 		b.t = t
-		before := eval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("#facet-topics li")].map(li => [li.querySelector("input").value, li.querySelector(".count").textContent]))`)
-		totalBefore := eval[string](b, `document.querySelector("#summary").textContent`)
+		before := jsEval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("#facet-topics li")].map(li => [li.querySelector("input").value, li.querySelector(".count").textContent]))`)
+		totalBefore := jsEval[string](b, `document.querySelector("#summary").textContent`)
 		b.do("tick quantization", chromedp.Click(chromedp.CSS("#topic-quantization")))
 		b.waitFor("the filtered page", urlIs("/?q=quantization&topic=quantization")+` && document.querySelector(".active a.chip") !== null`)
-		after := eval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("#facet-topics li")].map(li => [li.querySelector("input").value, li.querySelector(".count").textContent]))`)
-		totalAfter := eval[string](b, `document.querySelector("#summary").textContent`)
+		after := jsEval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("#facet-topics li")].map(li => [li.querySelector("input").value, li.querySelector(".count").textContent]))`)
+		totalAfter := jsEval[string](b, `document.querySelector("#summary").textContent`)
 		if totalAfter == totalBefore {
 			t.Errorf("total unchanged: %q", totalAfter)
 		}
@@ -375,14 +375,14 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("topic %s: count %s before, %s after", slug, n, after[slug])
 			}
 		}
-		if !eval[bool](b, `document.querySelector("#topic-quantization").checked`) {
+		if !jsEval[bool](b, `document.querySelector("#topic-quantization").checked`) {
 			t.Error("the box is not checked after the update")
 		}
-		if eval[string](b, `document.activeElement && document.activeElement.id`) != "topic-quantization" {
+		if jsEval[string](b, `document.activeElement && document.activeElement.id`) != "topic-quantization" {
 			t.Error("focus left the checkbox")
 		}
-		if eval[int](b, `history.length`) != 4 { // about:blank, /, typing, the topic
-			t.Errorf("history length %d", eval[int](b, `history.length`))
+		if jsEval[int](b, `history.length`) != 4 { // about:blank, /, typing, the topic
+			t.Errorf("history length %d", jsEval[int](b, `history.length`))
 		}
 	})
 
@@ -405,7 +405,7 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("no filter", urlIs("/?q=quantization"))
 		b.do("sort", chromedp.SetValue(chromedp.CSS("#sort"), "newest"), chromedp.Evaluate[chromedp.Void](`document.querySelector("#sort").dispatchEvent(new Event("change", {bubbles: true}))`))
 		b.waitFor("newest first", urlIs("/?q=quantization&sort=newest"))
-		dates := eval[[]string](b, `[...document.querySelectorAll("ol.hits time")].map(t => t.getAttribute("datetime"))`)
+		dates := jsEval[[]string](b, `[...document.querySelectorAll("ol.hits time")].map(t => t.getAttribute("datetime"))`)
 		for i := 1; i < len(dates); i++ {
 			if dates[i] > dates[i-1] {
 				t.Errorf("not newest first: %v", dates)
@@ -414,7 +414,7 @@ func TestBrowser(t *testing.T) {
 		}
 		b.do("next page", chromedp.Click(chromedp.CSS(`.pager a[rel=next]`)))
 		b.waitFor("page 2", urlIs("/?q=quantization&sort=newest&page=2")+` && document.querySelector(".pager .current").textContent.includes("2")`)
-		if eval[string](b, `document.activeElement.id`) != "summary" {
+		if jsEval[string](b, `document.activeElement.id`) != "summary" {
 			t.Error("focus did not move to the new page's top")
 		}
 		b.do("a chip on a hit", chromedp.Click(chromedp.CSS(`ol.hits li.hit ul.chips a.chip`)))
@@ -427,7 +427,7 @@ func TestBrowser(t *testing.T) {
 		b.t = t
 		b.open("/?q=pruning")
 		b.do("leave the box", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), key("/"))
-		if eval[string](b, `document.activeElement.id`) != "q" {
+		if jsEval[string](b, `document.activeElement.id`) != "q" {
 			t.Fatal("/ did not focus the search box")
 		}
 		b.do("escape", key(kb.Escape))
@@ -443,7 +443,7 @@ func TestBrowser(t *testing.T) {
 		if stub.calls.Load() == 0 {
 			t.Error("the page never asked for suggestions")
 		}
-		if eval[bool](b, `!document.querySelector("#suggestions").hidden`) || eval[string](b, `document.querySelector("#q").getAttribute("aria-expanded")`) != "false" {
+		if jsEval[bool](b, `!document.querySelector("#suggestions").hidden`) || jsEval[string](b, `document.querySelector("#q").getAttribute("aria-expanded")`) != "false" {
 			t.Error("a suggestion list is open without suggestions")
 		}
 		calls := stub.calls.Load()
@@ -464,16 +464,16 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("the list", `!document.querySelector("#suggestions").hidden && document.querySelectorAll("#suggestions [role=option]").length === 3`)
 		b.axe("suggestions open")
 		b.screenshot("suggestions-1280", 1280)
-		if eval[bool](b, `document.querySelector("#suggestions").hidden`) {
+		if jsEval[bool](b, `document.querySelector("#suggestions").hidden`) {
 			// A viewport change may take focus away; ↓ opens the list again.
 			b.do("reopen", chromedp.Focus(chromedp.CSS("#q")), key(kb.ArrowDown))
 			b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
 		}
 		b.do("down twice", key(kb.ArrowDown), key(kb.ArrowDown))
-		if got := eval[string](b, `document.querySelector("#q").getAttribute("aria-activedescendant")`); got != "suggestion-1" {
+		if got := jsEval[string](b, `document.querySelector("#q").getAttribute("aria-activedescendant")`); got != "suggestion-1" {
 			t.Errorf("active descendant %q", got)
 		}
-		if eval[string](b, `document.querySelector("#suggestion-1").getAttribute("aria-selected")`) != "true" {
+		if jsEval[string](b, `document.querySelector("#suggestion-1").getAttribute("aria-selected")`) != "true" {
 			t.Error("the active option is not selected")
 		}
 		b.do("choose", key(kb.Enter))
@@ -486,7 +486,7 @@ func TestBrowser(t *testing.T) {
 		b.do("type", chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
 		b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
 		b.do("esc", key(kb.Escape))
-		if eval[bool](b, `!document.querySelector("#suggestions").hidden`) || eval[string](b, `document.querySelector("#q").value`) != "quan" {
+		if jsEval[bool](b, `!document.querySelector("#suggestions").hidden`) || jsEval[string](b, `document.querySelector("#q").value`) != "quan" {
 			t.Error("Esc with the list open should close it and keep the text")
 		}
 		b.checkWatch("suggestions")
@@ -495,16 +495,16 @@ func TestBrowser(t *testing.T) {
 	t.Run("open a paper", func(t *testing.T) {
 		b.t = t
 		b.open("/?q=quantization")
-		title := eval[string](b, `document.querySelector("ol.hits h2 a").textContent`)
+		title := jsEval[string](b, `document.querySelector("ol.hits h2 a").textContent`)
 		b.do("click the first title", chromedp.Click(chromedp.CSS("ol.hits h2 a")))
 		b.waitFor("the paper page", `location.pathname.startsWith("/papers/") && document.querySelector("h1") && document.readyState === "complete"`)
-		if got := eval[string](b, `document.querySelector("h1").textContent`); got != title {
+		if got := jsEval[string](b, `document.querySelector("h1").textContent`); got != title {
 			t.Errorf("paper page h1 %q, hit title %q", got, title)
 		}
-		if n := eval[int](b, `document.querySelectorAll("#similar li a").length`); n == 0 {
+		if n := jsEval[int](b, `document.querySelectorAll("#similar li a").length`); n == 0 {
 			t.Error("no similar papers")
 		}
-		if back := eval[string](b, `document.querySelector("a[data-back]").getAttribute("href")`); back != "/?q=quantization" {
+		if back := jsEval[string](b, `document.querySelector("a[data-back]").getAttribute("href")`); back != "/?q=quantization" {
 			t.Errorf("back link %q", back)
 		}
 		b.axe("paper page")
@@ -527,7 +527,7 @@ func TestBrowser(t *testing.T) {
 				b.setTheme(dark)
 				b.do("viewport", chromedp.EmulateViewport(width, 900))
 				b.open("/?q=quantization&topic=quantization")
-				bg := eval[string](b, `getComputedStyle(document.body).backgroundColor`)
+				bg := jsEval[string](b, `getComputedStyle(document.body).backgroundColor`)
 				if want := map[bool]string{false: "rgb(255, 255, 255)", true: "rgb(13, 17, 23)"}[dark]; bg != want {
 					t.Errorf("%s background %s, want %s", theme, bg, want)
 				}

@@ -5,6 +5,8 @@
 //	papersearch index   [--index DIR] [--topics FILE] [--format NAME] SOURCE...
 //	papersearch search  [--index DIR] [--topic SLUG]... [--json] [QUERY...]
 //	papersearch topics  [--index DIR] [--json]
+//	papersearch similar [--index DIR] [--size N] [--json] ID
+//	papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
 //
 // Run "papersearch help" for every flag.
 package main
@@ -91,6 +93,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.search(ctx, rest)
 	case "topics":
 		return e.topics(ctx, rest)
+	case "eval":
+		return e.eval(ctx, rest)
+	case "similar":
+		return e.similar(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -108,10 +114,19 @@ Usage:
         Add or update papers from files, "-" (stdin) or .gz files.
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
-                      [--size N] [--page N | --cursor C] [--json] [QUERY...]
+                      [--size N] [--page N | --cursor C] [--expand=false] [--correct=false] [--explain]
+                      [--json] [QUERY...]
         Search from a terminal; --json prints what GET /api/search returns.
+        QUERY: words, "phrases", +required -excluded, title: abstract:
+        author: topic: category: year:2023..2025, quant*, word~1,
+        AND OR NOT (in capitals) and parentheses.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
+  papersearch similar [--index DIR] [--size N] [--json] ID
+        List the papers most like one paper (title and abstract terms, topics).
+  papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
+        Index a judged collection (BEIR or TREC files) in a temporary
+        directory, run its queries and print nDCG@k, MAP, Recall@100, MRR@k.
 
 Environment:
   PAPERSEARCH_INDEX   default for --index (now: the platform's data directory)
