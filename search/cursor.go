@@ -62,8 +62,8 @@ func encodeCursor(c cursor) string {
 }
 
 // decodeCursor reads a cursor and checks that it belongs to r, which must
-// be normalized.
-func decodeCursor(s string, r *Request) (cursor, error) {
+// be normalized, sorted by order.
+func decodeCursor(s string, r *Request, order bsearch.SortOrder) (cursor, error) {
 	bad := fmt.Errorf("%w: cursor is not one this server issued; start again without it", ErrBadQuery)
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) > 4096 {
@@ -76,7 +76,7 @@ func decodeCursor(s string, r *Request) (cursor, error) {
 	if c.Search != r.fingerprint() {
 		return cursor{}, fmt.Errorf("%w: cursor belongs to another search (query, filters or sort changed); start again without it", ErrBadQuery)
 	}
-	if len(c.Keys) != len(sortOrder(r.Sort)) {
+	if len(c.Keys) != len(order) {
 		return cursor{}, bad
 	}
 	return c, nil

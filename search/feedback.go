@@ -43,7 +43,9 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 	if r.Sort != SortRelevance || len(p.bag.terms) == 0 || rk.fbDocs == 0 {
 		return base, nil
 	}
-	req := bleve.NewSearchRequestOptions(withFilters(base, r, ""), rk.fbDocs, 0, false)
+	// Feedback comes from the query alone, not from its filters: a filter
+	// then only selects papers and never changes their scores.
+	req := bleve.NewSearchRequestOptions(base, rk.fbDocs, 0, false)
 	req.SortByCustom(sortOrder(SortRelevance))
 	var found []uint64
 	p.bag.seen = &found

@@ -189,7 +189,7 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	order := p.sortOrder(r.Sort)
 	var after []string
 	if r.Cursor != "" {
-		c, err := decodeCursor(r.Cursor, &r)
+		c, err := decodeCursor(r.Cursor, &r, order)
 		if err != nil {
 			return Result{}, err
 		}
