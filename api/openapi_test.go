@@ -91,9 +91,11 @@ func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 
 // queryParams lists the query parameters each handler reads.
 var queryParams = map[string][]string{
-	"/api/search": SearchParams,
-	"/feed.atom":  SearchParams,
-	"/":           SearchParams,
+	"/api/search":     SearchParams,
+	"/api/suggest":    {"q", "size"},
+	"/api/papers/*id": {"size"}, // for /api/papers/{id}/similar
+	"/feed.atom":      SearchParams,
+	"/":               SearchParams,
 }
 
 func TestOpenAPICoversRoutes(t *testing.T) {
