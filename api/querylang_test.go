@@ -134,7 +134,7 @@ func TestPagesShowQueryFeatures(t *testing.T) {
 		{"/?q=quantizaton", `Search instead for quantizaton`},
 		{"/?q=LLM", `Also searched: LLM →`},
 		{"/?q=%22long+context", `Ignored an unmatched quote`},
-		{"/papers/2506.11093", `<h2 id="similar-heading">Similar papers</h2>`},
+		{"/papers/2506.11093", `<h2 id="similar-h">Similar papers</h2>`},
 	} {
 		st, body := get(t, srv, tc.path)
 		if st != 200 || !strings.Contains(body, tc.want) {
