@@ -39,74 +39,166 @@ const (
 
 // Index is a Bleve index of papers. It is safe for concurrent use.
 type Index struct {
-	bi   bleve.Index
-	path string
-	log  *slog.Logger
+	bi       bleve.Index
+	path     string
+	log      *slog.Logger
+	readOnly bool
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
+	health     healthState
 }
 
-// Open opens the index at path, creating it (and the directory) if missing.
+// runtimeConfig is the Bleve configuration every open uses. It never sets
+// unsafe_batch: a batch returns only once scorch has synced it to disk,
+// which is what lets Put promise durability. Saying false explicitly also
+// overrides an index_meta.json that asks for it.
+func runtimeConfig() map[string]any {
+	return map[string]any{
+		"bolt_timeout":           lockWait.String(),
+		"unsafe_batch":           false,
+		"asyncErrorCallbackName": asyncErrorCallback,
+	}
+}
+
+// Open opens the index at path, creating it (and the directory) if missing
+// or empty. Only one process can have an index open: a second Open waits
+// up to three seconds for the lock and then fails with a *LockedError.
 func Open(path string, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg := map[string]any{"bolt_timeout": lockWait.String()}
-	bi, err := bleve.OpenUsing(path, cfg)
-	switch {
-	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
-		bi, err = create(path)
-		if err != nil {
-			return nil, err
+	x := &Index{path: path, log: log}
+	// Bleve reports background errors by store path; register before
+	// opening so that none is missed.
+	openStores.Store(storePath(path), x)
+	bi, err := bleve.OpenUsing(path, runtimeConfig())
+	if missing(path, err) {
+		if err = create(path, log); err == nil {
+			bi, err = bleve.OpenUsing(path, runtimeConfig())
 		}
-	case err != nil:
+	}
+	if err != nil {
+		openStores.Delete(storePath(path))
 		return nil, openError(path, err)
 	}
-	idx := &Index{bi: bi, path: path, log: log}
-	if err := idx.checkSchema(); err != nil {
+	x.bi = bi
+	if err := x.checkSchema(); err != nil {
 		bi.Close()
+		openStores.Delete(storePath(path))
 		return nil, err
 	}
 	if b, err := bi.GetInternal([]byte(internalGeneration)); err == nil && len(b) > 0 {
 		g, _ := strconv.ParseUint(string(b), 10, 64)
-		idx.generation.Store(g)
+		x.generation.Store(g)
 	}
 	// Record the writer so that a second process can say who holds the lock.
-	_ = os.WriteFile(filepath.Join(path, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644)
-	return idx, nil
+	if err := writeOwner(path, Owner{PID: os.Getpid()}); err != nil {
+		log.Warn("cannot record this process as the index's owner", "err", err)
+	}
+	return x, nil
 }
 
-func create(path string) (bleve.Index, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create index directory %s: %w", path, err)
+// missing reports whether err from opening path means there is no index
+// there yet: no directory, or an empty one (a fresh volume mount).
+func missing(path string, err error) bool {
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		return true
 	}
+	if errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		entries, rerr := os.ReadDir(path)
+		return rerr == nil && len(entries) == 0
+	}
+	return false
+}
+
+// create builds an empty index under a temporary name next to path and
+// renames it into place, so that a crash half-way through creation leaves
+// no half-made index behind to be taken for a real one.
+func create(path string, log *slog.Logger) error {
+	parent, base := filepath.Dir(path), filepath.Base(path)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create index directory %s: %w", path, err)
+	}
+	removeStale(parent, "."+base+".creating-", log)
+	tmp, err := os.MkdirTemp(parent, "."+base+".creating-")
+	if err != nil {
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	defer os.RemoveAll(tmp)
 	m, err := newMapping()
 	if err != nil {
-		return nil, fmt.Errorf("build index mapping: %w", err)
+		return fmt.Errorf("build index mapping: %w", err)
 	}
-	bi, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, map[string]any{"bolt_timeout": lockWait.String()})
+	dir := filepath.Join(tmp, "index")
+	bi, err := bleve.NewUsing(dir, m, scorch.Name, scorch.Name, map[string]any{"bolt_timeout": lockWait.String()})
 	if err != nil {
-		return nil, openError(path, err)
+		return fmt.Errorf("create index %s: %w", path, err)
 	}
 	if err := bi.SetInternal([]byte(internalSchema), []byte(schemaVersion)); err != nil {
 		bi.Close()
-		return nil, fmt.Errorf("create index %s: %w", path, err)
+		return fmt.Errorf("create index %s: %w", path, err)
 	}
-	return bi, nil
+	if err := bi.Close(); err != nil {
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	// os.Rename refuses to replace a directory, even an empty one; take
+	// the empty one away first (Remove fails on a non-empty one). If
+	// another process got there first, its index is as good as ours.
+	_ = os.Remove(path)
+	if err := os.Rename(dir, path); err != nil {
+		if _, serr := os.Stat(filepath.Join(path, "index_meta.json")); serr == nil {
+			return nil
+		}
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	syncDir(parent)
+	return nil
+}
+
+// removeStale deletes what crashed runs left in parent under names with
+// the given prefix. Anything older than ten minutes is past use: creating
+// an empty index or copying one takes far less.
+func removeStale(parent, prefix string, log *slog.Logger) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 10*time.Minute {
+			log.Info("removing what an interrupted run left behind", "dir", filepath.Join(parent, e.Name()))
+			os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
+	}
+}
+
+// syncDir makes a rename in dir durable; it is best effort (not every
+// platform can sync a directory).
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		_ = f.Sync()
+		f.Close()
+	}
 }
 
 func openError(path string, err error) error {
 	if strings.Contains(err.Error(), "timeout") {
-		who := "another process"
-		if b, rerr := os.ReadFile(filepath.Join(path, pidFile)); rerr == nil {
-			who = "process " + strings.TrimSpace(string(b))
-		}
-		return fmt.Errorf("open index %s: %w: %s holds it; stop it, or use its HTTP API, or pass another --index", path, ErrLocked, who)
+		le := &LockedError{Path: path}
+		le.Owner, _ = ReadOwner(path)
+		return le
 	}
-	if errors.Is(err, bleve.ErrorIndexMetaCorrupt) || errors.Is(err, bleve.ErrorUnknownIndexType) {
-		return fmt.Errorf("open index %s: %w: %v; delete the directory and index again", path, ErrSchema, err)
+	if errors.Is(err, bleve.ErrorIndexMetaCorrupt) || errors.Is(err, bleve.ErrorUnknownIndexType) || errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		return fmt.Errorf("open index %s: %w: %v; %s", path, ErrSchema, err, rebuildHint(path))
 	}
 	return fmt.Errorf("open index %s: %w", path, err)
+}
+
+// rebuildHint says how to get a usable index when the one at path cannot
+// be used.
+func rebuildHint(path string) string {
+	return fmt.Sprintf("rebuild it from your sources: move %s aside (or delete it), then run 'papersearch index --index %s SOURCE...'", path, path)
 }
 
 func (x *Index) checkSchema() error {
@@ -119,8 +211,8 @@ func (x *Index) checkSchema() error {
 		if found == "" {
 			found = "none"
 		}
-		return fmt.Errorf("open index %s: %w: it has schema %s, this papersearch needs %s; delete the directory and index again",
-			x.path, ErrSchema, found, schemaVersion)
+		return fmt.Errorf("open index %s: %w: it has schema %s, this papersearch needs %s; %s",
+			x.path, ErrSchema, found, schemaVersion, rebuildHint(x.path))
 	}
 	return nil
 }
@@ -131,9 +223,16 @@ func (x *Index) Path() string { return x.path }
 // Generation changes whenever a write is committed.
 func (x *Index) Generation() uint64 { return x.generation.Load() }
 
-// Close flushes and closes the index.
+// Close flushes and closes the index. Removing the owner file is the last
+// step, so its absence after a process exits means the index was closed
+// cleanly.
 func (x *Index) Close() error {
-	if err := x.bi.Close(); err != nil {
+	err := x.bi.Close()
+	if x.readOnly {
+		return err
+	}
+	openStores.Delete(storePath(x.path))
+	if err != nil {
 		return fmt.Errorf("close index %s: %w", x.path, err)
 	}
 	_ = os.Remove(filepath.Join(x.path, pidFile))
@@ -181,7 +280,15 @@ func (x *Index) Delete(ids []string) error {
 	return x.commit(b)
 }
 
+// errReadOnly refuses writes to an index opened with OpenReadOnly: scorch
+// would accept the batch and then wait forever for a persister that a
+// read-only index does not run.
+var errReadOnly = errors.New("the index is open read-only")
+
 func (x *Index) commit(b *bleve.Batch) error {
+	if x.readOnly {
+		return fmt.Errorf("write batch to %s: %w", x.path, errReadOnly)
+	}
 	g := x.generation.Add(1)
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
 	if err := x.bi.Batch(b); err != nil {

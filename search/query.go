@@ -14,7 +14,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// Limits on a request; larger values are refused with ErrBadQuery.
+// Limits on a request. A request over one is refused with ErrBadQuery and
+// a message that names the limit; nothing is truncated silently.
 const (
 	DefaultSize = 10
 	MaxSize     = 100
@@ -23,7 +24,37 @@ const (
 	MaxWindow = 10000
 	// MaxQueryLen bounds the query text, in bytes.
 	MaxQueryLen = 1024
+	// MaxTerms bounds the words in the query text: each is a term lookup
+	// in three fields, and a phrase query walks them all.
+	MaxTerms = 32
+	// MaxClauses bounds the clauses a query language may build from the
+	// text (boolean operators, field prefixes, phrases); MaxFuzziness
+	// bounds the edit distance of fuzzy terms. A parser must also refuse
+	// regular expressions and wildcards before the first three characters
+	// of a term: both make Bleve visit every term of a field.
+	MaxClauses   = 64
+	MaxFuzziness = 2
+	// MaxFilterValues bounds the topic and category values of a request,
+	// together.
+	MaxFilterValues = 20
+	// MaxFacetSize bounds the buckets of any facet.
+	MaxFacetSize = 50
 )
+
+// Limits gathers the limits above, for code that hands them on (a query
+// parser, documentation).
+type Limits struct {
+	MaxQueryLen, MaxTerms, MaxClauses, MaxFuzziness   int
+	MaxSize, MaxWindow, MaxFilterValues, MaxFacetSize int
+}
+
+// DefaultLimits returns the limits every search is held to.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxQueryLen: MaxQueryLen, MaxTerms: MaxTerms, MaxClauses: MaxClauses, MaxFuzziness: MaxFuzziness,
+		MaxSize: MaxSize, MaxWindow: MaxWindow, MaxFilterValues: MaxFilterValues, MaxFacetSize: MaxFacetSize,
+	}
+}
 
 // Sort orders.
 const (
@@ -37,10 +68,12 @@ const (
 var Sorts = []string{SortRelevance, SortNewest, SortOldest, SortUpvotes}
 
 const (
-	topicFacetSize    = 50
-	yearFacetSize     = 50
+	topicFacetSize    = MaxFacetSize
+	yearFacetSize     = MaxFacetSize
 	categoryFacetSize = 30
 	snippetRunes      = 240
+	// maxFilterLen bounds one topic or category value; real ones are short.
+	maxFilterLen = 100
 )
 
 // Request is a search as a caller states it. The zero value lists every
@@ -103,6 +136,9 @@ func (r *Request) Normalize() error {
 	if !utf8.ValidString(r.Query) {
 		return fmt.Errorf("%w: query is not valid UTF-8", ErrBadQuery)
 	}
+	if n := len(strings.Fields(r.Query)); n > MaxTerms {
+		return fmt.Errorf("%w: query has %d words; the limit is %d (each word costs a lookup in every field); shorten it", ErrBadQuery, n, MaxTerms)
+	}
 	if r.Sort == "" {
 		r.Sort = SortRelevance
 		if r.Query == "" {
@@ -137,6 +173,14 @@ func (r *Request) Normalize() error {
 	}
 	r.Topics = cleanValues(r.Topics)
 	r.Categories = cleanValues(r.Categories)
+	if n := len(r.Topics) + len(r.Categories); n > MaxFilterValues {
+		return fmt.Errorf("%w: %d topic and category filters; the limit is %d together", ErrBadQuery, n, MaxFilterValues)
+	}
+	for _, v := range append(slices.Clip(r.Topics), r.Categories...) {
+		if len(v) > maxFilterLen {
+			return fmt.Errorf("%w: a topic or category value is %d bytes; the limit is %d", ErrBadQuery, len(v), maxFilterLen)
+		}
+	}
 	return nil
 }
 

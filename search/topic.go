@@ -17,6 +17,9 @@ const internalTopics = "papersearch.topics"
 // SetTopics records the taxonomy the papers were tagged with, so that a
 // server on this index shows the same labels the indexer used.
 func (x *Index) SetTopics(topics []Topic) error {
+	if x.readOnly {
+		return fmt.Errorf("save topics in %s: %w", x.path, errReadOnly)
+	}
 	b, err := json.Marshal(topics)
 	if err != nil {
 		return fmt.Errorf("encode topics: %w", err)
