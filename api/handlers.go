@@ -16,7 +16,14 @@ func (s *server) health(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, gin.H{"status": "ok", "papers": n})
+	resp := HealthResponse{Status: "ok", Papers: n}
+	if h := s.idx.Health(); h.LastError != "" {
+		if h.Degraded {
+			resp.Status = "degraded"
+		}
+		resp.LastError, resp.LastErrorAt, resp.BackgroundErrors = h.LastError, &h.LastErrorAt, h.Errors
+	}
+	writeJSON(c, http.StatusOK, resp)
 	return nil
 }
 

@@ -1,10 +1,15 @@
 package api
 
 import (
+	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,14 +18,58 @@ import (
 	"github.com/papersearch/papersearch/ui"
 )
 
+// DefaultSearchTimeout bounds a search unless Config.Timeout says
+// otherwise.
+const DefaultSearchTimeout = 2 * time.Second
+
+// DefaultMaxBody bounds a request body unless Config.MaxBody says
+// otherwise.
+const DefaultMaxBody = 1 << 20
+
+// MinAdminKeyLen is the shortest admin key New accepts: 32 bytes, such as
+// the output of openssl rand -hex 16, leave no room for guessing.
+const MinAdminKeyLen = 32
+
 // Config is what the server needs.
 type Config struct {
 	Index *search.Index
 	// Topics is the taxonomy to show; nil means the one recorded in the index.
 	Topics []search.Topic
 	Log    *slog.Logger
-	// Timeout bounds each search; 0 means 5 s.
+	// Timeout bounds each search; 0 means DefaultSearchTimeout. A search
+	// that runs out of time is answered 504.
 	Timeout time.Duration
+
+	// AdminKey enables the write and admin routes (POST /api/papers,
+	// DELETE /api/papers/{id}, POST /api/admin/backup) for requests that
+	// send it as "Authorization: Bearer KEY". Empty disables them.
+	AdminKey string
+	// Ingest writes posted papers; it is required with AdminKey.
+	Ingest IngestFunc
+	// MaxBody bounds a request body in bytes; 0 means DefaultMaxBody.
+	MaxBody int64
+	// RateLimit limits requests per client; the zero value does not.
+	RateLimit RateLimit
+	// TrustedProxies lists the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client; none by default, so that the
+	// client is the peer and no header can forge it.
+	TrustedProxies []string
+}
+
+// IngestFunc reads papers from body (one JSON paper, a JSON array, JSON
+// lines, or any format papersearch index reads; format names one, or ""
+// to detect it), normalises, merges and tags them as papersearch index
+// does, and returns once they are durably in the index. It writes all or
+// nothing: when any record is bad, or the body cannot be read at all, it
+// writes none and says why in Rejected. cmd/papersearch provides it, so
+// that this package does not depend on the indexer.
+type IngestFunc func(ctx context.Context, body io.Reader, format string) (IngestResult, error)
+
+// IngestResult says what an IngestFunc did.
+type IngestResult struct {
+	Read, Added, Updated int
+	IDs                  []string
+	Rejected             []string
 }
 
 type server struct {
@@ -30,6 +79,16 @@ type server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	tmpl    *template.Template
+
+	adminKey [sha256.Size]byte
+	admin    bool
+	ingest   IngestFunc
+	maxBody  int64
+	limiter  *limiter
+	// writeMu serialises writes: each reads stored papers to merge with,
+	// and two at once could each miss the other's.
+	writeMu  sync.Mutex
+	backupMu sync.Mutex
 }
 
 // New returns the papersearch HTTP handler.
@@ -38,7 +97,16 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = 5 * time.Second
+		cfg.Timeout = DefaultSearchTimeout
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.AdminKey != "" && len(cfg.AdminKey) < MinAdminKeyLen {
+		return nil, fmt.Errorf("the admin key is %d bytes; it must be at least %d (make one with: openssl rand -hex 32)", len(cfg.AdminKey), MinAdminKeyLen)
+	}
+	if cfg.AdminKey != "" && cfg.Ingest == nil {
+		return nil, errors.New("an admin key needs an ingest function")
 	}
 	if cfg.Topics == nil {
 		ts, err := cfg.Index.Topics()
@@ -51,25 +119,34 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{}}
+	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{},
+		admin: cfg.AdminKey != "", adminKey: sha256.Sum256([]byte(cfg.AdminKey)), ingest: cfg.Ingest, maxBody: cfg.MaxBody}
 	for _, t := range cfg.Topics {
 		s.labels[t.Slug] = t.Label
+	}
+	if cfg.RateLimit.PerSecond > 0 {
+		s.limiter = newLimiter(cfg.RateLimit)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	// No proxy is trusted unless one is configured: client IPs in logs are
-	// the peer's address, not a header anyone can forge.
-	if err := r.SetTrustedProxies(nil); err != nil {
-		return nil, err
+	// No proxy is trusted unless one is configured: client IPs in logs and
+	// rate limits are the peer's address, not a header anyone can forge.
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(s.recovery(), s.logRequests())
+	r.Use(s.recovery(), s.logRequests(), s.rateLimit())
 
 	r.GET("/healthz", s.jsonHandler(s.health))
 	r.GET("/api/search", s.jsonHandler(s.search))
 	r.GET("/api/papers/*id", s.jsonHandler(s.paper))
 	r.GET("/api/topics", s.jsonHandler(s.topicList))
+
+	// Writes and admin work need the admin key.
+	r.POST("/api/papers", s.jsonHandler(s.requireAdmin(s.postPapers)))
+	r.DELETE("/api/papers/*id", s.jsonHandler(s.requireAdmin(s.deletePaper)))
+	r.POST("/api/admin/backup", s.jsonHandler(s.requireAdmin(s.backup)))
 
 	r.GET("/", s.searchPage)
 	r.GET("/papers/*id", s.paperPage)
