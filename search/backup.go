@@ -30,7 +30,16 @@ func (x *Index) Backup(dst string) error {
 		return fmt.Errorf("back up to %s: %w", dst, err)
 	}
 	defer os.RemoveAll(tmp)
-	copyable, ok := x.bi.(bleve.IndexCopyable)
+	// No write may run during the copy (one that failed would reopen the
+	// index under it); reads go on.
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	bi, done, err := x.reader()
+	if err != nil {
+		return err
+	}
+	defer done()
+	copyable, ok := bi.(bleve.IndexCopyable)
 	if !ok {
 		return fmt.Errorf("back up %s: this index cannot be copied while open", x.path)
 	}

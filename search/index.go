@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +40,19 @@ const (
 
 // Index is a Bleve index of papers. It is safe for concurrent use.
 type Index struct {
-	bi       bleve.Index
+	// mu guards bi. Reads hold it shared for their whole call; a write
+	// holds it alone while Bleve commits. The reason is a Bleve (v2.6.3)
+	// failure mode: when a batch cannot be persisted (a full disk), Batch
+	// closes the batch's segment although the live snapshot still holds it,
+	// and a read of that snapshot then crashes the process. So no read may
+	// run alongside a commit, and a failed commit reopens the index from
+	// disk (see reopen) before reads resume. Commits take milliseconds.
+	mu     sync.RWMutex
+	bi     bleve.Index // nil once a reopen failed or the index is closed
+	closed bool
+	// writeMu serialises writes and backups, so that a backup never waits
+	// on mu (and, through a waiting writer, holds up reads).
+	writeMu  sync.Mutex
 	path     string
 	log      *slog.Logger
 	readOnly bool
@@ -223,11 +236,44 @@ func (x *Index) Path() string { return x.path }
 // Generation changes whenever a write is committed.
 func (x *Index) Generation() uint64 { return x.generation.Load() }
 
+// errUnavailable is returned after a failed write could not reopen the
+// index.
+var errUnavailable = errors.New("the index is unavailable after a failed write; restart papersearch")
+
+var errClosed = errors.New("the index is closed")
+
+// reader returns the Bleve index for a read, and the function that ends
+// the read.
+func (x *Index) reader() (bleve.Index, func(), error) {
+	x.mu.RLock()
+	if x.bi == nil {
+		err := errUnavailable
+		if x.closed {
+			err = errClosed
+		}
+		x.mu.RUnlock()
+		return nil, nil, fmt.Errorf("index %s: %w", x.path, err)
+	}
+	return x.bi, x.mu.RUnlock, nil
+}
+
 // Close flushes and closes the index. Removing the owner file is the last
 // step, so its absence after a process exits means the index was closed
 // cleanly.
 func (x *Index) Close() error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	if x.bi == nil {
+		return nil
+	}
 	err := x.bi.Close()
+	x.bi = nil
 	if x.readOnly {
 		return err
 	}
@@ -241,7 +287,12 @@ func (x *Index) Close() error {
 
 // Count returns the number of papers in the index.
 func (x *Index) Count() (uint64, error) {
-	n, err := x.bi.DocCount()
+	bi, done, err := x.reader()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	n, err := bi.DocCount()
 	if err != nil {
 		return 0, fmt.Errorf("count papers: %w", err)
 	}
@@ -254,7 +305,10 @@ func (x *Index) Put(papers []Paper) error {
 	if len(papers) == 0 {
 		return nil
 	}
-	b := x.bi.NewBatch()
+	b, err := x.newBatch()
+	if err != nil {
+		return err
+	}
 	for i := range papers {
 		p := &papers[i]
 		if p.ID == "" {
@@ -273,11 +327,23 @@ func (x *Index) Put(papers []Paper) error {
 
 // Delete removes papers by id; unknown ids are ignored.
 func (x *Index) Delete(ids []string) error {
-	b := x.bi.NewBatch()
+	b, err := x.newBatch()
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
 		b.Delete(id)
 	}
 	return x.commit(b)
+}
+
+func (x *Index) newBatch() (*bleve.Batch, error) {
+	bi, done, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return bi.NewBatch(), nil
 }
 
 // errReadOnly refuses writes to an index opened with OpenReadOnly: scorch
@@ -285,16 +351,58 @@ func (x *Index) Delete(ids []string) error {
 // read-only index does not run.
 var errReadOnly = errors.New("the index is open read-only")
 
+// commit writes a batch and returns once it is on disk. Nothing of a batch
+// that fails is kept: the index is reopened from what is on disk.
 func (x *Index) commit(b *bleve.Batch) error {
 	if x.readOnly {
 		return fmt.Errorf("write batch to %s: %w", x.path, errReadOnly)
 	}
-	g := x.generation.Add(1)
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return fmt.Errorf("write batch to %s: %w", x.path, errClosed)
+	}
+	if x.bi == nil {
+		return fmt.Errorf("write batch to %s: %w", x.path, errUnavailable)
+	}
+	g := x.generation.Load() + 1
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
 	if err := x.bi.Batch(b); err != nil {
-		return fmt.Errorf("write batch to %s: %w", x.path, err)
+		err = fmt.Errorf("write batch to %s: %w", x.path, err)
+		x.reopen(err)
+		return err
 	}
+	x.generation.Store(g)
 	return nil
+}
+
+// reopen replaces the Bleve index after a failed write with a fresh open
+// of what is on disk: every batch that was acknowledged, none that failed.
+// x.mu is held.
+func (x *Index) reopen(cause error) {
+	x.asyncError(cause)
+	func() {
+		// Closing an index in the state a failed persist leaves may trip
+		// over the segment Bleve closed early; the files are what matter.
+		defer func() {
+			if r := recover(); r != nil {
+				x.log.Error("closing the index after a failed write panicked", "panic", r)
+			}
+		}()
+		if err := x.bi.Close(); err != nil {
+			x.log.Warn("closing the index after a failed write", "err", err)
+		}
+	}()
+	x.bi = nil
+	bi, err := bleve.OpenUsing(x.path, runtimeConfig())
+	if err != nil {
+		x.log.Error("cannot reopen the index after a failed write; restart papersearch", "index", x.path, "err", err)
+		return
+	}
+	x.bi = bi
+	x.log.Warn("a write failed; the index was reopened from disk without it", "index", x.path, "err", cause)
 }
 
 // Lookup returns the stored papers among ids, keyed by id.
@@ -306,7 +414,12 @@ func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, err
 	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
 	req.SortBy([]string{"_id"})
-	res, err := x.bi.SearchInContext(ctx, req)
+	bi, done, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	res, err := bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("look up %d papers: %w", len(ids), err)
 	}

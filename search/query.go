@@ -222,7 +222,12 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 			req.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
 		}
 	}
-	res, err := x.bi.SearchInContext(ctx, req)
+	bi, done, err := x.reader()
+	if err != nil {
+		return Result{}, err
+	}
+	defer done()
+	res, err := bi.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("search %q: %w", r.Query, err)
 	}
@@ -233,7 +238,7 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		}
 		fr := bleve.NewSearchRequestOptions(withFilters(text, r, g.name), 0, 0, false)
 		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
-		fres, err := x.bi.SearchInContext(ctx, fr)
+		fres, err := bi.SearchInContext(ctx, fr)
 		if err != nil {
 			return Result{}, fmt.Errorf("facet %s for %q: %w", g.name, r.Query, err)
 		}
@@ -401,7 +406,12 @@ func facetValues(fr *bsearch.FacetResult) []FacetValue {
 func (x *Index) TopicCounts(ctx context.Context) (map[string]int, error) {
 	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
 	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
-	res, err := x.bi.SearchInContext(ctx, req)
+	bi, done, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	res, err := bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("count topics: %w", err)
 	}

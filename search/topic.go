@@ -24,15 +24,25 @@ func (x *Index) SetTopics(topics []Topic) error {
 	if err != nil {
 		return fmt.Errorf("encode topics: %w", err)
 	}
-	if err := x.bi.SetInternal([]byte(internalTopics), b); err != nil {
-		return fmt.Errorf("save topics in %s: %w", x.path, err)
+	batch, err := x.newBatch()
+	if err != nil {
+		return err
+	}
+	batch.SetInternal([]byte(internalTopics), b)
+	if err := x.commit(batch); err != nil {
+		return fmt.Errorf("save topics: %w", err)
 	}
 	return nil
 }
 
 // Topics returns the taxonomy recorded by SetTopics, or nil if none was.
 func (x *Index) Topics() ([]Topic, error) {
-	b, err := x.bi.GetInternal([]byte(internalTopics))
+	bi, done, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	b, err := bi.GetInternal([]byte(internalTopics))
 	if err != nil {
 		return nil, fmt.Errorf("read topics from %s: %w", x.path, err)
 	}
