@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -18,6 +20,8 @@ func (e *env) index(ctx context.Context, args []string) error {
 	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag topics with; default: the built-in one")
 	format := fs.String("format", "", "force a source format: "+strings.Join(indexer.FormatNames(), ", "))
 	batch := fs.Int("batch", indexer.DefaultBatchSize, "papers per index commit")
+	logCommits := fs.Bool("log-commits", false, "log every committed batch with the id of its last paper")
+	allowPrivate := fs.Bool("allow-private-urls", false, "let URL sources reach loopback, private and link-local addresses")
 	sources, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -28,24 +32,22 @@ func (e *env) index(ctx context.Context, args []string) error {
 	if *batch < 1 {
 		return usageError{"--batch must be at least 1"}
 	}
-	tax := indexer.DefaultTaxonomy()
-	if *topicsFile != "" {
-		f, err := os.Open(*topicsFile)
-		if err != nil {
-			return usageError{fmt.Sprintf("open topics file: %v", err)}
-		}
-		tax, err = indexer.LoadTaxonomy(f)
-		f.Close()
-		if err != nil {
-			return usageError{fmt.Sprintf("%s: %v", *topicsFile, err)}
-		}
+	tax, err := e.taxonomy(*topicsFile)
+	if err != nil {
+		return err
 	}
 
 	idx, err := search.Open(*dir, e.log)
+	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" && le.Owner.URL != "" {
+		return servedError(le, sources)
+	}
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
+	if err := idx.SetOwner("index", ""); err != nil {
+		e.log.Warn("cannot record this process as the index's owner", "err", err)
+	}
 	if err := idx.SetTopics(tax.Topics()); err != nil {
 		return err
 	}
@@ -53,14 +55,22 @@ func (e *env) index(ctx context.Context, args []string) error {
 	ix.BatchSize = *batch
 	ix.OnReject = func(err error) { fmt.Fprintln(e.stderr, err) }
 	progress := newProgress(e.stderr)
-	ix.OnCommit = progress.update
+	ix.OnCommit = func(s indexer.Stats) {
+		// Logged after the batch is durably committed: a paper read at or
+		// before last_id survives a crash from here on.
+		if *logCommits {
+			e.log.Info("committed", "batch", s.Batches, "papers", s.Added+s.Updated, "last_id", s.LastID)
+		}
+		progress.update(s)
+	}
+	client := indexer.NewGuardedHTTPClient(*allowPrivate)
 
 	var unreadable []error
 	for _, src := range sources {
 		if err := ctx.Err(); err != nil {
 			break
 		}
-		rc, err := indexer.OpenSource(src, e.stdin)
+		rc, err := openArg(ctx, src, e.stdin, client)
 		if err != nil {
 			fmt.Fprintln(e.stderr, err)
 			unreadable = append(unreadable, err)
@@ -94,6 +104,32 @@ func (e *env) index(ctx context.Context, args []string) error {
 		return errRejected
 	}
 	return nil
+}
+
+// openArg opens one SOURCE argument: a file, "-" for stdin, or an
+// http(s) URL fetched with client.
+func openArg(ctx context.Context, arg string, stdin io.Reader, client *http.Client) (io.ReadCloser, error) {
+	if l := strings.ToLower(arg); !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") {
+		return indexer.OpenSource(arg, stdin)
+	}
+	srcs, err := indexer.ExpandSources([]string{arg}, stdin, client)
+	if err != nil {
+		return nil, err
+	}
+	return srcs[0].Open(ctx)
+}
+
+// servedError is index's answer when a server holds the index: writes go
+// through its API.
+func servedError(le *search.LockedError, sources []string) error {
+	file := "papers.jsonl"
+	if len(sources) > 0 && sources[0] != "-" {
+		file = sources[0]
+	}
+	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; post the papers to it instead:\n"+
+		"  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" --data-binary @%s %s/api/papers\n"+
+		"(serve must run with PAPERSEARCH_ADMIN_KEY set; a request may carry 1 MiB, so split large files), or stop the server and run index again",
+		le.Path, search.ErrLocked, le.Owner, file, le.Owner.URL)
 }
 
 // progress shows a live status line on a terminal and nothing elsewhere.

@@ -5,6 +5,7 @@
 //	papersearch index   [--index DIR] [--topics FILE] [--format NAME] SOURCE...
 //	papersearch search  [--index DIR] [--topic SLUG]... [--json] [QUERY...]
 //	papersearch topics  [--index DIR] [--json]
+//	papersearch backup  [--index DIR] --to DIR [--via URL]
 //
 // Run "papersearch help" for every flag.
 package main
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.search(ctx, rest)
 	case "topics":
 		return e.topics(ctx, rest)
+	case "backup":
+		return e.backup(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -105,22 +108,35 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 const usage = `papersearch: full-text search for research papers
 
 Usage:
-  papersearch serve   [--index DIR] [--addr HOST:PORT]
+  papersearch serve   [--index DIR] [--addr HOST:PORT] [--topics FILE]
+                      [--search-timeout 2s] [--max-body BYTES] [--rate-limit N] [--rate-burst N]
+                      [--rate-limit-loopback] [--trusted-proxies LIST]
         Serve the search page and the JSON API. With no index yet, build
-        one from the demo corpus built into the binary.
-  papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N] SOURCE...
-        Add or update papers from files, "-" (stdin) or .gz files.
+        one from the demo corpus built into the binary. With
+        PAPERSEARCH_ADMIN_KEY set, also accept POST /api/papers,
+        DELETE /api/papers/{id} and POST /api/admin/backup.
+  papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N]
+                      [--log-commits] [--allow-private-urls] SOURCE...
+        Add or update papers from files, URLs, "-" (stdin) or .gz files.
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
                       [--size N] [--page N] [--json] [QUERY...]
         Search from a terminal; --json prints what GET /api/search returns.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
+  papersearch backup  [--index DIR] --to DIR [--via URL]
+        Copy the index, consistently, to a new directory; an index that
+        serve holds is copied through its API (needs the admin key).
 
 Environment:
-  PAPERSEARCH_INDEX   default for --index (now: the platform's data directory)
-  PAPERSEARCH_ADDR    default for --addr (localhost:8080)
-  PAPERSEARCH_DEBUG   set to log debug messages
+  PAPERSEARCH_INDEX           default for --index (now: the platform's data directory)
+  PAPERSEARCH_ADDR            default for --addr (localhost:8080)
+  PAPERSEARCH_ADMIN_KEY       enables writes and backups on serve; at least 32 bytes
+  PAPERSEARCH_SEARCH_TIMEOUT  default for --search-timeout
+  PAPERSEARCH_MAX_BODY        default for --max-body (1 MiB)
+  PAPERSEARCH_RATE_LIMIT      default for --rate-limit (10 per second per client)
+  PAPERSEARCH_TRUSTED_PROXIES default for --trusted-proxies (none)
+  PAPERSEARCH_DEBUG           set to log debug messages
 
 Exit status: 0 success, 1 some records rejected, 2 usage error or unusable source.
 `
