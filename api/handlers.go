@@ -32,11 +32,48 @@ func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error
 	if err != nil {
 		return req, search.Result{}, err
 	}
+	// Wait in line for a slot (expensive searches for one of theirs
+	// first), then search within the deadline.
+	wait, stopWaiting := context.WithTimeout(c.Request.Context(), s.queueWait)
+	defer stopWaiting()
+	if req.Expensive() {
+		if !acquire(wait, s.heavy) {
+			return req, search.Result{}, s.busy(c)
+		}
+		defer func() { <-s.heavy }()
+	}
+	if !acquire(wait, s.slots) {
+		return req, search.Result{}, s.busy(c)
+	}
+	defer func() { <-s.slots }()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 	defer cancel()
 	res, err := s.idx.Search(ctx, req)
 	return req, res, err
 }
+
+func acquire(ctx context.Context, slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// busy is the error for a search that found no slot in time, or the
+// client's own cancellation.
+func (s *server) busy(c *gin.Context) error {
+	if err := c.Request.Context().Err(); err != nil {
+		return err
+	}
+	c.Header("Retry-After", "1")
+	return errBusy
+}
+
+// errBusy answers an expensive search that found no free slot in time.
+var errBusy = &httpError{http.StatusServiceUnavailable, "busy",
+	"the server is busy with other searches (deep pages, long queries and many filters wait for each other); retry in a moment, or narrow the search"}
 
 func (s *server) search(c *gin.Context) error {
 	_, res, err := s.runSearch(c)

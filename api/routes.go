@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -21,6 +22,10 @@ import (
 // DefaultSearchTimeout bounds a search unless Config.Timeout says
 // otherwise.
 const DefaultSearchTimeout = 2 * time.Second
+
+// DefaultQueueWait bounds the wait for a search slot unless
+// Config.QueueWait says otherwise.
+const DefaultQueueWait = 10 * time.Second
 
 // DefaultMaxBody bounds a request body unless Config.MaxBody says
 // otherwise.
@@ -50,6 +55,18 @@ type Config struct {
 	MaxBody int64
 	// RateLimit limits requests per client; the zero value does not.
 	RateLimit RateLimit
+	// MaxSearches bounds the searches that run at once; more wait in line.
+	// Searches are CPU-bound, so running more than a few per CPU only
+	// makes each slower, until all miss their deadline together. 0 means
+	// twice the CPUs Go uses.
+	MaxSearches int
+	// ExpensiveSlots bounds the expensive searches (search.Request.Expensive)
+	// among them. 0 means half the CPUs Go uses, at least one.
+	ExpensiveSlots int
+	// QueueWait bounds the wait for a slot; a search still waiting then
+	// gets 503 with Retry-After. 0 means DefaultQueueWait. The search's own
+	// deadline (Timeout) starts when it gets its slot.
+	QueueWait time.Duration
 	// TrustedProxies lists the addresses or CIDR ranges of reverse proxies
 	// whose X-Forwarded-For names the client; none by default, so that the
 	// client is the peer and no header can forge it.
@@ -85,6 +102,9 @@ type server struct {
 	ingest   IngestFunc
 	maxBody  int64
 	limiter  *limiter
+	// slots holds a token per search running, heavy one per expensive one.
+	slots, heavy chan struct{}
+	queueWait    time.Duration
 	// writeMu serialises writes: each reads stored papers to merge with,
 	// and two at once could each miss the other's.
 	writeMu  sync.Mutex
@@ -93,6 +113,12 @@ type server struct {
 
 // New returns the papersearch HTTP handler.
 func New(cfg Config) (http.Handler, error) {
+	_, h, err := build(cfg)
+	return h, err
+}
+
+// build makes the server and its router.
+func build(cfg Config) (*server, http.Handler, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -103,21 +129,21 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	if cfg.AdminKey != "" && len(cfg.AdminKey) < MinAdminKeyLen {
-		return nil, fmt.Errorf("the admin key is %d bytes; it must be at least %d (make one with: openssl rand -hex 32)", len(cfg.AdminKey), MinAdminKeyLen)
+		return nil, nil, fmt.Errorf("the admin key is %d bytes; it must be at least %d (make one with: openssl rand -hex 32)", len(cfg.AdminKey), MinAdminKeyLen)
 	}
 	if cfg.AdminKey != "" && cfg.Ingest == nil {
-		return nil, errors.New("an admin key needs an ingest function")
+		return nil, nil, errors.New("an admin key needs an ingest function")
 	}
 	if cfg.Topics == nil {
 		ts, err := cfg.Index.Topics()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cfg.Topics = ts
 	}
 	tmpl, err := ui.Templates()
 	if err != nil {
-		return nil, fmt.Errorf("load templates: %w", err)
+		return nil, nil, fmt.Errorf("load templates: %w", err)
 	}
 	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{},
 		admin: cfg.AdminKey != "", adminKey: sha256.Sum256([]byte(cfg.AdminKey)), ingest: cfg.Ingest, maxBody: cfg.MaxBody}
@@ -127,6 +153,18 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.RateLimit.PerSecond > 0 {
 		s.limiter = newLimiter(cfg.RateLimit)
 	}
+	if cfg.ExpensiveSlots <= 0 {
+		cfg.ExpensiveSlots = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	s.heavy = make(chan struct{}, cfg.ExpensiveSlots)
+	if cfg.MaxSearches <= 0 {
+		cfg.MaxSearches = 2 * runtime.GOMAXPROCS(0)
+	}
+	s.slots = make(chan struct{}, cfg.MaxSearches)
+	s.queueWait = cfg.QueueWait
+	if s.queueWait <= 0 {
+		s.queueWait = DefaultQueueWait
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -134,7 +172,7 @@ func New(cfg Config) (http.Handler, error) {
 	// No proxy is trusted unless one is configured: client IPs in logs and
 	// rate limits are the peer's address, not a header anyone can forge.
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("trusted proxies: %w", err)
+		return nil, nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	r.Use(s.recovery(), s.logRequests(), s.rateLimit())
 
@@ -158,7 +196,7 @@ func New(cfg Config) (http.Handler, error) {
 	r.NoMethod(s.jsonHandler(func(c *gin.Context) error {
 		return &httpError{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path)}
 	}))
-	return r, nil
+	return s, r, nil
 }
 
 // recovery turns a panic into a JSON 500 and a log line, never a stack

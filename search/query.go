@@ -41,6 +41,23 @@ const (
 	MaxFacetSize = 50
 )
 
+// A request past any of these is expensive (see Request.Expensive): a
+// deep page, a long query or many filters. They are allowed, but a server
+// runs few of them at once so that they cannot crowd out the rest.
+const (
+	ExpensiveWindow  = 1000
+	ExpensiveTerms   = 8
+	ExpensiveFilters = 8
+)
+
+// Expensive reports whether a normalised request costs well above the
+// usual: it collects and sorts a deep window, looks up many words, or
+// filters on many values.
+func (r Request) Expensive() bool {
+	return r.Page*r.Size > ExpensiveWindow || len(strings.Fields(r.Query)) > ExpensiveTerms ||
+		len(r.Topics)+len(r.Categories) > ExpensiveFilters
+}
+
 // Limits gathers the limits above, for code that hands them on (a query
 // parser, documentation).
 type Limits struct {

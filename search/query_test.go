@@ -479,3 +479,26 @@ func TestSearchDeadline(t *testing.T) {
 		}
 	}
 }
+
+func TestExpensive(t *testing.T) {
+	tests := []struct {
+		req  search.Request
+		want bool
+	}{
+		{search.Request{Query: "pruning"}, false},
+		{search.Request{Query: "pruning", Page: 10, Size: 100}, false},
+		{search.Request{Query: "pruning", Page: 11, Size: 100}, true},
+		{search.Request{Query: strings.Repeat("w ", search.ExpensiveTerms)}, false},
+		{search.Request{Query: strings.Repeat("w ", search.ExpensiveTerms+1)}, true},
+		{search.Request{Topics: manyValues("t", 5), Categories: manyValues("c", 3)}, false},
+		{search.Request{Topics: manyValues("t", 5), Categories: manyValues("c", 4)}, true},
+	}
+	for _, tt := range tests {
+		if err := tt.req.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if got := tt.req.Expensive(); got != tt.want {
+			t.Errorf("Expensive(%+v) = %v, want %v", tt.req, got, tt.want)
+		}
+	}
+}

@@ -110,7 +110,7 @@ const usage = `papersearch: full-text search for research papers
 Usage:
   papersearch serve   [--index DIR] [--addr HOST:PORT] [--topics FILE]
                       [--search-timeout 2s] [--max-body BYTES] [--rate-limit N] [--rate-burst N]
-                      [--rate-limit-loopback] [--trusted-proxies LIST]
+                      [--rate-limit-loopback] [--trusted-proxies LIST] [--max-searches N]
         Serve the search page and the JSON API. With no index yet, build
         one from the demo corpus built into the binary. With
         PAPERSEARCH_ADMIN_KEY set, also accept POST /api/papers,
@@ -136,6 +136,7 @@ Environment:
   PAPERSEARCH_MAX_BODY        default for --max-body (1 MiB)
   PAPERSEARCH_RATE_LIMIT      default for --rate-limit (10 per second per client)
   PAPERSEARCH_TRUSTED_PROXIES default for --trusted-proxies (none)
+  PAPERSEARCH_MAX_SEARCHES    default for --max-searches (twice the CPUs)
   PAPERSEARCH_DEBUG           set to log debug messages
 
 Exit status: 0 success, 1 some records rejected, 2 usage error or unusable source.

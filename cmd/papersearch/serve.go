@@ -50,6 +50,11 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	}
 	fs.Float64Var(&rate, "rate-limit", rate, "requests per second per client, 0 for no limit; loopback clients are exempt (env PAPERSEARCH_RATE_LIMIT)")
 	burst := fs.Int("rate-burst", defaultRateBurst, "requests a client may make at once")
+	maxSearches, err := envInt(e.getenv, "PAPERSEARCH_MAX_SEARCHES", 0)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&maxSearches, "max-searches", maxSearches, "searches that run at once, more wait up to 10 s; 0 means twice the CPUs (env PAPERSEARCH_MAX_SEARCHES)")
 	rateLoopback := fs.Bool("rate-limit-loopback", false, "rate-limit loopback clients too")
 	proxies := fs.String("trusted-proxies", e.getenv("PAPERSEARCH_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For to believe (env PAPERSEARCH_TRUSTED_PROXIES)")
 	if rest, err := parseFlags(fs, args); err != nil {
@@ -66,6 +71,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return usageError{"--search-timeout must be positive"}
 	case maxBody < 1:
 		return usageError{"--max-body must be at least 1"}
+	case maxSearches < 0:
+		return usageError{"--max-searches must be 0 (automatic) or more"}
 	case rate < 0 || *burst < 1:
 		return usageError{"--rate-limit must be 0 or more and --rate-burst at least 1"}
 	}
@@ -86,7 +93,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	}
 	defer idx.Close()
 	cfg := api.Config{
-		Index: idx, Log: e.log, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted,
+		Index: idx, Log: e.log, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted, MaxSearches: maxSearches,
 		RateLimit: api.RateLimit{PerSecond: rate, Burst: *burst, Loopback: *rateLoopback},
 	}
 	if key != "" {
