@@ -377,6 +377,12 @@ func TestQueryLimits(t *testing.T) {
 	}
 	// Query syntax is not interpreted: regular expressions and wildcards
 	// are words like any other, and cost no more.
+	// Four-digit years beyond the dates Bleve stores are valid bounds.
+	for _, target := range []string{"/api/search?year_from=1000", "/api/search?year_to=9999", "/api/search?year_from=2073&year_to=2269"} {
+		if w := do(t, h, "GET", target); w.Code != 200 {
+			t.Errorf("GET %s: %d %s", target, w.Code, w.Body)
+		}
+	}
 	for _, q := range []string{"/.*/", "*", "*ing", "a.*b", "title:/x/", "prun~2"} {
 		w := do(t, h, "GET", "/api/search?q="+url.QueryEscape(q))
 		if w.Code != 200 {

@@ -357,13 +357,31 @@ func anyTerm(field string, values []string) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
+// yearRange matches papers published in [from, to]. Bleve stores dates as
+// nanoseconds since 1970 in an int64 and refuses range bounds outside
+// query.MinRFC3339CompatibleTime..MaxRFC3339CompatibleTime (1677 to 2262);
+// no indexed date lies outside either, so a bound past them is moved onto
+// them.
 func yearRange(from, to int) query.Query {
+	minDate, maxDate := query.MinRFC3339CompatibleTime, query.MaxRFC3339CompatibleTime
 	var start, end time.Time
 	if from != 0 {
 		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
+		switch {
+		case start.Before(minDate):
+			start = time.Time{}
+		case start.After(maxDate):
+			start = maxDate
+		}
 	}
 	if to != 0 {
 		end = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
+		switch {
+		case end.After(maxDate):
+			end = time.Time{}
+		case end.Before(minDate):
+			end = minDate
+		}
 	}
 	incl, excl := true, false
 	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)

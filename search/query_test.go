@@ -459,6 +459,15 @@ func TestSearchAtTheLimits(t *testing.T) {
 		{Query: strings.Repeat("pruning ", search.MaxTerms)},
 		{Topics: manyValues("t", 10), Categories: manyValues("c", 10)},
 		{Query: "models", Size: search.MaxSize, Page: search.MaxWindow / search.MaxSize},
+		// Years past the dates Bleve can store (1677 to 2262) are open
+		// bounds, not errors; found by FuzzSearch.
+		{YearFrom: 1000, YearTo: 9999},
+		{YearFrom: 2073, YearTo: 2269},
+		{YearFrom: 1000, YearTo: 1677},
+		{YearFrom: 2300, YearTo: 2400},
+		{YearFrom: 1000, YearTo: 1500},
+		{YearTo: 1200},
+		{YearFrom: 9999},
 	} {
 		if _, err := idx.Search(context.Background(), req); err != nil {
 			t.Errorf("Search(%.60v): %v", req, err)
