@@ -119,7 +119,8 @@ func TestJSONErrors(t *testing.T) {
 		{"no paper id", "GET", "/api/papers/", 404, "not_found", "no paper id given"},
 		{"unknown route", "GET", "/api/nope", 404, "not_found", "no route GET /api/nope"},
 		{"unknown page", "GET", "/nope/deeper", 404, "not_found", "no route GET /nope/deeper"},
-		{"missing static file", "GET", "/static/nope.js", 404, "not_found", "no route"},
+		{"missing static file", "GET", "/static/nope.js", 404, "not_found", `no static file "nope.js"`},
+		{"no static file name", "GET", "/static/", 404, "not_found", `no static file ""`},
 		{"POST search", "POST", "/api/search", 405, "method_not_allowed", "POST is not allowed on /api/search"},
 		{"PUT paper", "PUT", "/api/papers/2401.00001", 405, "method_not_allowed", "PUT is not allowed"},
 		{"DELETE paper without an admin key configured", "DELETE", "/api/papers/2401.00001", 403, "writes_disabled", "PAPERSEARCH_ADMIN_KEY"},
@@ -268,7 +269,7 @@ func TestConfigTopics(t *testing.T) {
 		t.Errorf("slugs = %q, want %q", slugs, want)
 	}
 	doc := page(t, h, "/?q=pruning", 200)
-	if got := squash(doc.Find(`#facet-topics input[value="pruning"] + label`).Text()); got != "Sparsity & pruning" {
+	if got := squash(doc.Find(`#facet-topics input[value="pruning"] + label .name`).Text()); got != "Sparsity & pruning" {
 		t.Errorf("page topic label = %q, want the configured one", got)
 	}
 }

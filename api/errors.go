@@ -63,6 +63,7 @@ func (s *server) writeError(c *gin.Context, err error) {
 		s.log.Debug("request rejected", "path", c.Request.URL.Path, "status", st, "err", err)
 	}
 	writeJSON(c, st, ErrorResponse{Error: ErrorBody{Code: code, Message: msg}})
+	c.Abort()
 }
 
 func writeJSON(c *gin.Context, status int, v any) {
@@ -73,5 +74,5 @@ func writeJSON(c *gin.Context, status int, v any) {
 		c.Status(http.StatusInternalServerError)
 		return
 	}
-	c.Data(status, "application/json; charset=utf-8", b)
+	send(c, status, "application/json; charset=utf-8", b)
 }

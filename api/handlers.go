@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -32,24 +34,35 @@ func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error
 	if err != nil {
 		return req, search.Result{}, err
 	}
-	// Wait in line for a slot (expensive searches for one of theirs
-	// first), then search within the deadline.
+	var res search.Result
+	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
+		res, err = s.idx.Search(ctx, req)
+		return err
+	})
+	return req, res, err
+}
+
+// withSlot runs a search (fn) once a slot is free, within the search
+// deadline. It waits in line at most queueWait, expensive searches first
+// for one of their own slots, and answers 503 busy when none frees in
+// time: searches are CPU-bound, and running more at once only makes every
+// one slower.
+func (s *server) withSlot(c *gin.Context, expensive bool, fn func(ctx context.Context) error) error {
 	wait, stopWaiting := context.WithTimeout(c.Request.Context(), s.queueWait)
 	defer stopWaiting()
-	if req.Expensive() {
+	if expensive {
 		if !acquire(wait, s.heavy) {
-			return req, search.Result{}, s.busy(c)
+			return s.busy(c)
 		}
 		defer func() { <-s.heavy }()
 	}
 	if !acquire(wait, s.slots) {
-		return req, search.Result{}, s.busy(c)
+		return s.busy(c)
 	}
 	defer func() { <-s.slots }()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 	defer cancel()
-	res, err := s.idx.Search(ctx, req)
-	return req, res, err
+	return fn(ctx)
 }
 
 func acquire(ctx context.Context, slots chan struct{}) bool {
@@ -90,8 +103,15 @@ func paperID(c *gin.Context) string {
 	return strings.Trim(c.Param("id"), "/")
 }
 
+// similarSuffix ends /api/papers/{id}/similar. The route is a wildcard
+// (old arXiv ids have a slash), so the suffix is recognised here.
+const similarSuffix = "/similar"
+
 func (s *server) paper(c *gin.Context) error {
 	id := paperID(c)
+	if rest, ok := strings.CutSuffix(id, similarSuffix); ok && rest != "" {
+		return s.similar(c, rest)
+	}
 	if id == "" {
 		return errNotFound("no paper id given; use /api/papers/{id}")
 	}
@@ -152,4 +172,58 @@ func topicsWithCounts(topics []search.Topic, counts map[string]int) []TopicJSON 
 		out = append(out, TopicJSON{Topic: search.Topic{Slug: slug, Label: slug}, Count: counts[slug]})
 	}
 	return out
+}
+
+func (s *server) similar(c *gin.Context, id string) error {
+	n, err := intParam(c, "size", 10)
+	if err != nil {
+		return err
+	}
+	var hits []search.Hit
+	err = s.withSlot(c, false, func(ctx context.Context) error {
+		hits, err = s.idx.Similar(ctx, id, n)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, NewSimilarResponse(id, hits))
+	return nil
+}
+
+func (s *server) suggest(c *gin.Context) error {
+	q := c.Query("q")
+	if len(q) > search.MaxQueryLen {
+		return fmt.Errorf("%w: q is %d bytes; the limit is %d", search.ErrBadQuery, len(q), search.MaxQueryLen)
+	}
+	n, err := intParam(c, "size", 10)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > search.MaxSuggest {
+		return fmt.Errorf("%w: size must be between 1 and %d, not %d", search.ErrBadQuery, search.MaxSuggest, n)
+	}
+	var ss []search.Suggestion
+	err = s.withSlot(c, false, func(ctx context.Context) error {
+		ss, err = s.idx.Suggest(ctx, q, n)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, NewSuggestResponse(q, ss))
+	return nil
+}
+
+// intParam reads a whole-number query parameter, or def when absent.
+func intParam(c *gin.Context, name string, def int) (int, error) {
+	v := strings.TrimSpace(c.Query(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, name, clip(v))
+	}
+	return n, nil
 }

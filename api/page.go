@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,27 +16,49 @@ import (
 	"github.com/papersearch/papersearch/ui"
 )
 
+// pageMeta is what every page's head and header need.
+type pageMeta struct {
+	Title string
+	// FeedURL is the Atom feed of what the page shows, if any.
+	FeedURL string
+}
+
 // searchPageData is what search.html renders. URLs are built here, so the
 // template only places them.
 type searchPageData struct {
-	Title      string
-	Query      string
-	YearFrom   int
-	YearTo     int
-	Sorts      []option
-	Error      string
-	TotalText  string
-	TookMS     float64
-	First      int
-	Hits       []hitView
-	Topics     []facetView
-	Years      []facetView
-	Categories []facetView
-	Active     []chip
-	ClearURL   string
-	Suggest    []chip
-	Pages      []pageLink
-	Prev, Next string
+	pageMeta
+	Query    string
+	YearFrom int
+	YearTo   int
+	Sorts    []option
+	Error    string
+	Status   int
+	// Summary is the one-line result count, also read out by screen
+	// readers after each search-as-you-type update.
+	Summary   string
+	TookMS    float64
+	First     int
+	Hits      []hitView
+	Topics    facetList
+	Years     []yearBar
+	YearsMax  int
+	Cats      facetList
+	Active    []chip
+	ClearURL  string
+	Suggest   []chip
+	Pages     []pageLink
+	Prev      string
+	Next      string
+	FirstPage string
+	// Capped says the page numbers stop at the window; Next then follows
+	// a cursor.
+	Capped bool
+	// Corrected is the query searched instead of the one typed, and
+	// AsTypedURL searches what was typed, uncorrected.
+	Corrected  string
+	AsTypedURL string
+	Expansions []string
+	Notices    []string
 }
 
 type option struct {
@@ -47,6 +68,7 @@ type option struct {
 
 type hitView struct {
 	Link        string
+	Title       string
 	TitleHTML   template.HTML
 	SnippetHTML template.HTML
 	Published   string
@@ -59,11 +81,31 @@ type hitView struct {
 	HFURL       string
 }
 
+// facetList is a facet group: the first few values shown, the rest folded
+// away under "more" unless one of them is selected.
+type facetList struct {
+	Shown, More []facetView
+	Open        bool
+}
+
 type facetView struct {
+	// Name is the query parameter: topic or category.
+	Name         string
 	Value, Label string
 	Count        int
 	Selected     bool
-	URL          string
+	// ID is a safe HTML id for the checkbox.
+	ID string
+}
+
+// yearBar is one column of the year histogram.
+type yearBar struct {
+	Year, Count int
+	// Height is the bar's height in tenths of the tallest; a CSS class
+	// (h0..h10) draws it, as the CSP allows no style attributes.
+	Height   int
+	Selected bool
+	URL      string
 }
 
 type chip struct {
@@ -77,11 +119,15 @@ type pageLink struct {
 }
 
 type paperPageData struct {
-	Title       string
+	pageMeta
 	Paper       search.Paper
 	AuthorsText string
 	Topics      []chip
+	Similar     []hitView
 }
+
+// similarOnPage is how many similar papers a paper's page lists.
+const similarOnPage = 5
 
 var sortLabels = map[string]string{
 	search.SortRelevance: "Most relevant",
@@ -90,19 +136,22 @@ var sortLabels = map[string]string{
 	search.SortUpvotes:   "Most upvoted",
 }
 
+const (
+	topicsShown = 12
+	catsShown   = 8
+	similarSize = 5
+)
+
 func (s *server) searchPage(c *gin.Context) {
 	req, res, err := s.runSearch(c)
-	data := searchPageData{Title: "papersearch", Query: req.Query, YearFrom: req.YearFrom, YearTo: req.YearTo}
-	for _, v := range search.Sorts {
-		data.Sorts = append(data.Sorts, option{v, sortLabels[v], v == req.Sort})
-	}
-	st := http.StatusOK
+	data := searchPageData{pageMeta: pageMeta{Title: "papersearch"}, Query: req.Query, YearFrom: req.YearFrom, YearTo: req.YearTo}
+	data.Sorts = sortOptions(req.Sort)
 	if err != nil {
-		var msg string
-		st, _, msg = status(err)
+		st, _, msg := status(err)
 		if st >= 500 {
 			s.log.Error("search page", "err", err)
 		}
+		data.Title = "Search failed · papersearch"
 		data.Error = msg
 		s.render(c, st, "search.html", data)
 		return
@@ -110,50 +159,69 @@ func (s *server) searchPage(c *gin.Context) {
 	if req.Query != "" {
 		data.Title = req.Query + " · papersearch"
 	}
+	feed := req
+	feed.Page, feed.Cursor, feed.Size = 0, "", 0
+	if req.Query != "" && feed.Sort == search.SortRelevance {
+		feed.Sort = "" // the feed's default, newest, is what a reader wants
+	}
+	data.FeedURL = "/feed.atom" + query(Values(feed))
 	s.fillResults(&data, req, res)
-	s.render(c, st, "search.html", data)
+	s.render(c, http.StatusOK, "search.html", data)
+}
+
+func sortOptions(sel string) []option {
+	var out []option
+	for _, v := range search.Sorts {
+		out = append(out, option{v, sortLabels[v], v == sel})
+	}
+	return out
 }
 
 func (s *server) fillResults(d *searchPageData, req search.Request, res search.Result) {
 	d.TookMS = NewSearchResponse(res).TookMS
 	switch res.Total {
 	case 0:
-		d.TotalText = "No papers"
+		d.Summary = "No papers"
 	case 1:
-		d.TotalText = "1 paper"
+		d.Summary = "1 paper"
 	default:
-		d.TotalText = fmt.Sprintf("%s papers", thousands(res.Total))
+		d.Summary = fmt.Sprintf("%s papers", thousands(res.Total))
 	}
-	d.First = (req.Page-1)*req.Size + 1
+	if req.Query != "" {
+		q := req.Query
+		if res.CorrectedQuery != "" {
+			q = res.CorrectedQuery
+		}
+		d.Summary += " for “" + q + "”"
+	}
+	d.First = (res.Page-1)*req.Size + 1
 	for _, h := range res.Hits {
 		d.Hits = append(d.Hits, s.hitView(req, h))
 	}
+
+	var topics []facetView
 	for _, f := range res.Facets.Topics {
-		sel := slices.Contains(req.Topics, f.Value)
-		d.Topics = append(d.Topics, facetView{f.Value, s.label(f.Value), f.Count, sel, link(toggle(req, "topic", f.Value))})
+		topics = append(topics, facetView{"topic", f.Value, s.label(f.Value), f.Count, slices.Contains(req.Topics, f.Value), "topic-" + htmlID(f.Value)})
 	}
 	// A selected topic with no hits must stay visible so it can be unchecked.
 	for _, t := range req.Topics {
-		if !slices.ContainsFunc(d.Topics, func(f facetView) bool { return f.Value == t }) {
-			d.Topics = append(d.Topics, facetView{t, s.label(t), 0, true, link(toggle(req, "topic", t))})
+		if !slices.ContainsFunc(topics, func(f facetView) bool { return f.Value == t }) {
+			topics = append(topics, facetView{"topic", t, s.label(t), 0, true, "topic-" + htmlID(t)})
 		}
 	}
-	for _, f := range res.Facets.Years {
-		y, _ := strconv.Atoi(f.Value)
-		sel := req.YearFrom == y && req.YearTo == y
-		r := req
-		r.Page = 0
-		if sel {
-			r.YearFrom, r.YearTo = 0, 0
-		} else {
-			r.YearFrom, r.YearTo = y, y
-		}
-		d.Years = append(d.Years, facetView{f.Value, f.Value, f.Count, sel, link(r)})
-	}
+	d.Topics = fold(topics, topicsShown)
+	var cats []facetView
 	for _, f := range res.Facets.Categories {
-		sel := slices.Contains(req.Categories, f.Value)
-		d.Categories = append(d.Categories, facetView{f.Value, f.Value, f.Count, sel, link(toggle(req, "category", f.Value))})
+		cats = append(cats, facetView{"category", f.Value, f.Value, f.Count, slices.Contains(req.Categories, f.Value), "cat-" + htmlID(f.Value)})
 	}
+	for _, cat := range req.Categories {
+		if !slices.ContainsFunc(cats, func(f facetView) bool { return f.Value == cat }) {
+			cats = append(cats, facetView{"category", cat, cat, 0, true, "cat-" + htmlID(cat)})
+		}
+	}
+	d.Cats = fold(cats, catsShown)
+	d.Years, d.YearsMax = yearBars(req, res.Facets.Years)
+
 	for _, t := range req.Topics {
 		d.Active = append(d.Active, chip{"Topic: " + s.label(t), link(toggle(req, "topic", t))})
 	}
@@ -162,10 +230,10 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 	}
 	if req.YearFrom != 0 || req.YearTo != 0 {
 		r := req
-		r.Page, r.YearFrom, r.YearTo = 0, 0, 0
+		r.Page, r.Cursor, r.YearFrom, r.YearTo = 0, "", 0, 0
 		d.Active = append(d.Active, chip{"Years: " + yearsText(req.YearFrom, req.YearTo), link(r)})
 	}
-	d.ClearURL = link(search.Request{Query: req.Query, Sort: req.Sort})
+	d.ClearURL = link(search.Request{Query: req.Query, Sort: req.Sort, Size: req.Size})
 	if len(d.Hits) == 0 {
 		for _, t := range s.topics {
 			if len(d.Suggest) == 4 {
@@ -174,13 +242,71 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 			d.Suggest = append(d.Suggest, chip{t.Label, link(search.Request{Topics: []string{t.Slug}})})
 		}
 	}
-	d.Pages, d.Prev, d.Next = pages(req, res.Total)
+	d.Pages, d.Prev, d.Next, d.Capped = pages(req, res)
+	if req.Cursor != "" {
+		r := req
+		r.Cursor, r.Page = "", 0
+		d.FirstPage = link(r)
+	}
+	if res.CorrectedQuery != "" {
+		d.Corrected = res.CorrectedQuery
+		r := req
+		r.NoCorrect, r.Page, r.Cursor = true, 0, ""
+		d.AsTypedURL = link(r)
+	}
+	for _, e := range res.Expansions {
+		d.Expansions = append(d.Expansions, e.From+" → "+strings.Join(e.To, ", "))
+	}
+	d.Notices = res.Notices
+}
+
+// fold keeps the first n values in view and the rest under "more", opened
+// when it holds a selected value.
+func fold(vs []facetView, n int) facetList {
+	if len(vs) <= n+2 { // folding away one or two saves nothing
+		return facetList{Shown: vs}
+	}
+	l := facetList{Shown: vs[:n], More: vs[n:]}
+	l.Open = slices.ContainsFunc(l.More, func(f facetView) bool { return f.Selected })
+	return l
+}
+
+// yearBars lays the year facet out oldest to newest, as a timeline reads,
+// each bar a link that filters to its year (or back, when it is the one
+// selected). Years in the selected range are marked.
+func yearBars(req search.Request, years []search.FacetValue) ([]yearBar, int) {
+	var out []yearBar
+	most := 0
+	for _, f := range years {
+		y, err := strconv.Atoi(f.Value)
+		if err != nil {
+			continue
+		}
+		most = max(most, f.Count)
+		r := req
+		r.Page, r.Cursor = 0, ""
+		if req.YearFrom == y && req.YearTo == y {
+			r.YearFrom, r.YearTo = 0, 0
+		} else {
+			r.YearFrom, r.YearTo = y, y
+		}
+		inRange := (req.YearFrom != 0 || req.YearTo != 0) &&
+			(req.YearFrom == 0 || y >= req.YearFrom) && (req.YearTo == 0 || y <= req.YearTo)
+		out = append(out, yearBar{Year: y, Count: f.Count, Selected: inRange, URL: link(r)})
+	}
+	slices.SortFunc(out, func(a, b yearBar) int { return a.Year - b.Year })
+	for i := range out {
+		// At least a sliver, so a year with one paper still shows.
+		out[i].Height = max(1, (out[i].Count*10+most-1)/max(most, 1))
+	}
+	return out, most
 }
 
 func (s *server) hitView(req search.Request, h search.Hit) hitView {
 	p := h.Paper
 	v := hitView{
 		Link:        paperPath(p.ID),
+		Title:       p.Title,
 		TitleHTML:   ui.Highlighted(first(h.Highlights["title"])),
 		SnippetHTML: ui.Highlighted(strings.Join(h.Highlights["abstract"], " … ")),
 		Published:   p.Published,
@@ -208,20 +334,31 @@ func (s *server) paperPage(c *gin.Context) {
 		st, _, msg := status(err)
 		if errors.Is(err, search.ErrNotFound) {
 			msg = "No paper has the id " + strconv.Quote(id) + "."
+		} else if st >= 500 {
+			s.log.Error("paper page", "id", id, "err", err)
 		}
-		data := searchPageData{Title: "Not found · papersearch", Error: msg}
-		for _, v := range search.Sorts {
-			data.Sorts = append(data.Sorts, option{v, sortLabels[v], v == search.SortRelevance})
-		}
+		data := searchPageData{pageMeta: pageMeta{Title: "Not found · papersearch"}, Error: msg, Status: st, Sorts: sortOptions(search.SortRelevance)}
 		s.render(c, st, "search.html", data)
 		return
 	}
-	d := paperPageData{Title: p.Title + " · papersearch", Paper: p, AuthorsText: authorsText(p, 0)}
+	d := paperPageData{pageMeta: pageMeta{Title: p.Title + " · papersearch"}, Paper: p, AuthorsText: authorsText(p, 0)}
 	for _, t := range p.Topics {
 		d.Topics = append(d.Topics, chip{s.label(t), link(search.Request{Topics: []string{t}})})
 	}
+	// Similar papers are a courtesy: a failure leaves the list out.
+	if sim, err := s.idx.Similar(c.Request.Context(), p.ID, similarOnPage); err == nil {
+		for _, h := range sim {
+			// Marks would only echo this paper's own words.
+			h.Highlights = map[string][]string{"title": {unmark.Replace(first(h.Highlights["title"]))}}
+			d.Similar = append(d.Similar, s.hitView(search.Request{}, h))
+		}
+	} else {
+		s.log.Warn("similar papers", "id", p.ID, "err", err)
+	}
 	s.render(c, http.StatusOK, "paper.html", d)
 }
+
+var unmark = strings.NewReplacer("<mark>", "", "</mark>", "")
 
 func (s *server) render(c *gin.Context, status int, name string, data any) {
 	var b strings.Builder
@@ -232,7 +369,7 @@ func (s *server) render(c *gin.Context, status int, name string, data any) {
 		writeJSON(c, http.StatusInternalServerError, ErrorResponse{Error: ErrorBody{Code: "internal", Message: "internal error; it has been logged"}})
 		return
 	}
-	c.Data(status, "text/html; charset=utf-8", []byte(b.String()))
+	send(c, status, "text/html; charset=utf-8", []byte(b.String()))
 }
 
 func (s *server) label(slug string) string {
@@ -240,6 +377,21 @@ func (s *server) label(slug string) string {
 		return l
 	}
 	return slug
+}
+
+// htmlID makes a value usable in an id attribute and a CSS selector:
+// letters, digits and dashes, anything else as its code point.
+func htmlID(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "_%x", r)
+		}
+	}
+	return b.String()
 }
 
 // toggle adds value to a multi-valued filter, or removes it if present,
@@ -257,41 +409,44 @@ func toggle(r search.Request, name, value string) search.Request {
 	case "category":
 		r.Categories = flip(r.Categories)
 	}
-	r.Page = 0
+	r.Page, r.Cursor = 0, ""
 	return r
 }
 
-// paperPath is the page of a paper. Ids from JSON sources are free text,
-// so each segment is escaped ("?" or "#" would end the path); the slash of
-// old-style arXiv ids stays a separator, which the /papers/*id route joins.
-func paperPath(id string) string {
-	segs := strings.Split(id, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return "/papers/" + strings.Join(segs, "/")
-}
-
 func link(r search.Request) string {
-	v := Values(r)
-	if len(v) == 0 {
-		return "/"
-	}
-	return "/?" + v.Encode()
+	return "/" + query(Values(r))
 }
 
-func pages(r search.Request, total uint64) (out []pageLink, prev, next string) {
-	last := int((total + uint64(r.Size) - 1) / uint64(r.Size))
-	last = min(last, search.MaxWindow/r.Size)
-	if last <= 1 {
-		return nil, "", ""
+// pages lays out the pager: numbered pages up to the page window, and past
+// it a Next that follows the result's cursor (a page reached by cursor has
+// no number to show, only First and Next). capped says the numbers stop
+// short of the total.
+func pages(r search.Request, res search.Result) (out []pageLink, prev, next string, capped bool) {
+	at := func(n int) string { x := r; x.Page, x.Cursor = n, ""; return link(x) }
+	if r.Cursor != "" {
+		if res.NextCursor != "" {
+			x := r
+			x.Page, x.Cursor = 0, res.NextCursor
+			next = link(x)
+		}
+		return nil, "", next, false
 	}
-	at := func(n int) string { x := r; x.Page = n; return link(x) }
+	last := int((res.Total + uint64(r.Size) - 1) / uint64(r.Size))
+	if window := search.MaxWindow / r.Size; last > window {
+		last, capped = window, true
+	}
+	if last <= 1 {
+		return nil, "", "", false
+	}
 	if r.Page > 1 {
 		prev = at(r.Page - 1)
 	}
 	if r.Page < last {
 		next = at(r.Page + 1)
+	} else if capped && res.NextCursor != "" {
+		x := r
+		x.Page, x.Cursor = 0, res.NextCursor
+		next = link(x)
 	}
 	for n := 1; n <= last; n++ {
 		switch {
@@ -301,7 +456,7 @@ func pages(r search.Request, total uint64) (out []pageLink, prev, next string) {
 			out = append(out, pageLink{}) // a gap
 		}
 	}
-	return out, prev, next
+	return out, prev, next, capped
 }
 
 func authorsText(p search.Paper, max int) string {

@@ -1,716 +1,355 @@
-package api_test
+package api
 
 import (
-	"net/http"
+	"bytes"
+	"encoding/xml"
 	"net/url"
-	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-
-	"github.com/papersearch/papersearch/api"
-	"github.com/papersearch/papersearch/search"
 )
 
-// facet is one row of a facet list as the page shows it.
-type facet struct {
-	Label, Count, Href string
-	Checked            bool
-}
-
-func topicFacets(doc *goquery.Document) []facet {
-	var out []facet
-	doc.Find("#facet-topics li").Each(func(_ int, li *goquery.Selection) {
-		_, checked := li.Find("input[type=checkbox]").Attr("checked")
-		out = append(out, facet{
-			Label:   squash(li.Find("a.facet-link").Text()),
-			Count:   squash(li.Find(".count").Text()),
-			Href:    li.Find("a.facet-link").AttrOr("href", ""),
-			Checked: checked,
-		})
-	})
-	return out
-}
-
-func yearFacets(doc *goquery.Document) []facet {
-	var out []facet
-	doc.Find("#facet-years ul.years li").Each(func(_ int, li *goquery.Selection) {
-		a := li.Find("a.facet-link")
-		out = append(out, facet{Label: squash(a.Text()), Count: squash(li.Find(".count").Text()), Href: a.AttrOr("href", ""), Checked: a.HasClass("selected")})
-	})
-	return out
-}
-
-func hitByLink(t *testing.T, doc *goquery.Document, href string) *goquery.Selection {
+func page(t *testing.T, r response) *goquery.Document {
 	t.Helper()
-	hit := doc.Find("li.hit").FilterFunction(func(_ int, s *goquery.Selection) bool {
-		return s.Find("h3 a").AttrOr("href", "") == href
-	})
-	if hit.Length() != 1 {
-		t.Fatalf("no single hit linking to %s among %q", href, attrs(doc.Find("li.hit h3 a"), "href"))
+	if ct := r.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Fatalf("Content-Type %q: %s", ct, clipBody(r.body))
 	}
-	return hit
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 func TestSearchPage(t *testing.T) {
-	h := newHandler(t)
-	doc := page(t, h, "/?q=pruning", http.StatusOK)
+	e := newTestEnv(t)
+	r := e.get(t, "/?q=quantization&topic=quantization")
+	if r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+	doc := page(t, r)
+	api := decode[SearchResponse](t, e.get(t, "/api/search?q=quantization&topic=quantization"))
 
-	if got := doc.Find("title").Text(); got != "pruning · papersearch" {
-		t.Errorf("<title> = %q", got)
+	if got := doc.Find("main#main h1#summary").Text(); got != strconv.FormatUint(api.Total, 10)+" papers for “quantization”" {
+		t.Errorf("summary %q (API total %d)", got, api.Total)
 	}
-	if got := doc.Find("input#q").AttrOr("value", ""); got != "pruning" {
-		t.Errorf("search box value = %q, want the query", got)
+	hits := doc.Find("ol.hits > li.hit")
+	if hits.Length() != len(api.Hits) {
+		t.Fatalf("%d hits on the page, %d in the API", hits.Length(), len(api.Hits))
 	}
-	if got := doc.Find("select#sort option[selected]").AttrOr("value", ""); got != "relevance" {
-		t.Errorf("selected sort = %q, want relevance", got)
-	}
-	summary := squash(doc.Find("#summary").Text())
-	if !strings.HasPrefix(summary, "3 papers for pruning (") || !strings.HasSuffix(summary, " ms)") {
-		t.Errorf("summary = %q", summary)
-	}
-	if n := doc.Find("li.hit").Length(); n != 3 {
-		t.Fatalf("%d hits on the page, want 3", n)
-	}
-	if got := doc.Find("ol.hits").AttrOr("start", ""); got != "1" {
-		t.Errorf("ol start = %q, want 1", got)
-	}
-
-	t.Run("a title hit", func(t *testing.T) {
-		hit := hitByLink(t, doc, "/papers/2401.00001")
-		if got := squash(hit.Find("h3 a").Text()); got != "Structured Pruning of Large Language Models" {
-			t.Errorf("title text = %q", got)
+	hits.Each(func(i int, h *goquery.Selection) {
+		want := api.Hits[i]
+		if href, _ := h.Find("h2.title a").Attr("href"); href != paperPath(want.ID) {
+			t.Errorf("hit %d links to %q, want %q", i, href, paperPath(want.ID))
 		}
-		if got := texts(hit.Find("h3 a mark")); !reflect.DeepEqual(got, []string{"Pruning"}) {
-			t.Errorf("marked in title = %q, want [Pruning]", got)
+		if h.Find("h2.title mark").Length() == 0 && strings.Contains(strings.ToLower(want.Title), "quantiz") {
+			t.Errorf("hit %d: no <mark> in title %q", i, want.Title)
 		}
-		if got := hit.Find("time").AttrOr("datetime", ""); got != "2024-03-01" {
-			t.Errorf("time datetime = %q", got)
+		if href, _ := h.Find(`.links a[href$="#similar"]`).Attr("href"); href != paperPath(want.ID)+"#similar" {
+			t.Errorf("hit %d: similar link %q", i, href)
 		}
-		if got := squash(hit.Find(".authors").Text()); got != "Ada Lovelace, Alan Turing, Grace Hopper and 2 more" {
-			t.Errorf("authors = %q", got)
-		}
-		if got := squash(hit.Find(".upvotes").Text()); got != "▲ 10" {
-			t.Errorf("upvotes = %q", got)
-		}
-		if got := texts(hit.Find(".cat")); !reflect.DeepEqual(got, []string{"cs.CL"}) {
-			t.Errorf("categories = %q", got)
-		}
-		chips := hit.Find("ul.chips a.chip")
-		if got := texts(chips); !reflect.DeepEqual(got, []string{"Pruning"}) {
-			t.Errorf("topic chips = %q", got)
-		}
-		if got := attrs(chips, "href"); !reflect.DeepEqual(got, []string{"/?q=pruning&topic=pruning"}) {
-			t.Errorf("topic chip links = %q", got)
-		}
-		if got := attrs(hit.Find(".links a"), "href"); !reflect.DeepEqual(got, []string{"https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.00001"}) {
-			t.Errorf("links = %q", got)
-		}
-	})
-
-	t.Run("an abstract-only hit", func(t *testing.T) {
-		hit := hitByLink(t, doc, "/papers/2305.00002")
-		if hit.Find("h3 mark").Length() != 0 {
-			t.Error("title has a mark but does not match")
-		}
-		if got := texts(hit.Find(".snippet mark")); !reflect.DeepEqual(got, []string{"pruning"}) {
-			t.Errorf("marked in snippet = %q", got)
-		}
-		if got := squash(hit.Find(".authors").Text()); got != "4 authors" {
-			t.Errorf("authors = %q, want the count when names are unknown", got)
-		}
-		if got := squash(hit.Find(".upvotes").Text()); got != "▲ 3" {
-			t.Errorf("upvotes = %q", got)
-		}
-	})
-
-	t.Run("facets", func(t *testing.T) {
-		want := []facet{
-			{"Pruning", "2", "/?q=pruning&topic=pruning", false},
-			{"inference-efficiency", "1", "/?q=pruning&topic=inference-efficiency", false},
-			{"Quantization", "1", "/?q=pruning&topic=quantization", false},
-		}
-		if got := topicFacets(doc); !reflect.DeepEqual(got, want) {
-			t.Errorf("topic facets =\n%+v\nwant\n%+v", got, want)
-		}
-		wantYears := []facet{
-			{"2024", "2", "/?q=pruning&year_from=2024&year_to=2024", false},
-			{"2023", "1", "/?q=pruning&year_from=2023&year_to=2023", false},
-		}
-		if got := yearFacets(doc); !reflect.DeepEqual(got, wantYears) {
-			t.Errorf("year facets =\n%+v\nwant\n%+v", got, wantYears)
-		}
-		if got := attrs(doc.Find("#facet-categories input"), "value"); !reflect.DeepEqual(got, []string{"cs.CL", "cs.LG"}) {
-			t.Errorf("category facet values = %q", got)
-		}
-		if doc.Find("section.active").Length() != 0 {
-			t.Error("active filters shown without filters")
-		}
-		if doc.Find("nav.pager").Length() != 0 {
-			t.Error("pager shown for one page")
-		}
-	})
-}
-
-func TestSearchPageNoQuery(t *testing.T) {
-	h := newHandler(t)
-	doc := page(t, h, "/", http.StatusOK)
-	if got := doc.Find("title").Text(); got != "papersearch" {
-		t.Errorf("<title> = %q", got)
-	}
-	if got := doc.Find("select#sort option[selected]").AttrOr("value", ""); got != "newest" {
-		t.Errorf("selected sort = %q, want newest", got)
-	}
-	// Newest first.
-	want := []string{"/papers/2502.00005", "/papers/2407.00004", "/papers/2401.00001", "/papers/2305.00002", "/papers/2301.00003", "/papers/2206.00006", "/papers/hep-th/9901001"}
-	if got := attrs(doc.Find("li.hit h3 a"), "href"); !reflect.DeepEqual(got, want) {
-		t.Errorf("hit links = %q\nwant %q", got, want)
-	}
-	if got := squash(doc.Find("#summary").Text()); !strings.HasPrefix(got, "7 papers (") {
-		t.Errorf("summary = %q", got)
-	}
-}
-
-func TestSearchPageNoResults(t *testing.T) {
-	h := newHandler(t)
-	doc := page(t, h, "/?q=xylophone", http.StatusOK)
-	if got := squash(doc.Find("#summary").Text()); !strings.HasPrefix(got, "No papers for xylophone") {
-		t.Errorf("summary = %q", got)
-	}
-	if got := squash(doc.Find(".empty h2").Text()); got != "No papers found" {
-		t.Errorf("empty state heading = %q", got)
-	}
-	// Suggestions are the first topics of the taxonomy.
-	want := []string{"/?topic=quantization", "/?topic=pruning", "/?topic=perplexity", "/?topic=long-context"}
-	if got := attrs(doc.Find(".empty li a"), "href"); !reflect.DeepEqual(got, want) {
-		t.Errorf("suggestion links = %q, want %q", got, want)
-	}
-	if doc.Find("li.hit").Length() != 0 {
-		t.Error("hits shown for no results")
-	}
-}
-
-// Clicking a topic facet adds it to the URL; the page then shows it
-// checked, as a removable chip, with the other topics still counted as if
-// it were not selected; clicking it again removes it.
-func TestFacetToggle(t *testing.T) {
-	h := newHandler(t)
-	before := page(t, h, "/?q=pruning", http.StatusOK)
-	var href string
-	for _, f := range topicFacets(before) {
-		if f.Label == "Quantization" {
-			href = f.Href
-		}
-	}
-	if href != "/?q=pruning&topic=quantization" {
-		t.Fatalf("Quantization facet links to %q", href)
-	}
-
-	on := page(t, h, href, http.StatusOK)
-	if got := squash(on.Find("#summary").Text()); !strings.HasPrefix(got, "1 paper for pruning") {
-		t.Errorf("summary with the topic = %q", got)
-	}
-	if got := attrs(on.Find("li.hit h3 a"), "href"); !reflect.DeepEqual(got, []string{"/papers/2407.00004"}) {
-		t.Errorf("hits with the topic = %q", got)
-	}
-	wantOn := []facet{
-		{"Pruning", "2", "/?q=pruning&topic=quantization&topic=pruning", false},
-		{"inference-efficiency", "1", "/?q=pruning&topic=quantization&topic=inference-efficiency", false},
-		{"Quantization", "1", "/?q=pruning", true},
-	}
-	if got := topicFacets(on); !reflect.DeepEqual(got, wantOn) {
-		t.Errorf("topic facets with the topic =\n%+v\nwant\n%+v", got, wantOn)
-	}
-	chip := on.Find("section.active a.chip")
-	if got := texts(chip); !reflect.DeepEqual(got, []string{"Topic: Quantization ×"}) {
-		t.Errorf("active chips = %q", got)
-	}
-	if got := chip.AttrOr("href", ""); got != "/?q=pruning" {
-		t.Errorf("chip removes the filter via %q, want /?q=pruning", got)
-	}
-	if got := chip.AttrOr("aria-label", ""); got != "Remove filter Topic: Quantization" {
-		t.Errorf("chip aria-label = %q", got)
-	}
-
-	// A second topic ORs in.
-	two := page(t, h, wantOn[1].Href, http.StatusOK)
-	if got := squash(two.Find("#summary").Text()); !strings.HasPrefix(got, "2 papers for pruning") {
-		t.Errorf("summary with two topics = %q", got)
-	}
-
-	off := page(t, h, wantOn[2].Href, http.StatusOK)
-	if got := topicFacets(off); !reflect.DeepEqual(got, topicFacets(before)) {
-		t.Errorf("after unchecking, facets = %+v, want as before %+v", got, topicFacets(before))
-	}
-	if off.Find("section.active").Length() != 0 {
-		t.Error("active filters still shown after removing the only one")
-	}
-}
-
-// A selected topic with no hits stays in the list so it can be unchecked.
-func TestSelectedTopicWithoutHits(t *testing.T) {
-	h := newHandler(t)
-	doc := page(t, h, "/?q=pruning&topic=tokenization", http.StatusOK)
-	var found bool
-	for _, f := range topicFacets(doc) {
-		if f.Label == "Tokenization" {
-			found = true
-			if !f.Checked || f.Count != "0" || f.Href != "/?q=pruning" {
-				t.Errorf("tokenization facet = %+v, want checked, 0, unlinking", f)
-			}
-		}
-	}
-	if !found {
-		t.Errorf("selected topic missing from the facet list: %+v", topicFacets(doc))
-	}
-	if got := attrs(doc.Find(".empty a"), "href"); !slices.Contains(got, "/?q=pruning") {
-		t.Errorf("empty state links %q lack clear-all /?q=pruning", got)
-	}
-}
-
-func TestYearFacetToggle(t *testing.T) {
-	h := newHandler(t)
-	doc := page(t, h, "/?q=models", http.StatusOK)
-	years := yearFacets(doc)
-	var labels []string
-	for _, y := range years {
-		labels = append(labels, y.Label)
-	}
-	if !slices.IsSortedFunc(labels, func(a, b string) int { return strings.Compare(b, a) }) || len(labels) < 2 {
-		t.Fatalf("year facet %q is not newest first", labels)
-	}
-	var href string
-	for _, y := range years {
-		if y.Label == "2024" {
-			href = y.Href
-		}
-	}
-	if href != "/?q=models&year_from=2024&year_to=2024" {
-		t.Fatalf("2024 links to %q", href)
-	}
-	on := page(t, h, href, http.StatusOK)
-	for _, y := range yearFacets(on) {
-		if y.Label == "2024" && (!y.Checked || y.Href != "/?q=models") {
-			t.Errorf("selected year = %+v, want selected and linking to /?q=models", y)
-		}
-		if y.Label != "2024" && y.Checked {
-			t.Errorf("year %s selected too", y.Label)
-		}
-	}
-	if got := on.Find(`#facet-years a[aria-current="true"]`).Text(); got != "2024" {
-		t.Errorf("aria-current year = %q", got)
-	}
-	if got := texts(on.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Years: 2024 ×"}) {
-		t.Errorf("chips = %q", got)
-	}
-	if got := on.Find("input#year_from").AttrOr("value", ""); got != "2024" {
-		t.Errorf("year_from box = %q", got)
-	}
-	for _, hit := range attrs(on.Find("li.hit time"), "datetime") {
-		if !strings.HasPrefix(hit, "2024-") {
-			t.Errorf("hit from %s under a 2024 filter", hit)
-		}
-	}
-}
-
-func TestActiveFilterChips(t *testing.T) {
-	h := newHandler(t)
-	doc := page(t, h, "/?topic=pruning&category=cs.CL&year_from=2023&year_to=2024&sort=upvotes", http.StatusOK)
-	chips := doc.Find("section.active a.chip")
-	wantText := []string{"Topic: Pruning ×", "Category: cs.CL ×", "Years: 2023–2024 ×"}
-	if got := texts(chips); !reflect.DeepEqual(got, wantText) {
-		t.Errorf("chips = %q, want %q", got, wantText)
-	}
-	// Each chip removes its own filter and keeps the rest.
-	wantHref := []string{
-		"/?category=cs.CL&sort=upvotes&year_from=2023&year_to=2024",
-		"/?sort=upvotes&topic=pruning&year_from=2023&year_to=2024",
-		"/?category=cs.CL&sort=upvotes&topic=pruning",
-	}
-	if got := attrs(chips, "href"); !reflect.DeepEqual(got, wantHref) {
-		t.Errorf("chip links = %q\nwant %q", got, wantHref)
-	}
-	if got := doc.Find("section.active a.clear").AttrOr("href", ""); got != "/?sort=upvotes" {
-		t.Errorf("clear all = %q, want /?sort=upvotes (keeps query and sort)", got)
-	}
-	for _, href := range wantHref {
-		if p := page(t, h, href, http.StatusOK); p.Find("section.active a.chip").Length() != 2 {
-			t.Errorf("%s: want two chips left", href)
-		}
-	}
-	yearsOnly := page(t, h, "/?year_from=2024", http.StatusOK)
-	if got := texts(yearsOnly.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Years: from 2024 ×"}) {
-		t.Errorf("open range chip = %q", got)
-	}
-}
-
-func TestPagination(t *testing.T) {
-	h := newHandler(t)
-	type pager struct {
-		Current    string
-		Links      []string // page numbers linked, and … for a gap
-		Prev, Next string
-	}
-	read := func(doc *goquery.Document) pager {
-		nav := doc.Find("nav.pager")
-		p := pager{
-			Current: nav.Find(`[aria-current="page"]`).Text(),
-			Prev:    nav.Find(`a[rel="prev"]`).AttrOr("href", ""),
-			Next:    nav.Find(`a[rel="next"]`).AttrOr("href", ""),
-		}
-		nav.Children().Each(func(_ int, s *goquery.Selection) {
-			if _, ok := s.Attr("rel"); ok {
-				return
-			}
-			if s.HasClass("gap") {
-				p.Links = append(p.Links, "…")
-			} else if href, ok := s.Attr("href"); ok {
-				p.Links = append(p.Links, s.Text()+"="+href)
+		// Topic chips filter: they keep the query and add their topic.
+		h.Find("ul.chips a.chip").Each(func(_ int, c *goquery.Selection) {
+			href, _ := c.Attr("href")
+			u, err := url.Parse(href)
+			if err != nil || u.Query().Get("q") != "quantization" || !slices.Contains(u.Query()["topic"], "quantization") {
+				t.Errorf("hit %d: chip %q links to %q", i, c.Text(), href)
 			}
 		})
-		return p
+	})
+
+	// Disjunctive topics: quantization is checked, and the other topics
+	// keep the counts they would add.
+	box := doc.Find(`#facet-topics input[type=checkbox][value=quantization]`)
+	if _, checked := box.Attr("checked"); !checked {
+		t.Error("the quantization checkbox is not checked")
 	}
-	tests := []struct {
-		target    string
-		want      pager
-		wantStart string
-		wantHits  int
-	}{
-		{"/?size=2", pager{"1", []string{"2=/?page=2&size=2", "3=/?page=3&size=2", "4=/?page=4&size=2"}, "", "/?page=2&size=2"}, "1", 2},
-		{"/?size=2&page=2", pager{"2", []string{"1=/?size=2", "3=/?page=3&size=2", "4=/?page=4&size=2"}, "/?size=2", "/?page=3&size=2"}, "3", 2},
-		{"/?size=2&page=4", pager{"4", []string{"1=/?size=2", "2=/?page=2&size=2", "3=/?page=3&size=2"}, "/?page=3&size=2", ""}, "7", 1},
-		{"/?size=1", pager{"1", []string{"2=/?page=2&size=1", "3=/?page=3&size=1", "…", "7=/?page=7&size=1"}, "", "/?page=2&size=1"}, "1", 1},
-		{"/?sort=oldest&size=1&page=7", pager{"7", []string{"1=/?size=1&sort=oldest", "…", "5=/?page=5&size=1&sort=oldest", "6=/?page=6&size=1&sort=oldest"}, "/?page=6&size=1&sort=oldest", ""}, "7", 1},
+	counts := map[string]string{}
+	doc.Find("#facet-topics li").Each(func(_ int, li *goquery.Selection) {
+		v, _ := li.Find("input").Attr("value")
+		counts[v] = li.Find(".count").Text()
+		id, _ := li.Find("input").Attr("id")
+		if f, _ := li.Find("label").Attr("for"); f != id || id == "" {
+			t.Errorf("topic %s: label for=%q, input id=%q", v, f, id)
+		}
+	})
+	for _, f := range api.Facets.Topics {
+		if counts[f.Value] != strconv.Itoa(f.Count) {
+			t.Errorf("topic %s shows %q, API says %d", f.Value, counts[f.Value], f.Count)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.target, func(t *testing.T) {
-			doc := page(t, h, tt.target, http.StatusOK)
-			if got := read(doc); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("pager =\n%+v\nwant\n%+v", got, tt.want)
-			}
-			if got := doc.Find("ol.hits").AttrOr("start", ""); got != tt.wantStart {
-				t.Errorf("ol start = %q, want %q", got, tt.wantStart)
-			}
-			if n := doc.Find("li.hit").Length(); n != tt.wantHits {
-				t.Errorf("%d hits, want %d", n, tt.wantHits)
-			}
-		})
+	if len(counts) < 3 {
+		t.Errorf("only %d topics listed with one checked: %v", len(counts), counts)
 	}
 
-	// Following Next from page 1 to the end visits every paper once.
-	seen := map[string]bool{}
-	for target, n := "/?size=2", 0; target != ""; n++ {
-		if n > 10 {
-			t.Fatal("Next links do not end")
-		}
-		doc := page(t, h, target, http.StatusOK)
-		for _, href := range attrs(doc.Find("li.hit h3 a"), "href") {
-			if seen[href] {
-				t.Errorf("%s shown twice", href)
-			}
-			seen[href] = true
-		}
-		target = read(doc).Next
+	// Active filter chips remove their filter; clear all keeps the query.
+	if doc.Find(".active a.chip").Length() != 1 {
+		t.Errorf("%d active chips", doc.Find(".active a.chip").Length())
 	}
-	if len(seen) != 7 {
-		t.Errorf("pages showed %d papers, want 7", len(seen))
+	if href, _ := doc.Find(".active a.chip").Attr("href"); href != "/?q=quantization" {
+		t.Errorf("removing the topic links to %q", href)
+	}
+	if href, _ := doc.Find("a.clear").Attr("href"); href != "/?q=quantization" {
+		t.Errorf("clear all links to %q", href)
+	}
+
+	// Year histogram: one bar per year, oldest first, each a filter link.
+	var years []int
+	doc.Find("#facet-years .histogram a.bar-link").Each(func(_ int, a *goquery.Selection) {
+		y, _ := strconv.Atoi(a.Find(".year").Text())
+		years = append(years, y)
+		href, _ := a.Attr("href")
+		if !strings.Contains(href, "year_from="+strconv.Itoa(y)) || !strings.Contains(href, "year_to="+strconv.Itoa(y)) {
+			t.Errorf("year %d links to %q", y, href)
+		}
+		if !regexp.MustCompile(`\bh([1-9]|10)\b`).MatchString(a.Find(".bar").AttrOr("class", "")) {
+			t.Errorf("year %d bar has class %q", y, a.Find(".bar").AttrOr("class", ""))
+		}
+	})
+	if len(years) != len(api.Facets.Years) || !slices.IsSorted(years) {
+		t.Errorf("histogram years %v, API facets %v", years, api.Facets.Years)
+	}
+	if doc.Find("#facet-categories input[name=category]").Length() == 0 {
+		t.Error("no arXiv category checkboxes")
+	}
+	if href, _ := doc.Find(`link[rel=alternate][type="application/atom+xml"]`).Attr("href"); href != "/feed.atom?q=quantization&topic=quantization" {
+		t.Errorf("feed link %q", href)
+	}
+	if sel := doc.Find("#sort option[selected]").AttrOr("value", ""); sel != "relevance" {
+		t.Errorf("selected sort %q", sel)
 	}
 }
 
-// A bad parameter shows the error on the page, with status 400, and keeps
-// the search box filled.
-func TestSearchPageBadParams(t *testing.T) {
-	h := newHandler(t)
-	tests := []struct {
-		query, wantMsg string
-	}{
-		{"q=pruning&size=abc", `size must be a whole number, not "abc"`},
-		{"q=pruning&size=500", "size must be between 1 and 100, not 500"},
-		{"q=pruning&sort=best", `not "best"`},
-		{"q=pruning&year_from=2025&year_to=2020", "year_from 2025 is after year_to 2020"},
-		{"q=pruning&page=1001", "page*size must be at most 10000"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			doc := page(t, h, "/?"+tt.query, http.StatusBadRequest)
-			alert := doc.Find(`.error[role="alert"]`)
-			if alert.Length() != 1 {
-				t.Fatal("no error alert on the page")
-			}
-			if got := squash(alert.Find("p").First().Text()); !strings.Contains(got, tt.wantMsg) {
-				t.Errorf("error text = %q, want %q", got, tt.wantMsg)
-			}
-			if got := alert.Find("a").AttrOr("href", ""); got != "/" {
-				t.Errorf("start-over link = %q", got)
-			}
-			if doc.Find("li.hit").Length() != 0 || doc.Find("#summary").Length() != 0 {
-				t.Error("results shown with an error")
-			}
-			if got := doc.Find("input#q").AttrOr("value", ""); got != "pruning" {
-				t.Errorf("search box = %q, want the query kept", got)
+// TestPageIsSelfContained checks what the CSP promises: no inline script,
+// style or handler, and nothing loaded from another origin.
+func TestPageIsSelfContained(t *testing.T) {
+	e := newTestEnv(t)
+	for _, path := range []string{"/", "/?q=quantization&topic=pruning&year_from=2024", "/papers/2405.00003", "/papers/nope", "/?size=1000"} {
+		doc := page(t, e.get(t, path))
+		doc.Find("*").Each(func(_ int, s *goquery.Selection) {
+			node := s.Get(0)
+			for _, a := range node.Attr {
+				if a.Key == "style" || strings.HasPrefix(a.Key, "on") {
+					t.Errorf("%s: <%s %s=%q>", path, node.Data, a.Key, a.Val)
+				}
 			}
 		})
+		doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+			if src, ok := s.Attr("src"); !ok || !strings.HasPrefix(src, "/static/") || strings.TrimSpace(s.Text()) != "" {
+				t.Errorf("%s: inline or foreign script %q", path, src)
+			}
+		})
+		if doc.Find("style").Length() > 0 {
+			t.Errorf("%s: <style> element", path)
+		}
+		doc.Find("link[href], img[src], script[src]").Each(func(_ int, s *goquery.Selection) {
+			ref := s.AttrOr("href", s.AttrOr("src", ""))
+			if !strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "//") {
+				t.Errorf("%s: loads %q", path, ref)
+			}
+		})
+		if doc.Find("main").Length() != 1 || doc.Find("header").Length() != 1 || doc.Find("footer").Length() != 1 || doc.Find("h1").Length() != 1 {
+			t.Errorf("%s: landmarks main %d header %d footer %d, h1 %d", path,
+				doc.Find("main").Length(), doc.Find("header").Length(), doc.Find("footer").Length(), doc.Find("h1").Length())
+		}
+		if lang, _ := doc.Find("html").Attr("lang"); lang != "en" {
+			t.Errorf("%s: lang %q", path, lang)
+		}
+	}
+}
+
+func TestEmptyAndErrorStates(t *testing.T) {
+	e := newTestEnv(t)
+	doc := page(t, e.get(t, "/?q=zzzyzzx&topic=pruning"))
+	if doc.Find(".empty").Length() != 1 || doc.Find(".empty a").Length() < 2 {
+		t.Errorf("empty state: %q", doc.Find("main").Text())
+	}
+	if doc.Find(`#facet-topics input[value=pruning][checked]`).Length() != 1 {
+		t.Error("a checked topic with no hits must stay so it can be unchecked")
+	}
+	r := e.get(t, "/?size=1000")
+	if r.status != 400 {
+		t.Errorf("status %d", r.status)
+	}
+	doc = page(t, r)
+	if !strings.Contains(doc.Find(`.error[role=alert]`).Text(), "size must be between 1 and 100") {
+		t.Errorf("error state: %q", doc.Find("main").Text())
 	}
 }
 
 func TestPaperPage(t *testing.T) {
-	h := newHandler(t)
-	tests := []struct {
-		id          string
-		wantTitle   string
-		wantAuthors string
-		wantChips   []string
-		wantLinks   []string
-	}{
-		{
-			id: "2401.00001", wantTitle: "Structured Pruning of Large Language Models",
-			wantAuthors: "Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra and 1 more",
-			wantChips:   []string{"Pruning=/?topic=pruning"},
-			wantLinks:   []string{"https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.00001", "/api/papers/2401.00001"},
-		},
-		{
-			id: idOld, wantTitle: "Strings and Branes", wantAuthors: "Old Timer",
-			wantLinks: []string{"https://arxiv.org/abs/hep-th/9901001", "/api/papers/hep-th/9901001"},
-		},
-		{
-			id: "2305.00002", wantTitle: "Efficient Inference for Transformers", wantAuthors: "4 authors",
-			wantChips: []string{"inference-efficiency=/?topic=inference-efficiency"},
-			wantLinks: []string{"/api/papers/2305.00002"},
-		},
+	e := newTestEnv(t)
+	doc := page(t, e.get(t, "/papers/2405.00003"))
+	if got := doc.Find("h1").Text(); got != "Pruning and quantization for long-context retrieval" {
+		t.Errorf("h1 %q", got)
 	}
-	for _, tt := range tests {
-		t.Run(tt.id, func(t *testing.T) {
-			want := paperByID(t, tt.id)
-			doc := page(t, h, "/papers/"+tt.id, http.StatusOK)
-			if got := doc.Find("title").Text(); got != tt.wantTitle+" · papersearch" {
-				t.Errorf("<title> = %q", got)
-			}
-			if got := doc.Find("article h1").Text(); got != tt.wantTitle {
-				t.Errorf("h1 = %q", got)
-			}
-			if got := doc.Find("article .abstract").Text(); got != want.Abstract {
-				t.Errorf("abstract = %q, want %q", got, want.Abstract)
-			}
-			if got := squash(doc.Find("article p.authors").Text()); got != tt.wantAuthors {
-				t.Errorf("authors = %q, want %q", got, tt.wantAuthors)
-			}
-			if got := doc.Find("article time").AttrOr("datetime", ""); got != want.Published {
-				t.Errorf("date = %q, want %q", got, want.Published)
-			}
-			var chips []string
-			doc.Find("article a.chip").Each(func(_ int, s *goquery.Selection) {
-				chips = append(chips, s.Text()+"="+s.AttrOr("href", ""))
-			})
-			if !reflect.DeepEqual(chips, tt.wantChips) {
-				t.Errorf("topic chips = %q, want %q", chips, tt.wantChips)
-			}
-			if got := attrs(doc.Find("article .links a"), "href"); !reflect.DeepEqual(got, tt.wantLinks) {
-				t.Errorf("links = %q, want %q", got, tt.wantLinks)
-			}
-			if got := doc.Find("dl.details dd").First().Text(); got != tt.id {
-				t.Errorf("id shown = %q", got)
-			}
-		})
-	}
-}
-
-func TestPaperPageNotFound(t *testing.T) {
-	h := newHandler(t)
-	for _, id := range []string{"0000.00000", "hep-th/0000000", ""} {
-		t.Run(id, func(t *testing.T) {
-			doc := page(t, h, "/papers/"+id, http.StatusNotFound)
-			if got := doc.Find("title").Text(); got != "Not found · papersearch" {
-				t.Errorf("<title> = %q", got)
-			}
-			want := "No paper has the id \"" + id + "\"."
-			if got := squash(doc.Find(`.error[role="alert"] p`).First().Text()); got != want {
-				t.Errorf("error = %q, want %q", got, want)
-			}
-			if doc.Find("form#search input#q").Length() != 1 {
-				t.Error("the not-found page has no search box")
-			}
-		})
-	}
-}
-
-func TestStaticFiles(t *testing.T) {
-	h := newHandler(t)
-	for _, tt := range []struct{ path, ctype string }{
-		{"/static/style.css", "text/css; charset=utf-8"},
-		{"/static/app.js", "text/javascript; charset=utf-8"},
+	for sel, want := range map[string]string{
+		`a[href="https://huggingface.co/papers/2405.00003"]`: "Hugging Face",
+		`a[href="https://arxiv.org/pdf/2405.00003"]`:         "PDF",
+		`a[href="https://arxiv.org/abs/2405.00003"]`:         "arXiv page",
+		`a[href="https://github.com/example/prune"]`:         "https://github.com/example/prune",
 	} {
-		w := do(t, h, http.MethodGet, tt.path)
-		if w.Code != http.StatusOK || w.Body.Len() == 0 {
-			t.Errorf("GET %s: %d, %d bytes", tt.path, w.Code, w.Body.Len())
-		}
-		if ct := w.Header().Get("Content-Type"); ct != tt.ctype {
-			t.Errorf("GET %s: Content-Type %q, want %q", tt.path, ct, tt.ctype)
+		if got := strings.TrimSpace(doc.Find(sel).Text()); got != want {
+			t.Errorf("%s: %q, want %q", sel, got, want)
 		}
 	}
-}
-
-// checkInert fails if the page holds anything paper or request text could
-// have injected: a script other than ours, an image, an event handler
-// attribute, a javascript: URL.
-func checkInert(t *testing.T, target string, body string) *goquery.Document {
-	t.Helper()
-	for _, raw := range []string{"<script>alert", "<img", "onerror=alert(1)>"} {
-		if strings.Contains(body, raw) {
-			t.Errorf("%s: body contains raw %q", target, raw)
-		}
+	if !strings.Contains(doc.Find(".abstract").Text(), "KV cache") {
+		t.Error("no full abstract")
 	}
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	sim := doc.Find("section#similar li a")
+	if sim.Length() == 0 {
+		t.Error("no similar papers")
 	}
-	scripts := doc.Find("script")
-	if scripts.Length() != 1 || scripts.AttrOr("src", "") != "/static/app.js" || strings.TrimSpace(scripts.Text()) != "" {
-		h, _ := goquery.OuterHtml(scripts)
-		t.Errorf("%s: script elements other than /static/app.js: %s", target, h)
-	}
-	if n := doc.Find("img, iframe, object, embed, svg").Length(); n != 0 {
-		t.Errorf("%s: %d injected elements", target, n)
-	}
-	doc.Find("*").Each(func(_ int, s *goquery.Selection) {
-		for _, a := range s.Nodes[0].Attr {
-			if strings.HasPrefix(strings.ToLower(a.Key), "on") {
-				t.Errorf("%s: <%s %s=%q>", target, goquery.NodeName(s), a.Key, a.Val)
-			}
-			if (a.Key == "href" || a.Key == "src" || a.Key == "action") && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "javascript:") {
-				t.Errorf("%s: <%s %s=%q>", target, goquery.NodeName(s), a.Key, a.Val)
-			}
+	sim.Each(func(_ int, a *goquery.Selection) {
+		if a.AttrOr("href", "") == "/papers/2405.00003" {
+			t.Error("a paper is similar to itself")
 		}
 	})
-	return doc
-}
-
-// Paper text and request parameters carrying markup reach the page as
-// text, never as elements.
-func TestXSSOnPages(t *testing.T) {
-	h := newHandler(t)
-	xss := paperByID(t, idXSS)
-	payload := url.QueryEscape(scriptTag + imgTag)
-	tests := []struct {
-		name, target string
-		status       int
-		// check looks at the parsed page.
-		check func(t *testing.T, doc *goquery.Document)
-	}{
-		{"hit with a match in the markup", "/?q=alert", 200, func(t *testing.T, doc *goquery.Document) {
-			hit := hitByLink(t, doc, "/papers/"+idXSS)
-			if got := hit.Find("h3 a").Text(); got != xss.Title {
-				t.Errorf("hit title shows %q, want the text %q", got, xss.Title)
-			}
-			if got := texts(hit.Find("h3 a mark")); !reflect.DeepEqual(got, []string{"alert", "alert"}) {
-				t.Errorf("marks in title = %q", got)
-			}
-			if got := hit.Find(".snippet").Text(); got != xss.Abstract {
-				t.Errorf("snippet shows %q, want %q", got, xss.Abstract)
-			}
-			if got := squash(hit.Find(".authors").Text()); got != squash(strings.Join(xss.Authors, ", ")) {
-				t.Errorf("authors show %q", got)
-			}
-		}},
-		{"hit matched elsewhere", "/?q=retrieval", 200, func(t *testing.T, doc *goquery.Document) {
-			if got := hitByLink(t, doc, "/papers/"+idXSS).Find("h3 a").Text(); got != xss.Title {
-				t.Errorf("hit title shows %q", got)
-			}
-		}},
-		{"listing without a query", "/", 200, func(t *testing.T, doc *goquery.Document) {
-			if got := hitByLink(t, doc, "/papers/"+idXSS).Find(".snippet").Text(); got != xss.Abstract {
-				t.Errorf("snippet shows %q", got)
-			}
-		}},
-		{"paper page", "/papers/" + idXSS, 200, func(t *testing.T, doc *goquery.Document) {
-			if got := doc.Find("article h1").Text(); got != xss.Title {
-				t.Errorf("h1 shows %q", got)
-			}
-			if got := doc.Find("title").Text(); got != xss.Title+" · papersearch" {
-				t.Errorf("<title> shows %q", got)
-			}
-			if got := doc.Find("article .abstract").Text(); got != xss.Abstract {
-				t.Errorf("abstract shows %q", got)
-			}
-			if got := doc.Find("article p.authors").Text(); got != strings.Join(xss.Authors, ", ") {
-				t.Errorf("authors show %q", got)
-			}
-		}},
-		{"query reflected", "/?q=" + payload, 200, func(t *testing.T, doc *goquery.Document) {
-			if got := doc.Find("input#q").AttrOr("value", ""); got != scriptTag+imgTag {
-				t.Errorf("search box holds %q", got)
-			}
-			if got := doc.Find("#summary strong").Text(); got != scriptTag+imgTag {
-				t.Errorf("summary shows %q", got)
-			}
-		}},
-		{"topic reflected", "/?topic=" + payload, 200, func(t *testing.T, doc *goquery.Document) {
-			if got := texts(doc.Find("section.active a.chip")); !reflect.DeepEqual(got, []string{"Topic: " + scriptTag + imgTag + " ×"}) {
-				t.Errorf("chip shows %q", got)
-			}
-			if got := doc.Find("#facet-topics input[checked]").AttrOr("value", ""); got != scriptTag+imgTag {
-				t.Errorf("checked facet value = %q", got)
-			}
-		}},
-		{"bad parameter reflected in the error", "/?size=" + url.QueryEscape(scriptTag), 400, func(t *testing.T, doc *goquery.Document) {
-			if got := doc.Find(`.error[role="alert"] p`).First().Text(); !strings.Contains(got, scriptTag) {
-				t.Errorf("error shows %q", got)
-			}
-		}},
-		{"unknown paper id reflected", "/papers/" + url.PathEscape(scriptTag), 404, func(t *testing.T, doc *goquery.Document) {
-			if got := doc.Find(`.error[role="alert"] p`).First().Text(); !strings.Contains(got, scriptTag) {
-				t.Errorf("error shows %q", got)
-			}
-		}},
+	if doc.Find(".chips a.chip").Length() == 0 {
+		t.Error("no topic chips")
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := do(t, h, http.MethodGet, tt.target)
-			if w.Code != tt.status {
-				t.Fatalf("status %d, want %d", w.Code, tt.status)
-			}
-			doc := checkInert(t, tt.target, w.Body.String())
-			tt.check(t, doc)
-		})
+
+	old := e.get(t, "/papers/hep-th/9901001")
+	if old.status != 200 || !strings.Contains(string(old.body), "An old-style arXiv id") {
+		t.Errorf("old-style id: %d", old.status)
+	}
+	missing := e.get(t, "/papers/0000.00000")
+	if missing.status != 404 || !strings.Contains(page(t, missing).Find(".error").Text(), `"0000.00000"`) {
+		t.Errorf("missing paper: %d", missing.status)
 	}
 }
 
-// Ids from JSON sources are free text; a hit's link must still lead to its
-// paper page.
-func TestPaperLinksWithOddIDs(t *testing.T) {
-	idx := newIndex(t)
-	odd := []search.Paper{
-		{ID: "doi:10.1000/x?y=1#z", Title: "Zanzibar query marks"},
-		{ID: "50%off", Title: "Zanzibar percent signs"},
-		{ID: "a b/c", Title: "Zanzibar spaces"},
+func TestScriptInPaperTextIsEscaped(t *testing.T) {
+	e := newTestEnv(t)
+	const raw = "<script>alert(1)</script>"
+	for _, path := range []string{"/?q=quantization+attacks", "/papers/2501.00001", "/api/search?q=quantization+attacks", "/feed.atom?q=quantization+attacks", "/api/papers/2501.00001"} {
+		body := string(e.get(t, path).body)
+		// JSON carries the title as plain text (its highlights are HTML).
+		if strings.Contains(body, raw) && !strings.HasPrefix(path, "/api/") {
+			t.Errorf("%s: raw %s in the body", path, raw)
+		}
+		if !strings.Contains(body, "alert(1)") {
+			t.Errorf("%s: the paper is not there", path)
+		}
 	}
-	if err := idx.Put(odd); err != nil {
-		t.Fatal(err)
+	// In JSON, highlights are HTML and escaped; the plain title stays plain.
+	res := decode[SearchResponse](t, e.get(t, "/api/search?q=quantization+attacks"))
+	for _, h := range res.Hits {
+		if h.ID == "2501.00001" {
+			if !strings.Contains(h.Highlights["title"][0], "&lt;script&gt;") {
+				t.Errorf("title highlight %q", h.Highlights["title"][0])
+			}
+			return
+		}
 	}
-	h, err := api.New(api.Config{Index: idx, Log: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
+	t.Error("the paper was not found")
+}
+
+func TestFeed(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.get(t, "/feed.atom?q=quantization&topic=quantization")
+	if r.status != 200 || r.header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Fatalf("%d %s", r.status, r.header.Get("Content-Type"))
 	}
-	doc := page(t, h, "/?q=zanzibar", http.StatusOK)
-	links := map[string]string{} // title -> href
-	doc.Find("li.hit h3 a").Each(func(_ int, s *goquery.Selection) {
-		links[s.Text()] = s.AttrOr("href", "")
-	})
-	for _, p := range odd {
-		t.Run(p.ID, func(t *testing.T) {
-			href, ok := links[p.Title]
-			if !ok {
-				t.Fatalf("no hit for %q in %v", p.Title, links)
-			}
-			u, err := url.Parse(href)
-			if err != nil || u.RawQuery != "" || u.Fragment != "" {
-				t.Fatalf("link %q: %v; want a path only", href, err)
-			}
-			paper := page(t, h, href, http.StatusOK)
-			if got := paper.Find("article h1").Text(); got != p.Title {
-				t.Errorf("link %q leads to %q, want %q", href, got, p.Title)
-			}
-		})
+	var f struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		ID      string   `xml:"id"`
+		Title   string   `xml:"title"`
+		Updated string   `xml:"updated"`
+		Links   []struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Entries []struct {
+			ID        string `xml:"id"`
+			Title     string `xml:"title"`
+			Updated   string `xml:"updated"`
+			Published string `xml:"published"`
+			Authors   []struct {
+				Name string `xml:"name"`
+			} `xml:"author"`
+			Links []struct {
+				Rel  string `xml:"rel,attr"`
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+			Categories []struct {
+				Term string `xml:"term,attr"`
+			} `xml:"category"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(r.body, &f); err != nil {
+		t.Fatalf("not Atom: %v", err)
+	}
+	api := decode[SearchResponse](t, e.get(t, "/api/search?q=quantization&topic=quantization&sort=newest&size=30"))
+	if len(f.Entries) != len(api.Hits) || len(f.Entries) == 0 {
+		t.Fatalf("%d entries, API has %d hits", len(f.Entries), len(api.Hits))
+	}
+	base := e.srv.URL
+	if f.Links[0].Rel != "self" || f.Links[0].Href != base+"/feed.atom?q=quantization&topic=quantization" {
+		t.Errorf("self link %v", f.Links[0])
+	}
+	if f.Updated != f.Entries[0].Updated {
+		t.Errorf("feed updated %s, newest entry %s", f.Updated, f.Entries[0].Updated)
+	}
+	for i, en := range f.Entries {
+		h := api.Hits[i]
+		if en.Title != h.Title || en.ID != base+paperPath(h.ID) || en.Links[0].Href != base+paperPath(h.ID) {
+			t.Errorf("entry %d: %q %s, want %q", i, en.Title, en.ID, h.Title)
+		}
+		if len(en.Authors) == 0 || en.Authors[0].Name == "" {
+			t.Errorf("entry %d has no author", i)
+		}
+		if !slices.ContainsFunc(en.Categories, func(c struct {
+			Term string `xml:"term,attr"`
+		}) bool {
+			return c.Term == "quantization"
+		}) {
+			t.Errorf("entry %d lacks the topic category", i)
+		}
+		if h.Published != "" && en.Published != h.Published+"T00:00:00Z" {
+			t.Errorf("entry %d published %q, paper %q", i, en.Published, h.Published)
+		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newTestEnv(t)
+	e.get(t, "/api/search?q=x")
+	e.get(t, "/api/search?size=1000")
+	e.get(t, "/no/such/path")
+	r := e.get(t, "/metrics")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("%d %s", r.status, r.header.Get("Content-Type"))
+	}
+	body := string(r.body)
+	n, _ := e.idx.Count()
+	for _, want := range []string{
+		`papersearch_http_requests_total{route="/api/search",method="GET",code="200"} 1`,
+		`papersearch_http_requests_total{route="/api/search",method="GET",code="400"} 1`,
+		`papersearch_http_requests_total{route="unmatched",method="GET",code="404"} 1`,
+		`papersearch_http_request_duration_seconds_bucket{route="/api/search",le="+Inf"} 2`,
+		`papersearch_http_request_duration_seconds_count{route="/api/search"} 2`,
+		"# TYPE papersearch_http_request_duration_seconds histogram",
+		"papersearch_documents " + strconv.FormatUint(n, 10) + "\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	line := regexp.MustCompile(`^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$`)
+	for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+		if !strings.HasPrefix(l, "# ") && !line.MatchString(l) {
+			t.Errorf("not a sample line: %q", l)
+		}
+		if v, ok := strings.CutPrefix(l, "papersearch_index_size_bytes "); ok && (v == "0" || v == "") {
+			t.Errorf("index size %q", v)
+		}
+	}
+	if !strings.Contains(body, "papersearch_index_size_bytes ") {
+		t.Error("no index size")
 	}
 }

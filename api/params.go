@@ -10,7 +10,7 @@ import (
 )
 
 // SearchParams lists the query parameters of /api/search and the page.
-var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size"}
+var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain"}
 
 // ParseSearch turns query parameters into a search request. Errors wrap
 // search.ErrBadQuery.
@@ -20,6 +20,7 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		Topics:     v["topic"],
 		Categories: v["category"],
 		Sort:       v.Get("sort"),
+		Cursor:     v.Get("cursor"),
 	}
 	for _, f := range []struct {
 		name string
@@ -34,6 +35,21 @@ func ParseSearch(v url.Values) (search.Request, error) {
 			return r, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, f.name, clip(s))
 		}
 		*f.dst = n
+	}
+	for _, f := range []struct {
+		name string
+		dst  *bool
+		neg  bool // the request field says the opposite of the parameter
+	}{{"expand", &r.NoExpand, true}, {"correct", &r.NoCorrect, true}, {"explain", &r.Explain, false}} {
+		s := strings.TrimSpace(v.Get(f.name))
+		if s == "" {
+			continue
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return r, fmt.Errorf("%w: %s must be true or false, not %q", search.ErrBadQuery, f.name, clip(s))
+		}
+		*f.dst = b != f.neg
 	}
 	return r, r.Normalize()
 }
@@ -69,6 +85,18 @@ func Values(r search.Request) url.Values {
 	}
 	if r.Size != 0 && r.Size != search.DefaultSize {
 		v.Set("size", strconv.Itoa(r.Size))
+	}
+	if r.Cursor != "" {
+		v.Set("cursor", r.Cursor)
+	}
+	if r.NoExpand {
+		v.Set("expand", "false")
+	}
+	if r.NoCorrect {
+		v.Set("correct", "false")
+	}
+	if r.Explain {
+		v.Set("explain", "true")
 	}
 	return v
 }

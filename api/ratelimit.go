@@ -107,10 +107,10 @@ func (l *limiter) sweep(now time.Time) {
 }
 
 // rateLimit answers 429 with Retry-After to a client over its rate.
-// /healthz and static files are not limited.
+// /healthz, /metrics and static files are not limited.
 func (s *server) rateLimit() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.limiter == nil || c.Request.URL.Path == "/healthz" || strings.HasPrefix(c.Request.URL.Path, "/static/") {
+		if s.limiter == nil || c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/metrics" || strings.HasPrefix(c.Request.URL.Path, "/static/") {
 			c.Next()
 			return
 		}

@@ -45,6 +45,10 @@ type Config struct {
 	// that runs out of time is answered 504.
 	Timeout time.Duration
 
+	// CORSOrigins may read the GET endpoints from their pages: exact
+	// origins ("https://example.org"), or "*" for any. Empty means none.
+	CORSOrigins []string
+
 	// AdminKey enables the write and admin routes (POST /api/papers,
 	// DELETE /api/papers/{id}, POST /api/admin/backup) for requests that
 	// send it as "Authorization: Bearer KEY". Empty disables them.
@@ -97,6 +101,12 @@ type server struct {
 	timeout time.Duration
 	tmpl    *template.Template
 
+	corsOrigins []string
+	metrics     *metrics
+	// epoch tells this process's ETags from another's (see revalidate).
+	epoch  string
+	assets map[string]staticFile
+
 	adminKey [sha256.Size]byte
 	admin    bool
 	ingest   IngestFunc
@@ -113,12 +123,21 @@ type server struct {
 
 // New returns the papersearch HTTP handler.
 func New(cfg Config) (http.Handler, error) {
-	_, h, err := build(cfg)
-	return h, err
+	_, r, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return headAsGet(r), nil
+}
+
+// newRouter builds the Gin engine; tests walk its route table.
+func newRouter(cfg Config) (*gin.Engine, error) {
+	_, r, err := build(cfg)
+	return r, err
 }
 
 // build makes the server and its router.
-func build(cfg Config) (*server, http.Handler, error) {
+func build(cfg Config) (*server, *gin.Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -145,7 +164,12 @@ func build(cfg Config) (*server, http.Handler, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load templates: %w", err)
 	}
+	assets, err := loadStatic()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load static files: %w", err)
+	}
 	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{},
+		corsOrigins: cfg.CORSOrigins, metrics: newMetrics(), epoch: newEpoch(), assets: assets,
 		admin: cfg.AdminKey != "", adminKey: sha256.Sum256([]byte(cfg.AdminKey)), ingest: cfg.Ingest, maxBody: cfg.MaxBody}
 	for _, t := range cfg.Topics {
 		s.labels[t.Slug] = t.Label
@@ -174,21 +198,44 @@ func build(cfg Config) (*server, http.Handler, error) {
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(s.recovery(), s.logRequests(), s.rateLimit())
+	r.Use(s.observe(), s.recovery(), securityHeaders(), s.rateLimit())
 
+	// Operations: never cached.
 	r.GET("/healthz", s.jsonHandler(s.health))
-	r.GET("/api/search", s.jsonHandler(s.search))
-	r.GET("/api/papers/*id", s.jsonHandler(s.paper))
-	r.GET("/api/topics", s.jsonHandler(s.topicList))
+	r.GET("/metrics", s.jsonHandler(s.serveMetrics))
 
-	// Writes and admin work need the admin key.
+	// The JSON API, the OpenAPI document and the feeds: readable from the
+	// configured origins, and revalidated against the index generation.
+	// Every route here is in openapi.json; a test checks.
+	open := r.Group("", s.cors())
+	open.OPTIONS("/openapi.json", preflight)
+	open.GET("/openapi.json", s.jsonHandler(s.openAPI))
+	cached := open.Group("", s.revalidate())
+	for _, rt := range []struct {
+		path string
+		h    handlerFunc
+	}{
+		{"/api/search", s.search},
+		{"/api/papers/*id", s.paper}, // and /api/papers/{id}/similar
+		{"/api/topics", s.topicList},
+		{"/api/suggest", s.suggest},
+		{"/feed.atom", s.feed},
+	} {
+		open.OPTIONS(rt.path, preflight)
+		cached.GET(rt.path, s.jsonHandler(rt.h))
+	}
+
+	// The pages.
+	pages := r.Group("", s.revalidate())
+	pages.GET("/", s.searchPage)
+	pages.GET("/papers/*id", s.paperPage)
+	r.GET("/static/*file", s.jsonHandler(s.static))
+
+	// Writes and admin work: only with the admin key, and not open to
+	// other origins.
 	r.POST("/api/papers", s.jsonHandler(s.requireAdmin(s.postPapers)))
 	r.DELETE("/api/papers/*id", s.jsonHandler(s.requireAdmin(s.deletePaper)))
 	r.POST("/api/admin/backup", s.jsonHandler(s.requireAdmin(s.backup)))
-
-	r.GET("/", s.searchPage)
-	r.GET("/papers/*id", s.paperPage)
-	r.StaticFS("/static", http.FS(ui.Static()))
 
 	r.NoRoute(s.jsonHandler(func(c *gin.Context) error {
 		return errNotFound(fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path))
@@ -207,14 +254,4 @@ func (s *server) recovery() gin.HandlerFunc {
 		writeJSON(c, http.StatusInternalServerError, ErrorResponse{Error: ErrorBody{Code: "internal", Message: "internal error; it has been logged"}})
 		c.Abort()
 	})
-}
-
-func (s *server) logRequests() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		s.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-			"query", c.Request.URL.RawQuery, "status", c.Writer.Status(),
-			"ms", float64(time.Since(start).Microseconds())/1000, "client", c.ClientIP())
-	}
 }

@@ -12,14 +12,36 @@ import (
 // SearchResponse is the body of GET /api/search and of `papersearch search
 // --json`. Its field names are a public contract.
 type SearchResponse struct {
-	Query  string     `json:"query"`
-	Sort   string     `json:"sort"`
-	Total  uint64     `json:"total"`
-	TookMS float64    `json:"took_ms"`
-	Page   int        `json:"page"`
-	Size   int        `json:"size"`
-	Hits   []HitJSON  `json:"hits"`
-	Facets FacetsJSON `json:"facets"`
+	Query  string  `json:"query"`
+	Sort   string  `json:"sort"`
+	Total  uint64  `json:"total"`
+	TookMS float64 `json:"took_ms"`
+	Page   int     `json:"page"`
+	Size   int     `json:"size"`
+	// NextCursor continues after this page (?cursor=); absent on the last.
+	NextCursor string     `json:"next_cursor,omitempty"`
+	Hits       []HitJSON  `json:"hits"`
+	Facets     FacetsJSON `json:"facets"`
+	// CorrectedQuery is what was searched after correcting misspellings;
+	// absent when nothing was corrected.
+	CorrectedQuery string `json:"corrected_query,omitempty"`
+	// Expansions lists acronyms, synonyms, spellings and topics searched
+	// besides what was typed (expand=false turns them off).
+	Expansions []ExpansionJSON `json:"expansions,omitempty"`
+	// Notices say how a malformed query was repaired.
+	Notices []string `json:"notices,omitempty"`
+}
+
+// ExpansionJSON is one query form and what it was expanded to.
+type ExpansionJSON struct {
+	From string   `json:"from"`
+	To   []string `json:"to"`
+}
+
+// ReasonJSON is one part of a hit's score (explain=true).
+type ReasonJSON struct {
+	Score float64 `json:"score"`
+	Why   string  `json:"why"`
 }
 
 // HitJSON is one search hit.
@@ -37,6 +59,8 @@ type HitJSON struct {
 	HFURL       string              `json:"hf_url,omitempty"`
 	Score       float64             `json:"score"`
 	Highlights  map[string][]string `json:"highlights"`
+	// Explanation says why the hit scored as it did (explain=true).
+	Explanation []ReasonJSON `json:"explanation,omitempty"`
 }
 
 // FacetsJSON holds facet counts per group.
@@ -104,7 +128,7 @@ type WriteResponse struct {
 // NewSearchResponse converts a search result to its wire form.
 func NewSearchResponse(r search.Result) SearchResponse {
 	out := SearchResponse{
-		Query: r.Query, Sort: r.Sort, Total: r.Total, Page: r.Page, Size: r.Size,
+		Query: r.Query, Sort: r.Sort, Total: r.Total, Page: r.Page, Size: r.Size, NextCursor: r.NextCursor,
 		TookMS: math.Round(float64(r.Took.Microseconds())/10) / 100,
 		Hits:   make([]HitJSON, 0, len(r.Hits)),
 		Facets: FacetsJSON{
@@ -114,16 +138,31 @@ func NewSearchResponse(r search.Result) SearchResponse {
 		},
 	}
 	for _, h := range r.Hits {
-		p := h.Paper
-		out.Hits = append(out.Hits, HitJSON{
-			ID: p.ID, Title: p.Title, Authors: p.Authors, AuthorCount: p.AuthorCount,
-			Published: p.Published, Upvotes: p.Upvotes, Topics: p.Topics, Categories: p.Categories,
-			URL: p.URL, PDFURL: p.PDFURL, HFURL: p.HFURL,
-			Score: math.Round(h.Score*1e4) / 1e4, Highlights: h.Highlights,
-		})
+		out.Hits = append(out.Hits, hitJSON(h))
+	}
+	out.CorrectedQuery = r.CorrectedQuery
+	for _, e := range r.Expansions {
+		out.Expansions = append(out.Expansions, ExpansionJSON{From: e.From, To: e.To})
+	}
+	out.Notices = r.Notices
+	return out
+}
+
+func hitJSON(h search.Hit) HitJSON {
+	p := h.Paper
+	out := HitJSON{
+		ID: p.ID, Title: p.Title, Authors: p.Authors, AuthorCount: p.AuthorCount,
+		Published: p.Published, Upvotes: p.Upvotes, Topics: p.Topics, Categories: p.Categories,
+		URL: p.URL, PDFURL: p.PDFURL, HFURL: p.HFURL,
+		Score: round4(h.Score), Highlights: h.Highlights,
+	}
+	for _, r := range h.Explanation {
+		out.Explanation = append(out.Explanation, ReasonJSON{Score: round4(r.Score), Why: r.Why})
 	}
 	return out
 }
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func facetJSON(vs []search.FacetValue) []FacetValueJSON {
 	out := make([]FacetValueJSON, len(vs))
@@ -144,4 +183,46 @@ func Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// SimilarResponse is the body of GET /api/papers/{id}/similar and of
+// `papersearch similar --json`.
+type SimilarResponse struct {
+	ID   string    `json:"id"`
+	Hits []HitJSON `json:"hits"`
+}
+
+// NewSimilarResponse converts similar papers to their wire form.
+func NewSimilarResponse(id string, hits []search.Hit) SimilarResponse {
+	out := SimilarResponse{ID: id, Hits: make([]HitJSON, 0, len(hits))}
+	for _, h := range hits {
+		out.Hits = append(out.Hits, hitJSON(h))
+	}
+	return out
+}
+
+// SuggestResponse is the body of GET /api/suggest.
+type SuggestResponse struct {
+	Query       string           `json:"query"`
+	Suggestions []SuggestionJSON `json:"suggestions"`
+}
+
+// SuggestionJSON is one completion: its text, its kind (topic, word,
+// phrase or title), how many papers have it, and the topic slug or paper
+// id it stands for.
+type SuggestionJSON struct {
+	Text  string `json:"text"`
+	Kind  string `json:"kind"`
+	Count int    `json:"count,omitempty"`
+	Topic string `json:"topic,omitempty"`
+	ID    string `json:"id,omitempty"`
+}
+
+// NewSuggestResponse converts suggestions to their wire form.
+func NewSuggestResponse(q string, ss []search.Suggestion) SuggestResponse {
+	out := SuggestResponse{Query: q, Suggestions: make([]SuggestionJSON, 0, len(ss))}
+	for _, s := range ss {
+		out.Suggestions = append(out.Suggestions, SuggestionJSON{Text: s.Text, Kind: s.Kind, Count: s.Count, Topic: s.Topic, ID: s.ID})
+	}
+	return out
 }

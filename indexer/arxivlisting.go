@@ -54,14 +54,14 @@ func ParseArxivListing(r io.Reader, source string) iter.Seq2[search.Paper, error
 			return
 		}
 		pageDay := listingDate(doc.Find("h3").First().Text())
+		pos := newPagePos(raw, "<dt")
 		found := 0
 		stopped := false
 		doc.Find("dl dt").EachWithBreak(func(i int, dt *goquery.Selection) bool {
 			found++
 			p, err := listingEntry(dt, pageDay)
 			if err != nil {
-				off := nthIndex(raw, "<dt", i)
-				err = &RecordError{Source: source, Line: lineOf(raw, off), Offset: int64(max(off, 0)), Err: err}
+				err = pos.errAt(source, pos.nth(i), err)
 			}
 			stopped = !yield(p, err)
 			return !stopped

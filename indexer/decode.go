@@ -347,7 +347,7 @@ func readPage(r io.Reader, source string) ([]byte, *RecordError) {
 // papers and errors it gave).
 func pageEnd(raw []byte, source string, records int, what string) *RecordError {
 	truncated := indexFold(raw, []byte("</html>")) < 0
-	end := &RecordError{Source: source, Line: lineOf(raw, len(raw)), Offset: int64(len(raw))}
+	end := &RecordError{Source: source, Line: bytes.Count(raw, []byte("\n")) + 1, Offset: int64(len(raw))}
 	switch {
 	case truncated && records == 0:
 		end.Err = errors.New("the page ends without </html> before any paper: it is truncated")
@@ -361,39 +361,79 @@ func pageEnd(raw []byte, source string, records int, what string) *RecordError {
 	return end
 }
 
-// lineOf returns the 1-based line of byte offset off in raw.
-func lineOf(raw []byte, off int) int {
-	if off < 0 || off > len(raw) {
-		return 0
-	}
-	return bytes.Count(raw[:off], []byte("\n")) + 1
+// pagePos finds positions in a page for error messages: the n-th
+// occurrence of a tag, and the line of an offset. It scans the page once
+// however many records ask, as long as they ask in page order.
+type pagePos struct {
+	raw     []byte
+	tag     string
+	offs    []int // offsets of tag found so far
+	scanned int   // raw[:scanned] has been searched for tag
+	lineOff int   // the line of lineOff is line
+	line    int
 }
 
-// nthIndex returns the offset of the n-th (0-based) occurrence of sep in
-// raw, ignoring ASCII case, or -1.
-func nthIndex(raw []byte, sep string, n int) int {
-	lower := []byte(sep)
-	off := 0
-	for {
-		i := indexFold(raw[off:], lower)
+func newPagePos(raw []byte, tag string) *pagePos {
+	return &pagePos{raw: raw, tag: tag, line: 1}
+}
+
+// nth returns the offset of the n-th (0-based) tag, or -1.
+func (pp *pagePos) nth(n int) int {
+	for len(pp.offs) <= n {
+		i := indexFold(pp.raw[pp.scanned:], []byte(pp.tag))
 		if i < 0 {
+			pp.scanned = len(pp.raw)
 			return -1
 		}
-		if n == 0 {
-			return off + i
-		}
-		n--
-		off += i + len(lower)
+		pp.offs = append(pp.offs, pp.scanned+i)
+		pp.scanned += i + len(pp.tag)
 	}
+	return pp.offs[n]
 }
 
-func indexFold(s, sep []byte) int {
-	for i := 0; i+len(sep) <= len(s); i++ {
-		if bytes.EqualFold(s[i:i+len(sep)], sep) {
-			return i
-		}
+// lineAt returns the 1-based line of offset off, or 0 when off is not in
+// the page.
+func (pp *pagePos) lineAt(off int) int {
+	if off < 0 || off > len(pp.raw) {
+		return 0
 	}
-	return -1
+	if off < pp.lineOff {
+		pp.lineOff, pp.line = 0, 1
+	}
+	pp.line += bytes.Count(pp.raw[pp.lineOff:off], []byte("\n"))
+	pp.lineOff = off
+	return pp.line
+}
+
+// errAt returns a RecordError at offset off of the page.
+func (pp *pagePos) errAt(source string, off int, err error) *RecordError {
+	return &RecordError{Source: source, Line: pp.lineAt(off), Offset: int64(max(off, 0)), Err: err}
+}
+
+// indexFold returns the offset of sep in s, ignoring ASCII case, or -1.
+func indexFold(s, sep []byte) int {
+	if len(sep) == 0 {
+		return 0
+	}
+	first := sep[0]
+	if 'a' <= first|0x20 && first|0x20 <= 'z' {
+		for i := 0; i+len(sep) <= len(s); i++ {
+			if bytes.EqualFold(s[i:i+len(sep)], sep) {
+				return i
+			}
+		}
+		return -1
+	}
+	for off := 0; ; {
+		i := bytes.IndexByte(s[off:], first)
+		if i < 0 || off+i+len(sep) > len(s) {
+			return -1
+		}
+		if bytes.EqualFold(s[off+i:off+i+len(sep)], sep) {
+			return off + i
+		}
+		off += i + 1
+	}
 }
 
 // looksHTML reports whether the start of a source is an HTML document.

@@ -3,12 +3,15 @@ package indexer
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/papersearch/papersearch/search"
 )
 
 // Every fixture is routed to its parser by its first 8 KiB, as IndexReader
@@ -110,4 +113,71 @@ func TestFormatNamesUnique(t *testing.T) {
 			t.Errorf("format %s has no sniffer or parser", f.Name)
 		}
 	}
+}
+
+// Every source format through IndexReader into one real index: the same
+// paper from several sources is one document with the best of each.
+func TestIndexEveryFormat(t *testing.T) {
+	idx, err := search.Open(filepath.Join(t.TempDir(), "idx"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	ix := New(idx, DefaultTaxonomy(), nil)
+	var rejected []string
+	ix.OnReject = func(err error) { rejected = append(rejected, err.Error()) }
+	ctx := context.Background()
+	// A paper page from the API, then the same day as a listing page ten
+	// days later, then arXiv's own metadata for 2509.24002 (hand-written
+	// below, as no arXiv capture of it is stored).
+	atom := `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"><id>https://arxiv.org/api/x</id>
+<entry><id>http://arxiv.org/abs/2509.24002v1</id><title>MCPMark: A Benchmark for Stress-Testing Realistic and Comprehensive MCP Use</title>
+<summary>short</summary><published>2025-09-28T17:53:27Z</published><arxiv:primary_category term="cs.CL"/><category term="cs.CL"/><category term="cs.AI"/></entry></feed>`
+	for _, src := range []struct{ name, data string }{
+		{"testdata/hf/daily_papers-2024-08-01.json", ""},
+		{"testdata/hf/papers-listing-2024-08-01.html", ""},
+		{"testdata/hf/api-paper-2509.24002.json", ""},
+		{"testdata/hf/paper-2509.24002.prettified.html", ""},
+		{"feed.xml", atom},
+		{"testdata/snapshot/arxiv-metadata-oai-snapshot.sample200.jsonl", ""},
+		{"testdata/oai/listrecords-arxiv.xml", ""},
+		{"testdata/oai/listrecords-oai_dc.xml", ""},
+		{"testdata/listing/cs-cv-new-2025-03-18.html", ""},
+		{"testdata/jsonl/arxiv-daily-cs-head50.jsonl", ""},
+		{"testdata/oai/retry-503.html", ""},
+	} {
+		data := []byte(src.data)
+		if src.data == "" {
+			data = readFixture(t, src.name)
+		}
+		if err := ix.IndexReader(ctx, bytes.NewReader(data), src.name, ""); err != nil {
+			t.Fatalf("%s: %v", src.name, err)
+		}
+	}
+	if err := ix.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// 13 HF listing papers, 1 HF paper, 200 snapshot, 2 OAI, 50 daily
+	// (which include the 5 listing-page papers).
+	if n, _ := idx.Count(); n != 13+1+200+2+50 {
+		t.Errorf("index holds %d papers, want %d", n, 13+1+200+2+50)
+	}
+	if len(rejected) != 1 || !strings.Contains(rejected[0], "retry after 10 seconds") {
+		t.Errorf("rejected = %q, want only the 503 page", rejected)
+	}
+	got, err := idx.Lookup(ctx, []string{"2407.21783", "2509.24002", "1412.8544", "2503.11731"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all parsed
+	for _, p := range got {
+		all.papers = append(all.papers, p)
+	}
+	spot{id: "2407.21783", upvotes: 94, comments: 5, authors: 533, featured: "2024-08-01", source: "hf-api,hf-html"}.check(t, all)
+	spot{
+		id: "2509.24002", upvotes: 118, authors: 15, categories: []string{"cs.CL", "cs.AI"}, stars: 182, featured: "2025-10-01",
+		abstract: "MCP standardizes how LLMs", source: "hf-api,hf-html,arxiv-atom",
+	}.check(t, all)
+	spot{id: "1412.8544", categories: []string{"cs.DM"}, journalRef: "EPTCS 172, 2014, pp. 154-164", source: "arxiv-oai"}.check(t, all)
+	spot{id: "2503.11731", authors: 16, categories: []string{"cs.CV", "cs.RO"}, published: "2025-03-18", source: "arxiv-listing,jsonl"}.check(t, all)
 }

@@ -47,7 +47,7 @@ func ParseHFHTML(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			yield(search.Paper{}, &RecordError{Source: source, Err: err})
 			return
 		}
-		pg := hfPage{raw: raw, doc: doc, source: source, seen: map[string]bool{}, yield: yield}
+		pg := hfPage{raw: raw, doc: doc, source: source, seen: map[string]bool{}, yield: yield, cards: newPagePos(raw, "<article")}
 		if !pg.islands() {
 			return
 		}
@@ -71,9 +71,9 @@ type hfPage struct {
 	source string
 	seen   map[string]bool
 	yield  func(search.Paper, error) bool
+	cards  *pagePos // finds article cards and lines for messages
 
 	papers, errors int
-	brokenJSON     bool
 }
 
 func (pg *hfPage) emit(p search.Paper, err error) bool {
@@ -90,7 +90,7 @@ func (pg *hfPage) emit(p search.Paper, err error) bool {
 }
 
 func (pg *hfPage) errAt(off int, format string, args ...any) *RecordError {
-	return &RecordError{Source: pg.source, Line: lineOf(pg.raw, off), Offset: int64(max(off, 0)), Err: fmt.Errorf(format, args...)}
+	return pg.cards.errAt(pg.source, off, fmt.Errorf(format, args...))
 }
 
 // islands reads the papers in the data-props of the hydration elements.
@@ -116,7 +116,6 @@ func (pg *hfPage) island(target, props, featured string) bool {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(props), &m); err != nil {
-		pg.brokenJSON = true
 		return pg.emit(search.Paper{}, pg.errAt(off, "data-props of %s is not valid JSON (%v): reading the markup instead", clip(target), err))
 	}
 	if d, ok := ParseDate(jsonString(m["date"])); ok {
@@ -239,7 +238,7 @@ func (pg *hfPage) listing() bool {
 		link := a.Find(`h3 a[href^="/papers/"]`).First()
 		if link.Length() == 0 {
 			if a.Find(`a[href^="/papers/"]`).Length() > 0 {
-				ok = pg.emit(search.Paper{}, pg.errAt(nthIndex(pg.raw, "<article", i), "paper card %d has no title link", i+1))
+				ok = pg.emit(search.Paper{}, pg.errAt(pg.cards.nth(i), "paper card %d has no title link", i+1))
 			}
 			return ok
 		}
@@ -257,7 +256,7 @@ func (pg *hfPage) listing() bool {
 		if d, ok := ParseDate(a.Find("time[datetime]").First().AttrOr("datetime", "")); ok {
 			p.Published = d
 		}
-		ok = pg.emit(pg.finish(p, nthIndex(pg.raw, "<article", i)))
+		ok = pg.emit(pg.finish(p, func() int { return pg.cards.nth(i) }))
 		return ok
 	})
 	return ok
@@ -316,17 +315,18 @@ func (pg *hfPage) single() bool {
 		p.GitHubRepo = gh.AttrOr("href", "")
 		p.GitHubStars = hfCount(gh.Find("span"))
 	}
-	return pg.emit(pg.finish(p, indexFold(pg.raw, []byte("<h1"))))
+	return pg.emit(pg.finish(p, func() int { return indexFold(pg.raw, []byte("<h1")) }))
 }
 
-// finish normalises a paper read from markup.
-func (pg *hfPage) finish(p search.Paper, off int) (search.Paper, error) {
+// finish normalises a paper read from markup; at finds where it is in the
+// page, for an error.
+func (pg *hfPage) finish(p search.Paper, at func() int) (search.Paper, error) {
 	if p.ID == "" {
-		return search.Paper{}, pg.errAt(off, "paper %q has no arXiv id", clip(CleanText(p.Title)))
+		return search.Paper{}, pg.errAt(at(), "paper %q has no arXiv id", clip(CleanText(p.Title)))
 	}
 	normalize(&p)
 	if p.Title == "" {
-		return search.Paper{}, pg.errAt(off, "paper %s has no title", clip(p.ID))
+		return search.Paper{}, pg.errAt(at(), "paper %s has no title", clip(p.ID))
 	}
 	p.HFURL = hfURL(p.ID)
 	return p, nil

@@ -88,6 +88,7 @@ type Stats struct {
 	Read     int // records read, good and bad
 	Added    int // new papers
 	Updated  int // papers that were already in the index
+	Merged   int // records folded into another record of the same paper in this batch
 	Rejected int // records skipped as malformed
 	Elapsed  time.Duration
 	// Batches counts committed batches, and LastID is the id of the last
@@ -97,8 +98,12 @@ type Stats struct {
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("read %d, added %d, updated %d, rejected %d, in %s",
-		s.Read, s.Added, s.Updated, s.Rejected, s.Elapsed.Round(time.Millisecond))
+	merged := ""
+	if s.Merged > 0 {
+		merged = fmt.Sprintf(", merged %d", s.Merged)
+	}
+	return fmt.Sprintf("read %d, added %d, updated %d%s, rejected %d, in %s",
+		s.Read, s.Added, s.Updated, merged, s.Rejected, s.Elapsed.Round(time.Millisecond))
 }
 
 // Indexer parses sources, tags and merges papers, and writes them in batches.
@@ -242,6 +247,7 @@ func formatNamed(name string) (Format, bool) {
 func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
 	if i, ok := ix.pos[p.ID]; ok {
 		ix.batch[i] = Merge(ix.batch[i], p)
+		ix.stats.Merged++
 	} else {
 		ix.pos[p.ID] = len(ix.batch)
 		ix.batch = append(ix.batch, p)

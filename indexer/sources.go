@@ -53,6 +53,12 @@ type Source struct {
 // Open starts reading the source, decompressed. Each source can be opened
 // once; stdin cannot be read again.
 func (s Source) Open(ctx context.Context) (io.ReadCloser, error) {
+	if s.open == nil {
+		return nil, fmt.Errorf("%s: not a source from ExpandSources", s.Name)
+	}
+	if s.read == nil {
+		s.read = new(atomic.Int64)
+	}
 	rc, err := s.open(ctx)
 	if err != nil {
 		return nil, err
@@ -173,7 +179,7 @@ func fileSource(path string, size int64) Source {
 	return Source{Name: path, Size: size, read: new(atomic.Int64), open: func(context.Context) (io.ReadCloser, error) {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("open source: %w", err)
+			return nil, err // it says "open PATH: reason"
 		}
 		return f, nil
 	}}

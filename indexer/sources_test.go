@@ -247,3 +247,13 @@ func TestURLSourceFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestSourceZeroValue(t *testing.T) {
+	var s Source
+	if _, err := s.Open(context.Background()); err == nil {
+		t.Error("a zero Source opened")
+	}
+	if s.BytesRead() != 0 {
+		t.Error("a zero Source has read bytes")
+	}
+}

@@ -134,7 +134,7 @@ func LoadTaxonomy(r io.Reader) (*Taxonomy, error) {
 func (t *Taxonomy) Topics() []search.Topic {
 	out := make([]search.Topic, len(t.defs))
 	for i, d := range t.defs {
-		out[i] = search.Topic{Slug: d.Slug, Label: d.Label, Description: d.Description}
+		out[i] = search.Topic{Slug: d.Slug, Label: d.Label, Description: d.Description, Acronyms: d.Acronyms}
 	}
 	return out
 }

@@ -34,12 +34,11 @@ func (x *Index) Backup(dst string) error {
 	// index under it); reads go on.
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	bi, done, err := x.reader()
-	if err != nil {
+	if err := x.rlock(); err != nil {
 		return err
 	}
-	defer done()
-	copyable, ok := bi.(bleve.IndexCopyable)
+	defer x.mu.RUnlock()
+	copyable, ok := x.bi.(bleve.IndexCopyable)
 	if !ok {
 		return fmt.Errorf("back up %s: this index cannot be copied while open", x.path)
 	}
@@ -88,6 +87,10 @@ func OpenReadOnly(path string, log *slog.Logger) (*Index, error) {
 	}
 	x := &Index{bi: bi, path: path, log: log, readOnly: true}
 	if err := x.checkSchema(); err != nil {
+		bi.Close()
+		return nil, err
+	}
+	if err := x.setAnalyzers(); err != nil {
 		bi.Close()
 		return nil, err
 	}

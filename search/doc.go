@@ -7,5 +7,14 @@
 // paper. Everything Bleve-specific (mapping, analyzers, query types) stays in
 // this package.
 //
-// Tests open real indexes in t.TempDir(); nothing is mocked.
+// A query goes querylang.go (text to clauses, repairing what is malformed)
+// -> compile.go (clauses to a Bleve query that selects papers and a bag of
+// weighted terms that ranks them; spelling correction, expand.go's
+// expansions, dict.go's prefix and fuzzy look-ups) -> feedback.go (a
+// second, feedback-enriched pass) -> rank.go (our BM25F searcher, which
+// replaces Bleve's scoring). similar.go and suggest.go reuse these parts;
+// explain.go flattens score explanations.
+//
+// Tests open real indexes in t.TempDir() on real abstracts (testdata/);
+// nothing is mocked. The parser and the whole search are fuzzed.
 package search

@@ -2,18 +2,15 @@ package search
 
 import (
 	"html"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
 // Highlighting is done here rather than by Bleve's highlighter, whose
-// fragmenter cuts fragments mid-word at fixed character counts. We take the
-// match positions Bleve reports (from term vectors) and pick the window of
-// the abstract with the most distinct matched terms, cut at word or sentence
+// fragmenter cuts fragments mid-word at fixed character counts. We find the
+// matched terms by analysing the hit's text and pick the window of the
+// abstract with the most distinct matched terms, cut at word or sentence
 // boundaries. Every piece of paper text is HTML-escaped; only <mark> and
 // </mark> are added.
 
@@ -30,28 +27,29 @@ type span struct {
 	term       string
 }
 
-// spans lists the match positions in one field, sorted and without overlaps.
-func spans(text string, locs bsearch.TermLocationMap) []span {
-	var out []span
-	for term, ls := range locs {
-		for _, l := range ls {
-			s, e := int(l.Start), int(l.End)
-			if s < 0 || e > len(text) || s >= e {
-				continue
-			}
-			out = append(out, span{s, e, term})
-		}
+// matchSpans lists where text has the given analysed terms, by analysing
+// it as the index did. Highlighting this way marks exactly the words that
+// matched, inflections included, whatever query produced them.
+func (x *Index) matchSpans(text string, terms map[string]bool) []span {
+	if len(terms) == 0 || text == "" {
+		return nil
 	}
-	slices.SortFunc(out, func(a, b span) int { return a.start - b.start })
-	merged := out[:0]
-	for _, s := range out {
-		if n := len(merged); n > 0 && s.start < merged[n-1].end {
-			merged[n-1].end = max(merged[n-1].end, s.end)
+	var out []span
+	for _, t := range x.prose.Analyze([]byte(text)) {
+		if !terms[string(t.Term)] {
 			continue
 		}
-		merged = append(merged, s)
+		s, e := t.Start, t.End
+		if s < 0 || e > len(text) || s >= e {
+			continue
+		}
+		if n := len(out); n > 0 && s < out[n-1].end {
+			out[n-1].end = max(out[n-1].end, e)
+			continue
+		}
+		out = append(out, span{s, e, string(t.Term)})
 	}
-	return merged
+	return out
 }
 
 // markAll returns text[from:to] escaped, with the spans inside it marked.
@@ -73,14 +71,13 @@ func markAll(text string, sp []span, from, to int) string {
 }
 
 // highlightTitle marks every match in the whole title.
-func highlightTitle(title string, locs bsearch.TermLocationMap) string {
-	return markAll(title, spans(title, locs), 0, len(title))
+func highlightTitle(title string, sp []span) string {
+	return markAll(title, sp, 0, len(title))
 }
 
 // highlightAbstract returns the best snippet of the abstract, or its start
 // when nothing matched there.
-func highlightAbstract(text string, locs bsearch.TermLocationMap) string {
-	sp := spans(text, locs)
+func highlightAbstract(text string, sp []span) string {
 	if len(sp) == 0 {
 		return Snippet(text)
 	}

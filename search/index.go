@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -56,9 +57,14 @@ type Index struct {
 	path     string
 	log      *slog.Logger
 	readOnly bool
+	// prose and names are the mapping's analyzers, for counting field
+	// lengths at index time and analysing query words.
+	prose, names analysis.Analyzer
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
-	health     healthState
+	// topics caches the recorded taxonomy, which every query consults.
+	topics atomic.Pointer[[]Topic]
+	health healthState
 }
 
 // runtimeConfig is the Bleve configuration every open uses. It never sets
@@ -96,6 +102,11 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 	}
 	x.bi = bi
 	if err := x.checkSchema(); err != nil {
+		bi.Close()
+		openStores.Delete(storePath(path))
+		return nil, err
+	}
+	if err := x.setAnalyzers(); err != nil {
 		bi.Close()
 		openStores.Delete(storePath(path))
 		return nil, err
@@ -230,6 +241,16 @@ func (x *Index) checkSchema() error {
 	return nil
 }
 
+// setAnalyzers takes the mapping's analyzers, which index and query text.
+func (x *Index) setAnalyzers() error {
+	x.prose = x.bi.Mapping().AnalyzerNamed(analyzerProse)
+	x.names = x.bi.Mapping().AnalyzerNamed(analyzerName)
+	if x.prose == nil || x.names == nil {
+		return fmt.Errorf("open index %s: %w: its mapping lacks our analyzers; %s", x.path, ErrSchema, rebuildHint(x.path))
+	}
+	return nil
+}
+
 // Path returns the directory the index lives in.
 func (x *Index) Path() string { return x.path }
 
@@ -242,9 +263,11 @@ var errUnavailable = errors.New("the index is unavailable after a failed write; 
 
 var errClosed = errors.New("the index is closed")
 
-// reader returns the Bleve index for a read, and the function that ends
-// the read.
-func (x *Index) reader() (bleve.Index, func(), error) {
+// rlock takes the read lock for a call that reads the index, or fails
+// (without it) when there is no index to read. Only exported methods take
+// it, once per call: a second RLock in the same call would deadlock
+// behind a waiting writer. Unexported methods expect it held.
+func (x *Index) rlock() error {
 	x.mu.RLock()
 	if x.bi == nil {
 		err := errUnavailable
@@ -252,9 +275,9 @@ func (x *Index) reader() (bleve.Index, func(), error) {
 			err = errClosed
 		}
 		x.mu.RUnlock()
-		return nil, nil, fmt.Errorf("index %s: %w", x.path, err)
+		return fmt.Errorf("index %s: %w", x.path, err)
 	}
-	return x.bi, x.mu.RUnlock, nil
+	return nil
 }
 
 // Close flushes and closes the index. Removing the owner file is the last
@@ -287,12 +310,11 @@ func (x *Index) Close() error {
 
 // Count returns the number of papers in the index.
 func (x *Index) Count() (uint64, error) {
-	bi, done, err := x.reader()
-	if err != nil {
+	if err := x.rlock(); err != nil {
 		return 0, err
 	}
-	defer done()
-	n, err := bi.DocCount()
+	defer x.mu.RUnlock()
+	n, err := x.bi.DocCount()
 	if err != nil {
 		return 0, fmt.Errorf("count papers: %w", err)
 	}
@@ -314,7 +336,7 @@ func (x *Index) Put(papers []Paper) error {
 		if p.ID == "" {
 			return fmt.Errorf("put paper %q: empty id", p.Title)
 		}
-		doc, err := toDoc(p)
+		doc, err := toDoc(p, x.prose)
 		if err != nil {
 			return fmt.Errorf("put paper %s: %w", p.ID, err)
 		}
@@ -338,12 +360,11 @@ func (x *Index) Delete(ids []string) error {
 }
 
 func (x *Index) newBatch() (*bleve.Batch, error) {
-	bi, done, err := x.reader()
-	if err != nil {
+	if err := x.rlock(); err != nil {
 		return nil, err
 	}
-	defer done()
-	return bi.NewBatch(), nil
+	defer x.mu.RUnlock()
+	return x.bi.NewBatch(), nil
 }
 
 // errReadOnly refuses writes to an index opened with OpenReadOnly: scorch
@@ -402,11 +423,22 @@ func (x *Index) reopen(cause error) {
 		return
 	}
 	x.bi = bi
+	if err := x.setAnalyzers(); err != nil {
+		x.log.Error("the reopened index lacks its analyzers", "err", err)
+	}
 	x.log.Warn("a write failed; the index was reopened from disk without it", "index", x.path, "err", cause)
 }
 
 // Lookup returns the stored papers among ids, keyed by id.
 func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, error) {
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	return x.lookup(ctx, ids)
+}
+
+func (x *Index) lookup(ctx context.Context, ids []string) (map[string]Paper, error) {
 	out := make(map[string]Paper, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -414,12 +446,7 @@ func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, err
 	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
 	req.SortBy([]string{"_id"})
-	bi, done, err := x.reader()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	res, err := bi.SearchInContext(ctx, req)
+	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("look up %d papers: %w", len(ids), err)
 	}
@@ -435,7 +462,15 @@ func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, err
 
 // Get returns one paper, or an error wrapping ErrNotFound.
 func (x *Index) Get(ctx context.Context, id string) (Paper, error) {
-	m, err := x.Lookup(ctx, []string{id})
+	if err := x.rlock(); err != nil {
+		return Paper{}, err
+	}
+	defer x.mu.RUnlock()
+	return x.get(ctx, id)
+}
+
+func (x *Index) get(ctx context.Context, id string) (Paper, error) {
+	m, err := x.lookup(ctx, []string{id})
 	if err != nil {
 		return Paper{}, err
 	}
@@ -448,7 +483,7 @@ func (x *Index) Get(ctx context.Context, id string) (Paper, error) {
 
 // toDoc turns a paper into the Bleve document. Title and abstract are stored
 // in their own fields (the highlighter needs them), so meta leaves them out.
-func toDoc(p *Paper) (map[string]any, error) {
+func toDoc(p *Paper, prose analysis.Analyzer) (map[string]any, error) {
 	meta := *p
 	meta.Title, meta.Abstract = "", ""
 	b, err := json.Marshal(meta)
@@ -464,6 +499,14 @@ func toDoc(p *Paper) (map[string]any, error) {
 		fieldUpvotes:    float64(p.Upvotes),
 		fieldMeta:       string(b),
 	}
+	// Lengths as Bleve will count them: tokens left after analysis.
+	if n := len(prose.Analyze([]byte(p.Title))); n > 0 {
+		doc[fieldTitleLen] = strconv.Itoa(n)
+	}
+	if n := len(prose.Analyze([]byte(p.Abstract))); n > 0 {
+		doc[fieldAbstractLen] = strconv.Itoa(n)
+	}
+	doc[fieldWords] = p.Title + "\n" + p.Abstract
 	if t := p.publishedTime(); !t.IsZero() {
 		doc[fieldPublished] = t
 		doc[fieldYear] = strconv.Itoa(t.Year())

@@ -21,10 +21,25 @@ const (
 	fieldYear       = "year"
 	fieldPublished  = "published"
 	fieldUpvotes    = "upvotes"
+	// fieldTitleLen and fieldAbstractLen hold each field's length in
+	// analyzed tokens, as a keyword, so that BM25's average field length
+	// is a sum over a small dictionary (see corpusStats).
+	fieldTitleLen    = "title_len"
+	fieldAbstractLen = "abstract_len"
+	// fieldWords indexes title and abstract words as written (lower-cased,
+	// not stemmed): prefixes, fuzzy words, spelling correction and
+	// suggestions work on real words, not stems.
+	fieldWords = "words"
 	// fieldMeta stores the whole paper as JSON, unindexed, so that a hit is
 	// rebuilt from one stored field instead of a dozen.
 	fieldMeta = "meta"
 )
+
+// analyzerProse analyses titles and abstracts: Unicode word boundaries,
+// possessives dropped, lower case, English stop words, and the Snowball
+// English (Porter2) stemmer, which ranked better than Porter's on our judged
+// collections.
+const analyzerProse = "papersearch_prose"
 
 // analyzerName is the analyzer for names: split and lowercase, but no
 // stemming or stop words, so "Li" and "The" survive in author searches.
@@ -32,12 +47,12 @@ const analyzerName = "papersearch_name"
 
 // schemaVersion changes whenever the mapping or the stored document changes
 // in a way an older index cannot serve. Open refuses a mismatch.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = "bm25"
-	im.DefaultAnalyzer = en.AnalyzerName
+	im.DefaultAnalyzer = analyzerProse
 	im.StoreDynamic = false
 	im.IndexDynamic = false
 	im.DocValuesDynamic = false
@@ -49,10 +64,18 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = im.AddCustomAnalyzer(analyzerProse, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
+	})
+	if err != nil {
+		return nil, err
+	}
 
 	prose := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = analyzerProse
 		f.Store = store
 		// Term vectors give the highlighter its match positions and phrase
 		// queries their adjacency.
@@ -83,9 +106,23 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	authors.DocValues = false
 	doc.AddFieldMappingsAt(fieldAuthors, authors)
 
+	words := bleve.NewTextFieldMapping()
+	words.Analyzer = analyzerName
+	words.Store = false
+	words.IncludeInAll = false
+	words.IncludeTermVectors = false
+	words.DocValues = false
+	words.SkipFreqNorm = true
+	doc.AddFieldMappingsAt(fieldWords, words)
+
 	doc.AddFieldMappingsAt(fieldTopics, keywordField())
 	doc.AddFieldMappingsAt(fieldCategories, keywordField())
 	doc.AddFieldMappingsAt(fieldYear, keywordField())
+	for _, name := range []string{fieldTitleLen, fieldAbstractLen} {
+		f := keywordField()
+		f.DocValues = false
+		doc.AddFieldMappingsAt(name, f)
+	}
 
 	published := bleve.NewDateTimeFieldMapping()
 	published.Store = false

@@ -24,14 +24,11 @@ const (
 	MaxWindow = 10000
 	// MaxQueryLen bounds the query text, in bytes.
 	MaxQueryLen = 1024
-	// MaxTerms bounds the words in the query text: each is a term lookup
-	// in three fields, and a phrase query walks them all.
-	MaxTerms = 32
-	// MaxClauses bounds the clauses a query language may build from the
-	// text (boolean operators, field prefixes, phrases); MaxFuzziness
-	// bounds the edit distance of fuzzy terms. A parser must also refuse
-	// regular expressions and wildcards before the first three characters
-	// of a term: both make Bleve visit every term of a field.
+	// MaxClauses bounds the words, phrases and filters the query language
+	// builds (querylang.go); MaxFuzziness bounds the edit distance of a
+	// fuzzy word. The language has no regular expressions, and drops
+	// wildcards before the third letter of a word: both would make Bleve
+	// visit every term of a field.
 	MaxClauses   = 64
 	MaxFuzziness = 2
 	// MaxFilterValues bounds the topic and category values of a request,
@@ -61,14 +58,14 @@ func (r Request) Expensive() bool {
 // Limits gathers the limits above, for code that hands them on (a query
 // parser, documentation).
 type Limits struct {
-	MaxQueryLen, MaxTerms, MaxClauses, MaxFuzziness   int
+	MaxQueryLen, MaxClauses, MaxFuzziness             int
 	MaxSize, MaxWindow, MaxFilterValues, MaxFacetSize int
 }
 
 // DefaultLimits returns the limits every search is held to.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxQueryLen: MaxQueryLen, MaxTerms: MaxTerms, MaxClauses: MaxClauses, MaxFuzziness: MaxFuzziness,
+		MaxQueryLen: MaxQueryLen, MaxClauses: MaxClauses, MaxFuzziness: MaxFuzziness,
 		MaxSize: MaxSize, MaxWindow: MaxWindow, MaxFilterValues: MaxFilterValues, MaxFacetSize: MaxFacetSize,
 	}
 }
@@ -104,6 +101,15 @@ type Request struct {
 	Sort       string   // one of Sorts; empty means relevance, or newest without a query
 	Page       int      // 1-based; 0 means 1
 	Size       int      // 0 means DefaultSize
+	// Cursor continues from a Result.NextCursor of the same search, past
+	// MaxWindow if need be; Page must then be 0 or 1.
+	Cursor string
+	// NoExpand turns off acronym, synonym, spelling and topic expansions.
+	NoExpand bool
+	// NoCorrect turns off the correction of words found nowhere in the index.
+	NoCorrect bool
+	// Explain asks for each hit's score to be explained.
+	Explain bool
 }
 
 // Result is one page of hits with facet counts.
@@ -116,6 +122,16 @@ type Result struct {
 	Size   int
 	Hits   []Hit
 	Facets Facets
+	// NextCursor, when there are more hits, continues after this page
+	// (see Request.Cursor).
+	NextCursor string
+	// CorrectedQuery is the query as searched after correcting misspelt
+	// words; empty when nothing was corrected.
+	CorrectedQuery string
+	// Expansions lists the forms searched besides what was typed.
+	Expansions []Expansion
+	// Notices say how a malformed query was repaired.
+	Notices []string
 }
 
 // Hit is a paper in a result with its score and highlighted fragments.
@@ -127,6 +143,8 @@ type Hit struct {
 	// (unmatched text comes back escaped, without marks), so a caller can
 	// show them as they are.
 	Highlights map[string][]string
+	// Explanation says why the hit scored as it did, when asked for.
+	Explanation []Reason
 }
 
 // Facets are counts of the papers matching a request, per value. Each group
@@ -153,9 +171,6 @@ func (r *Request) Normalize() error {
 	if !utf8.ValidString(r.Query) {
 		return fmt.Errorf("%w: query is not valid UTF-8", ErrBadQuery)
 	}
-	if n := len(strings.Fields(r.Query)); n > MaxTerms {
-		return fmt.Errorf("%w: query has %d words; the limit is %d (each word costs a lookup in every field); shorten it", ErrBadQuery, n, MaxTerms)
-	}
 	if r.Sort == "" {
 		r.Sort = SortRelevance
 		if r.Query == "" {
@@ -176,8 +191,10 @@ func (r *Request) Normalize() error {
 		return fmt.Errorf("%w: page must be 1 or more, not %d", ErrBadQuery, r.Page)
 	case r.Size < 1 || r.Size > MaxSize:
 		return fmt.Errorf("%w: size must be between 1 and %d, not %d", ErrBadQuery, MaxSize, r.Size)
-	case r.Page*r.Size > MaxWindow:
-		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for %d); narrow the search instead",
+	case r.Cursor != "" && r.Page != 1:
+		return fmt.Errorf("%w: use either page or cursor, not both", ErrBadQuery)
+	case r.Cursor == "" && r.Page*r.Size > MaxWindow:
+		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for %d); narrow the search, or follow next_cursor",
 			ErrBadQuery, MaxWindow, r.Page, r.Size, r.Page*r.Size)
 	}
 	for _, y := range []int{r.YearFrom, r.YearTo} {
@@ -218,15 +235,33 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	if err := r.Normalize(); err != nil {
 		return Result{}, err
 	}
-	text, err := compileText(r.Query)
+	if err := x.rlock(); err != nil {
+		return Result{}, err
+	}
+	defer x.mu.RUnlock()
+	p, text, err := x.plan(ctx, r)
 	if err != nil {
 		return Result{}, err
 	}
 
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, (r.Page-1)*r.Size, false)
+	from := (r.Page - 1) * r.Size
+	order := p.sortOrder(r.Sort)
+	var after []string
+	if r.Cursor != "" {
+		c, err := decodeCursor(r.Cursor, &r, order)
+		if err != nil {
+			return Result{}, err
+		}
+		from, after = c.Offset, afterKeys(c)
+	}
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, 0, r.Explain)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
-	req.SortByCustom(sortOrder(r.Sort))
-	req.IncludeLocations = r.Query != ""
+	req.SortByCustom(order)
+	if after != nil {
+		req.SetSearchAfter(after)
+	} else {
+		req.From = from
+	}
 	// Facets whose group has no active filter come from the main search;
 	// the others need a search without their own filter.
 	groups := []facetGroup{
@@ -239,12 +274,7 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 			req.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
 		}
 	}
-	bi, done, err := x.reader()
-	if err != nil {
-		return Result{}, err
-	}
-	defer done()
-	res, err := bi.SearchInContext(ctx, req)
+	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("search %q: %w", r.Query, err)
 	}
@@ -253,9 +283,10 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		if !g.active {
 			continue
 		}
-		fr := bleve.NewSearchRequestOptions(withFilters(text, r, g.name), 0, 0, false)
+		// Counting needs only which papers match, not how they rank.
+		fr := bleve.NewSearchRequestOptions(withFilters(p.filter(), r, g.name), 0, 0, false)
 		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
-		fres, err := bi.SearchInContext(ctx, fr)
+		fres, err := x.bi.SearchInContext(ctx, fr)
 		if err != nil {
 			return Result{}, fmt.Errorf("facet %s for %q: %w", g.name, r.Query, err)
 		}
@@ -265,16 +296,26 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		facets[g.name] = fres.Facets[g.name]
 	}
 
-	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: r.Page, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
+	out := Result{
+		Query: r.Query, Sort: r.Sort, Total: res.Total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits)),
+		CorrectedQuery: p.corrected, Expansions: p.expansions, Notices: p.notices,
+	}
+	if n := len(res.Hits); n > 0 && uint64(from+n) < res.Total {
+		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Keys: hitKeys(res.Hits[n-1], order), Offset: from + n})
+	}
 	for _, h := range res.Hits {
-		p, err := fromFields(h.ID, h.Fields)
+		pp, err := fromFields(h.ID, h.Fields)
 		if err != nil {
 			return Result{}, err
 		}
-		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: map[string][]string{
-			fieldTitle:    {highlightTitle(p.Title, h.Locations[fieldTitle])},
-			fieldAbstract: {highlightAbstract(p.Abstract, h.Locations[fieldAbstract])},
-		}})
+		hit := Hit{Paper: pp, Score: h.Score, Highlights: map[string][]string{
+			fieldTitle:    {highlightTitle(pp.Title, x.matchSpans(pp.Title, p.highlight))},
+			fieldAbstract: {highlightAbstract(pp.Abstract, x.matchSpans(pp.Abstract, p.highlight))},
+		}}
+		if r.Explain {
+			hit.Explanation = flatten(h.Expl)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	out.Facets = Facets{
 		Topics:     facetValues(facets[fieldTopics]),
@@ -287,35 +328,90 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	return out, nil
 }
 
+// MaxRank bounds Rank's depth.
+const MaxRank = 1000
+
+// Scored is a paper id with the score that ranked it.
+type Scored struct {
+	ID    string
+	Score float64
+}
+
+// Rank returns the ids and scores of the top n papers for a request,
+// ranked exactly as Search ranks them (page and size are ignored), without
+// stored fields, highlights or facets. Evaluation uses it to go 1000 deep.
+func (x *Index) Rank(ctx context.Context, r Request, n int) ([]Scored, error) {
+	r.Page, r.Size = 1, 1
+	if err := r.Normalize(); err != nil {
+		return nil, err
+	}
+	if n < 1 || n > MaxRank {
+		return nil, fmt.Errorf("%w: rank depth must be between 1 and %d, not %d", ErrBadQuery, MaxRank, n)
+	}
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	p, text, err := x.plan(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), n, 0, false)
+	req.SortByCustom(p.sortOrder(r.Sort))
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("rank %q: %w", r.Query, err)
+	}
+	out := make([]Scored, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = Scored{ID: h.ID, Score: h.Score}
+	}
+	return out, nil
+}
+
+// plan compiles a request's query, correcting short unknown words when
+// the query as typed finds little, and returns the plan with the query
+// that ranks it.
+func (x *Index) plan(ctx context.Context, r Request) (*plan, query.Query, error) {
+	opts := compileOptions{expand: !r.NoExpand, correct: !r.NoCorrect}
+	p, err := x.compile(ctx, r.Query, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.shortUnknown {
+		n, err := x.count(ctx, withFilters(p.filter(), r, ""))
+		if err != nil {
+			return nil, nil, err
+		}
+		if n < fewHits {
+			opts.correctShort = true
+			if p2, err := x.compile(ctx, r.Query, opts); err == nil && p2.corrected != "" {
+				if n2, err := x.count(ctx, withFilters(p2.filter(), r, "")); err == nil && n2 > n {
+					p = p2
+				}
+			}
+		}
+	}
+	q, err := x.rankQuery(ctx, p, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, q, nil
+}
+
+// count returns how many papers a query matches.
+func (x *Index) count(ctx context.Context, q query.Query) (uint64, error) {
+	res, err := x.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+	if err != nil {
+		return 0, fmt.Errorf("count matches: %w", err)
+	}
+	return res.Total, nil
+}
+
 type facetGroup struct {
 	name   string
 	size   int
 	active bool
-}
-
-// compileText turns the query text into a Bleve query; empty text matches all.
-func compileText(q string) (query.Query, error) {
-	if q == "" {
-		return query.NewMatchAllQuery(), nil
-	}
-	title := query.NewMatchQuery(q)
-	title.SetField(fieldTitle)
-	title.SetBoost(2)
-	abstract := query.NewMatchQuery(q)
-	abstract.SetField(fieldAbstract)
-	authors := query.NewMatchQuery(q)
-	authors.SetField(fieldAuthors)
-	authors.SetBoost(0.5)
-	parts := []query.Query{title, abstract, authors}
-	if len(strings.Fields(q)) > 1 {
-		for _, f := range []string{fieldTitle, fieldAbstract} {
-			ph := query.NewMatchPhraseQuery(q)
-			ph.SetField(f)
-			ph.SetBoost(1.5)
-			parts = append(parts, ph)
-		}
-	}
-	return query.NewDisjunctionQuery(parts), nil
 }
 
 // withFilters wraps text in the request's filters, leaving out the group
@@ -357,31 +453,32 @@ func anyTerm(field string, values []string) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-// yearRange matches papers published in [from, to]. Bleve stores dates as
-// nanoseconds since 1970 in an int64 and refuses range bounds outside
-// query.MinRFC3339CompatibleTime..MaxRFC3339CompatibleTime (1677 to 2262);
-// no indexed date lies outside either, so a bound past them is moved onto
-// them.
+// Bleve stores dates as nanoseconds since 1970 in an int64: years outside
+// these bounds cannot be expressed, and no paper falls outside them.
+const (
+	firstDateYear = 1678
+	lastDateYear  = 2261
+)
+
 func yearRange(from, to int) query.Query {
-	minDate, maxDate := query.MinRFC3339CompatibleTime, query.MaxRFC3339CompatibleTime
+	if from < firstDateYear {
+		from = 0
+	}
+	if to > lastDateYear {
+		to = 0
+	}
+	if to != 0 && to < firstDateYear || from > lastDateYear {
+		return query.NewMatchNoneQuery()
+	}
+	if from == 0 && to == 0 {
+		return query.NewMatchAllQuery()
+	}
 	var start, end time.Time
 	if from != 0 {
 		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
-		switch {
-		case start.Before(minDate):
-			start = time.Time{}
-		case start.After(maxDate):
-			start = maxDate
-		}
 	}
 	if to != 0 {
 		end = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
-		switch {
-		case end.After(maxDate):
-			end = time.Time{}
-		case end.Before(minDate):
-			end = minDate
-		}
 	}
 	incl, excl := true, false
 	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
@@ -389,10 +486,27 @@ func yearRange(from, to int) query.Query {
 	return q
 }
 
+// sortOrder is the plan's sort. Ranked by relevance, scores rarely tie, so
+// ties go by id: breaking them by date would read every matching paper's
+// date, a fifth of the time of a broad search. A query whose words score
+// nothing (filters only) ties everywhere and lists newest first.
+func (p *plan) sortOrder(s string) bsearch.SortOrder {
+	if s == SortRelevance && !p.bag.empty() {
+		return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
+	}
+	return sortOrder(s)
+}
+
+// sortOrder ends every order with the document id, so that hits never tie
+// and a cursor's position is exact. Fields sort as SortFieldAuto, which for
+// our single-valued numeric fields orders exactly as the typed sorts do, but
+// reports the raw key, missing values included: that is what a cursor can
+// hand back to search-after unchanged (the typed sorts would have it parse
+// the "missing" marker as a date, and fail).
 func sortOrder(s string) bsearch.SortOrder {
 	score := &bsearch.SortScore{Desc: true}
 	published := func(desc bool) *bsearch.SortField {
-		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast}
+		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}
 	}
 	id := &bsearch.SortDocID{}
 	switch s {
@@ -401,7 +515,7 @@ func sortOrder(s string) bsearch.SortOrder {
 	case SortOldest:
 		return bsearch.SortOrder{published(false), score, id}
 	case SortUpvotes:
-		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAsNumber, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
+		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
 	default:
 		return bsearch.SortOrder{score, published(true), id}
 	}
@@ -441,12 +555,11 @@ func facetValues(fr *bsearch.FacetResult) []FacetValue {
 func (x *Index) TopicCounts(ctx context.Context) (map[string]int, error) {
 	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
 	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
-	bi, done, err := x.reader()
-	if err != nil {
+	if err := x.rlock(); err != nil {
 		return nil, err
 	}
-	defer done()
-	res, err := bi.SearchInContext(ctx, req)
+	defer x.mu.RUnlock()
+	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("count topics: %w", err)
 	}

@@ -10,6 +10,9 @@ type Topic struct {
 	Slug        string `json:"slug"`
 	Label       string `json:"label"`
 	Description string `json:"description"`
+	// Acronyms stand for the topic in queries ("GPTQ" finds papers on
+	// quantization); they match with the case they are written in.
+	Acronyms []string `json:"acronyms,omitempty"`
 }
 
 const internalTopics = "papersearch.topics"
@@ -32,17 +35,25 @@ func (x *Index) SetTopics(topics []Topic) error {
 	if err := x.commit(batch); err != nil {
 		return fmt.Errorf("save topics: %w", err)
 	}
+	x.topics.Store(&topics)
 	return nil
 }
 
 // Topics returns the taxonomy recorded by SetTopics, or nil if none was.
 func (x *Index) Topics() ([]Topic, error) {
-	bi, done, err := x.reader()
-	if err != nil {
+	if err := x.rlock(); err != nil {
 		return nil, err
 	}
-	defer done()
-	b, err := bi.GetInternal([]byte(internalTopics))
+	defer x.mu.RUnlock()
+	return x.topicList()
+}
+
+// topicList is Topics for callers that hold the read lock.
+func (x *Index) topicList() ([]Topic, error) {
+	if ts := x.topics.Load(); ts != nil {
+		return *ts, nil
+	}
+	b, err := x.bi.GetInternal([]byte(internalTopics))
 	if err != nil {
 		return nil, fmt.Errorf("read topics from %s: %w", x.path, err)
 	}
@@ -53,5 +64,6 @@ func (x *Index) Topics() ([]Topic, error) {
 	if err := json.Unmarshal(b, &ts); err != nil {
 		return nil, fmt.Errorf("decode topics from %s: %w", x.path, err)
 	}
+	x.topics.Store(&ts)
 	return ts, nil
 }

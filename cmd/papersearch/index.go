@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -22,12 +20,16 @@ func (e *env) index(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", indexer.DefaultBatchSize, "papers per index commit")
 	logCommits := fs.Bool("log-commits", false, "log every committed batch with the id of its last paper")
 	allowPrivate := fs.Bool("allow-private-urls", false, "let URL sources reach loopback, private and link-local addresses")
-	sources, err := parseFlags(fs, args)
+	del := fs.Bool("delete", false, "remove the papers whose ids are given instead of indexing sources")
+	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(sources) == 0 {
-		return usageError{"index needs at least one SOURCE (a file, or - for stdin)"}
+	if *del {
+		return e.deletePapers(*dir, args)
+	}
+	if len(args) == 0 {
+		return usageError{"index needs at least one SOURCE (a file, a directory, a URL, or - for stdin)"}
 	}
 	if *batch < 1 {
 		return usageError{"--batch must be at least 1"}
@@ -39,7 +41,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 
 	idx, err := search.Open(*dir, e.log)
 	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" && le.Owner.URL != "" {
-		return servedError(le, sources)
+		return servedError(le, args)
 	}
 	if err != nil {
 		return err
@@ -63,21 +65,30 @@ func (e *env) index(ctx context.Context, args []string) error {
 		}
 		progress.update(s)
 	}
-	client := indexer.NewGuardedHTTPClient(*allowPrivate)
 
 	var unreadable []error
+	// URLs are fetched through the SSRF guard unless told otherwise.
+	sources, err := indexer.ExpandSources(args, e.stdin, indexer.NewGuardedHTTPClient(*allowPrivate))
+	if err != nil {
+		// Each argument that failed is reported; the others still run.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(e.stderr, line)
+			unreadable = append(unreadable, errors.New(line))
+		}
+	}
 	for _, src := range sources {
 		if err := ctx.Err(); err != nil {
 			break
 		}
-		rc, err := openArg(ctx, src, e.stdin, client)
+		rc, err := src.Open(ctx)
 		if err != nil {
 			fmt.Fprintln(e.stderr, err)
 			unreadable = append(unreadable, err)
 			continue
 		}
-		name := src
-		if src == "-" {
+		progress.source(src)
+		name := src.Name
+		if name == "-" {
 			name = "stdin"
 		}
 		err = ix.IndexReader(ctx, rc, name, *format)
@@ -99,24 +110,11 @@ func (e *env) index(ctx context.Context, args []string) error {
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case len(unreadable) > 0:
-		return fmt.Errorf("%d of %d sources could not be read", len(unreadable), len(sources))
+		return fmt.Errorf("%d of %d sources could not be read", len(unreadable), max(len(args), len(unreadable)))
 	case st.Rejected > 0:
 		return errRejected
 	}
 	return nil
-}
-
-// openArg opens one SOURCE argument: a file, "-" for stdin, or an
-// http(s) URL fetched with client.
-func openArg(ctx context.Context, arg string, stdin io.Reader, client *http.Client) (io.ReadCloser, error) {
-	if l := strings.ToLower(arg); !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") {
-		return indexer.OpenSource(arg, stdin)
-	}
-	srcs, err := indexer.ExpandSources([]string{arg}, stdin, client)
-	if err != nil {
-		return nil, err
-	}
-	return srcs[0].Open(ctx)
 }
 
 // servedError is index's answer when a server holds the index: writes go
@@ -137,7 +135,11 @@ type progress struct {
 	out   *os.File
 	start time.Time
 	shown bool
+	cur   indexer.Source
 }
+
+// source tells progress which source is being read, for its percentage.
+func (p *progress) source(s indexer.Source) { p.cur = s }
 
 func newProgress(w any) *progress {
 	f, ok := w.(*os.File)
@@ -153,7 +155,11 @@ func (p *progress) update(s indexer.Stats) {
 	}
 	secs := time.Since(p.start).Seconds()
 	rate := float64(s.Read) / max(secs, 0.001)
-	fmt.Fprintf(p.out, "\r\033[K%d records, %.0f/s, %s elapsed", s.Read, rate, time.Since(p.start).Round(time.Second))
+	pct := ""
+	if p.cur.Size > 0 {
+		pct = fmt.Sprintf(", %s %.0f%%", p.cur.Name, 100*float64(p.cur.BytesRead())/float64(p.cur.Size))
+	}
+	fmt.Fprintf(p.out, "\r\033[K%d records, %.0f/s, %s elapsed%s", s.Read, rate, time.Since(p.start).Round(time.Second), pct)
 	p.shown = true
 }
 
@@ -168,4 +174,47 @@ func (p *progress) done() {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (e *env) deletePapers(dir string, ids []string) error {
+	if len(ids) == 0 {
+		return usageError{"index --delete needs at least one paper ID"}
+	}
+	if !indexExists(dir) {
+		return fmt.Errorf("no index at %s", dir)
+	}
+	idx, err := search.Open(dir, e.log)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	// Ids are normalised as the indexer does, so "arXiv:2402.18668v2"
+	// removes the paper stored as 2402.18668.
+	norm := make([]string, len(ids))
+	for i, id := range ids {
+		if a := indexer.ArxivID(id); a != "" {
+			id = a
+		}
+		norm[i] = id
+	}
+	found, err := idx.Lookup(context.Background(), norm)
+	if err != nil {
+		return err
+	}
+	if err := idx.Delete(norm); err != nil {
+		return err
+	}
+	var missing []string
+	for _, id := range norm {
+		if _, ok := found[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	n, _ := idx.Count()
+	fmt.Fprintf(e.stdout, "deleted %d, not found %d; %d papers in %s\n", len(found), len(missing), n, dir)
+	if len(missing) > 0 {
+		fmt.Fprintf(e.stderr, "not in the index: %s\n", strings.Join(missing, ", "))
+		return errRejected
+	}
+	return nil
 }

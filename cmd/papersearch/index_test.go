@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +14,7 @@ import (
 	"github.com/papersearch/papersearch/search"
 )
 
-var summaryLine = regexp.MustCompile(`^read (\d+), added (\d+), updated (\d+), rejected (\d+), in [0-9.]+[µmn]?s; (\d+) papers in (.+)\n$`)
+var summaryLine = regexp.MustCompile(`^read (\d+), added (\d+), updated (\d+)(?:, merged \d+)?, rejected (\d+), in [0-9.]+[µmn]?s; (\d+) papers in (.+)\n$`)
 
 // summary parses the one line `index` prints.
 func summary(t *testing.T, stdout string) (read, added, updated, rejected, total, dir string) {
@@ -190,7 +193,7 @@ func TestIndexUnreadableSource(t *testing.T) {
 		extra                    []string
 	}{
 		{"missing file", filepath.Join("testdata", "no-such-file.jsonl"), "no-such-file.jsonl", nil},
-		{"a directory", "testdata", "is a directory", nil},
+		{"a directory with no papers", t.TempDir(), "", nil},
 		{"an empty file", emptyFile, "the source is empty", nil},
 		{"an unknown format", good, `unknown format "yaml"`, []string{"--format", "yaml"}},
 	}
@@ -234,5 +237,96 @@ func TestIndexTopicsFile(t *testing.T) {
 	want := "SLUG    PAPERS  LABEL\nbranes  1       Branes\n        3       papers in the index\n"
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("topics after --topics: exit %d, stdout\n%s\nwant\n%s", r.code, r.stdout, want)
+	}
+}
+
+// A directory is walked for the files a format recognises; --delete removes
+// papers by id, however the id is written.
+func TestIndexDirectoryAndDelete(t *testing.T) {
+	src := t.TempDir()
+	sub := filepath.Join(src, "nested")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		filepath.Join(src, "a.jsonl"):       `{"id": "2402.18668", "title": "Simple linear attention"}` + "\n",
+		filepath.Join(sub, "listing.txt"):   string(seed),
+		filepath.Join(sub, "notes.md"):      "# not papers\n",
+		filepath.Join(src, ".hidden.jsonl"): `{"id": "2401.00001", "title": "Hidden"}` + "\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	r := runCLI(t, "", nil, "index", "--index", dir, src)
+	if r.code != 0 {
+		t.Fatalf("exit %d, %v, stderr %s", r.code, r.err, r.stderr)
+	}
+	checkSummary(t, r, "34 34 0 0 34", dir)
+
+	r = runCLI(t, "", nil, "index", "--index", dir, "--delete", "arXiv:2402.18668v3", "9999.99999")
+	if r.code != 1 || !strings.Contains(r.stdout, "deleted 1, not found 1; 33 papers") || !strings.Contains(r.stderr, "9999.99999") {
+		t.Errorf("delete: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, "", nil, "index", "--index", dir, "--delete"); r.code != 2 {
+		t.Errorf("--delete without ids: exit %d, want 2", r.code)
+	}
+}
+
+// cancelAfter cancels a context once n bytes have been read through it, as
+// a Ctrl-C in the middle of a source would.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		c.cancel()
+	}
+	if len(p) > 512 {
+		p = p[:512]
+	}
+	n, err := c.r.Read(p)
+	c.n -= n
+	return n, err
+}
+
+// Ctrl-C stops an index run cleanly: what was read is committed, the
+// summary is printed, and the same command again completes the work.
+func TestIndexInterrupted(t *testing.T) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdin := &cancelAfter{r: bytes.NewReader(seed), n: len(seed) / 2, cancel: cancel}
+	var stdout, stderr syncBuffer
+	env := testEnv(t)
+	err = run(ctx, []string{"index", "--index", dir, "--batch", "5", "-"}, stdin, &stdout, &stderr, func(k string) string { return env[k] })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	read, added, _, _, total, _ := summary(t, stdout.String())
+	if read == "33" || added == "0" || added != total {
+		t.Fatalf("interrupted run: read %s, added %s, total %s; want part of the 33, all committed", read, added, total)
+	}
+
+	r := runCLI(t, string(seed), nil, "index", "--index", dir, "-")
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d, %v", r.code, r.err)
+	}
+	_, added2, updated2, _, total2, _ := summary(t, r.stdout)
+	if total2 != "33" || added2+"+"+updated2 == "0+0" {
+		t.Errorf("rerun: added %s updated %s total %s, want 33 in all", added2, updated2, total2)
 	}
 }

@@ -1,10 +1,12 @@
 // Command papersearch indexes research papers and searches them from a
 // terminal, a script or a browser.
 //
-//	papersearch serve   [--index DIR] [--addr HOST:PORT]
+//	papersearch serve   [--index DIR] [--addr HOST:PORT] [--cors-origins LIST] [--log-format text|json]
 //	papersearch index   [--index DIR] [--topics FILE] [--format NAME] SOURCE...
 //	papersearch search  [--index DIR] [--topic SLUG]... [--json] [QUERY...]
 //	papersearch topics  [--index DIR] [--json]
+//	papersearch similar [--index DIR] [--size N] [--json] ID
+//	papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
 //	papersearch backup  [--index DIR] --to DIR [--via URL]
 //
 // Run "papersearch help" for every flag.
@@ -77,11 +79,7 @@ type env struct {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	level := slog.LevelInfo
-	if getenv("PAPERSEARCH_DEBUG") != "" {
-		level = slog.LevelDebug
-	}
-	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: e.logLevel()}))
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
@@ -96,6 +94,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.search(ctx, rest)
 	case "topics":
 		return e.topics(ctx, rest)
+	case "eval":
+		return e.eval(ctx, rest)
+	case "similar":
+		return e.similar(ctx, rest)
 	case "backup":
 		return e.backup(ctx, rest)
 	case "help", "-h", "--help", "-help":
@@ -108,22 +110,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 const usage = `papersearch: full-text search for research papers
 
 Usage:
-  papersearch serve   [--index DIR] [--addr HOST:PORT] [--topics FILE]
-                      [--search-timeout 2s] [--max-body BYTES] [--rate-limit N] [--rate-burst N]
-                      [--rate-limit-loopback] [--trusted-proxies LIST] [--max-searches N]
+  papersearch serve   [--index DIR] [--addr HOST:PORT] [--cors-origins LIST] [--log-format text|json]
+                      [--topics FILE] [--search-timeout 2s] [--max-searches N] [--max-body BYTES]
+                      [--rate-limit N] [--rate-burst N] [--rate-limit-loopback] [--trusted-proxies LIST]
         Serve the search page and the JSON API. With no index yet, build
         one from the demo corpus built into the binary. With
         PAPERSEARCH_ADMIN_KEY set, also accept POST /api/papers,
         DELETE /api/papers/{id} and POST /api/admin/backup.
   papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N]
-                      [--log-commits] [--allow-private-urls] SOURCE...
-        Add or update papers from files, URLs, "-" (stdin) or .gz files.
+                      [--log-commits] [--allow-private-urls] [--delete] SOURCE...
+        Add or update papers from files, directories, URLs, "-" (stdin) or
+        .gz files; with --delete, remove the papers whose ids are given.
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
-                      [--size N] [--page N] [--json] [QUERY...]
+                      [--size N] [--page N | --cursor C] [--expand=false] [--correct=false] [--explain]
+                      [--json] [QUERY...]
         Search from a terminal; --json prints what GET /api/search returns.
+        QUERY: words, "phrases", +required -excluded, title: abstract:
+        author: topic: category: year:2023..2025, quant*, word~1,
+        AND OR NOT (in capitals) and parentheses.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
+  papersearch similar [--index DIR] [--size N] [--json] ID
+        List the papers most like one paper (title and abstract terms, topics).
+  papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
+        Index a judged collection (BEIR or TREC files) in a temporary
+        directory, run its queries and print nDCG@k, MAP, Recall@100, MRR@k.
   papersearch backup  [--index DIR] --to DIR [--via URL]
         Copy the index, consistently, to a new directory; an index that
         serve holds is copied through its API (needs the admin key).
@@ -131,16 +143,38 @@ Usage:
 Environment:
   PAPERSEARCH_INDEX           default for --index (now: the platform's data directory)
   PAPERSEARCH_ADDR            default for --addr (localhost:8080)
+  PAPERSEARCH_CORS_ORIGINS    default for --cors-origins (none)
+  PAPERSEARCH_LOG_FORMAT      default for --log-format (text)
   PAPERSEARCH_ADMIN_KEY       enables writes and backups on serve; at least 32 bytes
   PAPERSEARCH_SEARCH_TIMEOUT  default for --search-timeout
+  PAPERSEARCH_MAX_SEARCHES    default for --max-searches (twice the CPUs)
   PAPERSEARCH_MAX_BODY        default for --max-body (1 MiB)
   PAPERSEARCH_RATE_LIMIT      default for --rate-limit (10 per second per client)
   PAPERSEARCH_TRUSTED_PROXIES default for --trusted-proxies (none)
-  PAPERSEARCH_MAX_SEARCHES    default for --max-searches (twice the CPUs)
   PAPERSEARCH_DEBUG           set to log debug messages
 
 Exit status: 0 success, 1 some records rejected, 2 usage error or unusable source.
 `
+
+func (e *env) logLevel() slog.Level {
+	if e.getenv("PAPERSEARCH_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+// newLogger builds the logger for --log-format: text for people, json for
+// log collectors (one object a line).
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format must be text or json, not %q", format)}
+}
 
 // defaultIndex is where the index lives unless told otherwise.
 func (e *env) defaultIndex() string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -25,14 +26,19 @@ func (e *env) search(ctx context.Context, args []string) error {
 	sort := fs.String("sort", "", "relevance, newest, oldest or upvotes (default relevance; newest without a query)")
 	size := fs.Int("size", search.DefaultSize, "results per page")
 	page := fs.Int("page", 1, "page number")
+	cursor := fs.String("cursor", "", "continue from the next_cursor of an earlier --json answer to the same search")
 	asJSON := fs.Bool("json", false, "print the JSON body GET /api/search returns")
+	expand := fs.Bool("expand", true, "also search acronyms' long forms, synonyms, other spellings (--expand=false: only what was typed)")
+	correct := fs.Bool("correct", true, "correct words found nowhere in the index")
+	explain := fs.Bool("explain", false, "explain each hit's score")
 	words, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	req := search.Request{
 		Query: strings.Join(words, " "), Topics: topics, Categories: cats,
-		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page,
+		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page, Cursor: *cursor,
+		NoExpand: !*expand, NoCorrect: !*correct, Explain: *explain,
 	}
 	// The same validation as the API, so the CLI refuses what the API does.
 	if _, err := api.ParseSearch(api.Values(req)); err != nil {
@@ -91,6 +97,15 @@ func printResults(w io.Writer, res search.Result, bold bool) {
 		fmt.Fprintf(w, ", showing %d-%d", first, first+len(res.Hits)-1)
 	}
 	fmt.Fprintf(w, " (%.1f ms)\n", float64(res.Took.Microseconds())/1000)
+	if res.CorrectedQuery != "" {
+		fmt.Fprintf(w, "Showing results for %q\n", res.CorrectedQuery)
+	}
+	for _, e := range res.Expansions {
+		fmt.Fprintf(w, "Also searched %s for %q\n", quoteAll(e.To), e.From)
+	}
+	for _, n := range res.Notices {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
 	for i, h := range res.Hits {
 		p := h.Paper
 		fmt.Fprintf(w, "\n%d. %s\n", first+i, terminalText(h.Highlights["title"][0], bold))
@@ -109,7 +124,18 @@ func printResults(w io.Writer, res search.Result, bold bool) {
 		}
 		fmt.Fprintf(w, "   %s\n", strings.Join(meta, " · "))
 		fmt.Fprintf(w, "   %s\n", terminalText(strings.Join(h.Highlights["abstract"], " … "), bold))
+		for _, r := range h.Explanation {
+			fmt.Fprintf(w, "     %7.4f  %s\n", r.Score, r.Why)
+		}
 	}
+}
+
+func quoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }
 
 func (e *env) topics(ctx context.Context, args []string) error {

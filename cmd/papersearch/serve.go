@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -33,6 +34,9 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve", e.stderr)
 	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
 	addr := fs.String("addr", envOr(e.getenv, "PAPERSEARCH_ADDR", "localhost:8080"), "listen address HOST:PORT (env PAPERSEARCH_ADDR)")
+	cors := fs.String("cors-origins", e.getenv("PAPERSEARCH_CORS_ORIGINS"),
+		`comma-separated origins whose pages may call the GET API, or "*" for any (env PAPERSEARCH_CORS_ORIGINS)`)
+	logFormat := fs.String("log-format", envOr(e.getenv, "PAPERSEARCH_LOG_FORMAT", "text"), "log lines as text or json (env PAPERSEARCH_LOG_FORMAT)")
 	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag posted papers with; default: the built-in one")
 	timeout, err := envDuration(e.getenv, "PAPERSEARCH_SEARCH_TIMEOUT", api.DefaultSearchTimeout)
 	if err != nil {
@@ -62,6 +66,15 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	} else if len(rest) > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
 	}
+	log, err := newLogger(e.stderr, *logFormat, e.logLevel())
+	if err != nil {
+		return err
+	}
+	e.log = log
+	origins, err := parseOrigins(*cors)
+	if err != nil {
+		return err
+	}
 	key := e.getenv("PAPERSEARCH_ADMIN_KEY")
 	if key != "" && len(key) < api.MinAdminKeyLen {
 		return usageError{fmt.Sprintf("PAPERSEARCH_ADMIN_KEY is %d bytes; it must be at least %d (make one with: openssl rand -hex 32)", len(key), api.MinAdminKeyLen)}
@@ -86,14 +99,13 @@ func (e *env) serve(ctx context.Context, args []string) error {
 			trusted = append(trusted, p)
 		}
 	}
-
 	idx, err := e.openOrDemo(ctx, *dir)
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
 	cfg := api.Config{
-		Index: idx, Log: e.log, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted, MaxSearches: maxSearches,
+		Index: idx, Log: e.log, CORSOrigins: origins, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted, MaxSearches: maxSearches,
 		RateLimit: api.RateLimit{PerSecond: rate, Burst: *burst, Loopback: *rateLoopback},
 	}
 	if key != "" {
@@ -108,8 +120,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	url := "http://" + displayAddr(ln.Addr())
-	if err := idx.SetOwner("serve", url); err != nil {
+	base := "http://" + displayAddr(ln.Addr())
+	if err := idx.SetOwner("serve", base); err != nil {
 		e.log.Warn("cannot record where this server listens in the index", "err", err)
 	}
 	srv := &http.Server{
@@ -122,7 +134,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
 	}
 	n, _ := idx.Count()
-	fmt.Fprintf(e.stdout, "papersearch: serving %d papers from %s at %s/\n", n, *dir, url)
+	fmt.Fprintf(e.stdout, "papersearch: serving %d papers from %s at %s/\n", n, *dir, base)
 	writes := "off (set PAPERSEARCH_ADMIN_KEY to enable POST /api/papers)"
 	if key != "" {
 		writes = "on"
@@ -216,6 +228,28 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// parseOrigins reads --cors-origins: "*", or origins such as
+// https://example.org (scheme, host and optional port; nothing more, since
+// browsers send exactly that in the Origin header).
+func parseOrigins(s string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+				return nil, usageError{fmt.Sprintf("--cors-origins: %q is not an origin like https://example.org", o)}
+			}
+			o = u.Scheme + "://" + u.Host
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -1,92 +1,376 @@
-// papersearch: progressive enhancement of the search form. Without this
-// file the page is a plain GET form and links; with it, results follow the
-// keyboard, facets apply on click, and the URL tracks every change.
+// papersearch: progressive enhancement of the search page. Without this
+// file the page is a plain GET form and links. With it, results follow the
+// keyboard (debounced), filters apply on click, the URL follows every
+// change (so back, forward and bookmarks work), suggestions come from
+// /api/suggest, "/" focuses the search box and Esc clears it.
+//
+// The server renders every state; this file only fetches the same page and
+// swaps the results and the filters in. It touches no inline style (the
+// CSP forbids it) and talks to no origin but its own.
 "use strict";
 (function () {
+  const TYPING_DELAY = 250;
+  const SUGGEST_DELAY = 120;
+  const SUGGEST_MAX = 8;
+
+  // The back link of a paper page returns to the search it came from.
+  const back = document.querySelector("a[data-back]");
+  if (back && document.referrer) {
+    try {
+      const ref = new URL(document.referrer);
+      if (ref.origin === location.origin && ref.pathname === "/") back.href = ref.pathname + ref.search;
+    } catch (e) { /* not a URL: keep the plain link */ }
+  }
+  if (location.hash === "#similar") {
+    const sim = document.getElementById("similar");
+    if (sim) sim.focus();
+  }
+
   const form = document.getElementById("search");
   if (!form) return;
   document.documentElement.classList.add("js");
   const q = document.getElementById("q");
-  let timer = 0;
+  const sort = document.getElementById("sort");
+  const status = document.getElementById("status");
+  let typingTimer = 0;
   let inflight = null;
+  // The sort box shows the default order (relevance, or newest without a
+  // query) until the reader picks one; only a picked order goes in the URL.
+  let sortChosen = new URLSearchParams(location.search).has("sort");
 
-  function urlFor(f) {
-    const params = new URLSearchParams();
-    for (const [k, v] of new FormData(f)) {
-      if (v === "" || (k === "sort" && v === defaultSort())) continue;
-      params.append(k, v);
-    }
-    const s = params.toString();
-    return s ? "/?" + s : "/";
-  }
+  // On a phone the filters start folded; the server sends them open so
+  // that they work without this script.
+  const narrow = window.matchMedia("(max-width: 760px)");
+  function filtersDetails() { return document.querySelector(".facets details.filters"); }
+  if (narrow.matches && filtersDetails()) filtersDetails().open = false;
 
   function defaultSort() {
     return q.value.trim() === "" ? "newest" : "relevance";
   }
 
-  async function load(url, push) {
+  // urlFor is the URL the form asks for, without empty fields or the
+  // default sort, so it matches the links the server builds.
+  function urlFor() {
+    const params = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) {
+      if (typeof v !== "string" || v.trim() === "") continue;
+      if (k === "sort" && (!sortChosen || v === defaultSort())) continue;
+      params.append(k, k === "q" ? v.trim() : v);
+    }
+    const s = params.toString();
+    return s ? "/?" + s : "/";
+  }
+
+  function main() { return document.getElementById("main"); }
+
+  // load fetches a search page and swaps it in. how is "push" (a new
+  // history entry), "replace", "typing" (one entry per burst of typing) or
+  // "none" (the URL is already right: back/forward).
+  async function load(url, how) {
     if (inflight) inflight.abort();
-    inflight = new AbortController();
+    const ctl = new AbortController();
+    inflight = ctl;
+    const m = main();
+    if (m) m.setAttribute("aria-busy", "true");
+    let doc;
     try {
-      const res = await fetch(url, { signal: inflight.signal, headers: { Accept: "text/html" } });
-      const html = await res.text();
-      const doc = new DOMParser().parseFromString(html, "text/html");
-      for (const sel of ["#results", ".facets"]) {
-        const fresh = doc.querySelector(sel);
-        const old = document.querySelector(sel);
-        if (fresh && old) old.replaceWith(fresh);
-      }
-      document.title = doc.title;
-      if (push) history.pushState({}, "", url);
-      else history.replaceState({}, "", url);
+      const res = await fetch(url, { signal: ctl.signal, headers: { Accept: "text/html" }, credentials: "same-origin" });
+      const type = res.headers.get("Content-Type") || "";
+      if (!type.startsWith("text/html")) throw new Error("the server answered " + res.status);
+      doc = new DOMParser().parseFromString(await res.text(), "text/html");
     } catch (e) {
-      if (e.name !== "AbortError") window.location.href = url;
+      if (e.name === "AbortError") return;
+      showError(e.message || String(e));
+      return;
+    } finally {
+      if (inflight === ctl) inflight = null;
+    }
+    swap(doc);
+    if (how === "push") {
+      history.pushState({}, "", url);
+    } else if (how === "typing") {
+      if (history.state && history.state.typing) history.replaceState({ typing: true }, "", url);
+      else history.pushState({ typing: true }, "", url);
+    } else if (how === "replace") {
+      history.replaceState(history.state, "", url);
     }
   }
 
+  // swap puts the fresh results and filters in place, keeping focus and
+  // the open/closed state of folded lists, and announces the count.
+  function swap(doc) {
+    const focusedId = document.activeElement && document.activeElement.id;
+    const wasOpen = Array.from(document.querySelectorAll(".facets details"), function (d) { return d.open; });
+    for (const sel of ["#main", ".facets"]) {
+      const fresh = doc.querySelector(sel);
+      const old = document.querySelector(sel);
+      if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+    }
+    // Folds keep the state the reader gave them; a list the server opens
+    // (it holds a selected value) stays open.
+    document.querySelectorAll(".facets details").forEach(function (d, i) {
+      if (i >= wasOpen.length) return;
+      d.open = d.classList.contains("filters") ? wasOpen[i] : (d.open || wasOpen[i]);
+    });
+    document.title = doc.title;
+    const feed = doc.querySelector('link[rel="alternate"]');
+    const myFeed = document.querySelector('link[rel="alternate"]');
+    if (feed && myFeed) myFeed.href = feed.getAttribute("href");
+    const feedLink = doc.querySelector(".toplinks a[href^='/feed.atom']");
+    const myFeedLink = document.querySelector(".toplinks a[href^='/feed.atom']");
+    if (feedLink && myFeedLink) myFeedLink.href = feedLink.getAttribute("href");
+    if (focusedId && focusedId !== "q") {
+      const el = document.getElementById(focusedId);
+      if (el) el.focus();
+    }
+    const summary = document.getElementById("summary");
+    const err = document.querySelector("#main .error");
+    status.textContent = err ? err.textContent.trim().replace(/\s+/g, " ") : (summary ? summary.textContent : "");
+  }
+
+  function showError(msg) {
+    const m = main();
+    if (!m) return;
+    m.removeAttribute("aria-busy");
+    const box = document.createElement("div");
+    box.className = "error";
+    box.setAttribute("role", "alert");
+    const h = document.createElement("h1");
+    h.textContent = "The search could not reach the server";
+    const p = document.createElement("p");
+    p.textContent = msg + ". Check the connection and try again.";
+    box.append(h, p);
+    m.replaceChildren(box);
+    status.textContent = h.textContent;
+  }
+
+  // syncForm makes the fields outside the swapped parts match the URL.
+  function syncForm() {
+    const params = new URLSearchParams(location.search);
+    q.value = params.get("q") || "";
+    sortChosen = params.has("sort");
+    if (sort) sort.value = params.get("sort") || defaultSort();
+  }
+
+  function syncSort() {
+    if (sort && !sortChosen) sort.value = defaultSort();
+  }
+
+  function searchNow(how) {
+    clearTimeout(typingTimer);
+    load(urlFor(), how);
+  }
+
   q.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () { load(urlFor(form), false); }, 200);
+    syncSort();
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
+    suggest.schedule();
   });
 
   form.addEventListener("change", function (e) {
     if (e.target === q) return;
-    if (e.target.name === "page") return;
-    const page = form.querySelector("input[name=page]");
-    if (page) page.remove();
-    load(urlFor(form), true);
+    if (e.target === sort) sortChosen = true;
+    if (e.target === sort || e.target.name === "topic" || e.target.name === "category" ||
+        e.target.name === "year_from" || e.target.name === "year_to") {
+      searchNow("push");
+    }
   });
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    load(urlFor(form), true);
+    suggest.close();
+    searchNow("push");
   });
 
+  // Links that change the search (chips, histogram, pager, clear) load in
+  // place; links elsewhere (papers, PDFs) navigate as usual.
   document.addEventListener("click", function (e) {
-    const a = e.target.closest("a.facet-link, a.chip, .pager a, a.clear");
-    if (!a || e.metaKey || e.ctrlKey || e.shiftKey) return;
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const a = e.target.closest("a[href]");
+    if (!a || !form.contains(a)) return;
+    const href = a.getAttribute("href");
+    if (href !== "/" && !href.startsWith("/?")) return;
     e.preventDefault();
-    load(a.getAttribute("href"), true).then(syncForm);
+    const fromPager = a.closest(".pager") !== null;
+    load(href, "push").then(function () {
+      syncForm();
+      if (fromPager) {
+        // A new page: start reading (and tabbing) from its top.
+        const h = document.getElementById("summary");
+        if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+        window.scrollTo(0, 0);
+      }
+    });
   });
-
-  // Facet links change the URL; the form must follow so typing keeps them.
-  function syncForm() {
-    const params = new URLSearchParams(window.location.search);
-    q.value = params.get("q") || "";
-  }
 
   window.addEventListener("popstate", function () {
-    load(window.location.pathname + window.location.search, false).then(syncForm);
+    syncForm();
+    load(location.pathname + location.search, "none");
   });
 
   document.addEventListener("keydown", function (e) {
-    if (e.key === "/" && document.activeElement !== q && !(e.target instanceof HTMLInputElement)) {
+    if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && !isEditable(e.target)) {
       e.preventDefault();
       q.focus();
       q.select();
-    } else if (e.key === "Escape" && document.activeElement === q && q.value !== "") {
-      q.value = "";
-      load(urlFor(form), false);
+    } else if (e.key === "Escape" && e.target === q) {
+      if (suggest.isOpen()) {
+        suggest.close();
+      } else if (q.value !== "") {
+        q.value = "";
+        syncSort();
+        searchNow("typing");
+      }
+      e.preventDefault();
     }
   });
+
+  function isEditable(el) {
+    return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ||
+      el instanceof HTMLSelectElement || (el && el.isContentEditable);
+  }
+
+  // Suggestions: an ARIA 1.2 combobox over GET /api/suggest?q=PREFIX,
+  // which answers {"suggestions":[{"text":"...","kind":"topic|term|title"}]}.
+  // When the endpoint is missing (404) or fails, the box stays a plain
+  // search box; a 404 stops asking for the rest of the visit.
+  const suggest = (function () {
+    const combo = q.parentElement;
+    const list = document.createElement("ul");
+    list.id = "suggestions";
+    list.className = "suggestions";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Suggestions");
+    list.hidden = true;
+    combo.appendChild(list);
+    q.setAttribute("role", "combobox");
+    q.setAttribute("aria-autocomplete", "list");
+    q.setAttribute("aria-controls", list.id);
+    q.setAttribute("aria-expanded", "false");
+
+    let timer = 0;
+    let ctl = null;
+    let items = [];
+    let active = -1;
+    let disabled = false;
+
+    function schedule() {
+      clearTimeout(timer);
+      if (disabled) return;
+      timer = setTimeout(fetchFor, SUGGEST_DELAY);
+    }
+
+    async function fetchFor() {
+      const prefix = q.value.trim();
+      if (prefix.length < 2) { close(); return; }
+      if (ctl) ctl.abort();
+      ctl = new AbortController();
+      try {
+        const res = await fetch("/api/suggest?q=" + encodeURIComponent(prefix), { signal: ctl.signal, headers: { Accept: "application/json" } });
+        if (res.status === 404 || res.status === 405) {
+          disabled = true;
+          q.dataset.suggest = "off"; // for the curious, and for the tests
+          close();
+          return;
+        }
+        if (!res.ok) { close(); return; }
+        const body = await res.json();
+        if (q.value.trim() !== prefix) return; // typed on meanwhile
+        const got = (body && Array.isArray(body.suggestions)) ? body.suggestions : [];
+        show(got.filter(function (s) { return s && typeof s.text === "string" && s.text !== ""; }).slice(0, SUGGEST_MAX));
+      } catch (e) {
+        if (e.name !== "AbortError") close();
+      }
+    }
+
+    function show(sugs) {
+      items = sugs;
+      active = -1;
+      list.replaceChildren();
+      if (sugs.length === 0 || document.activeElement !== q) { close(); return; }
+      sugs.forEach(function (s, i) {
+        const li = document.createElement("li");
+        li.id = "suggestion-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        const text = document.createElement("span");
+        text.textContent = s.text;
+        const kind = document.createElement("span");
+        kind.className = "kind";
+        kind.textContent = s.kind === "topic" ? "topic" : s.kind === "title" ? "paper" : "";
+        li.append(text, kind);
+        // mousedown, not click: the box must keep focus.
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      q.setAttribute("aria-expanded", "true");
+    }
+
+    function close() {
+      clearTimeout(timer);
+      list.hidden = true;
+      list.replaceChildren();
+      items = [];
+      active = -1;
+      q.setAttribute("aria-expanded", "false");
+      q.removeAttribute("aria-activedescendant");
+    }
+
+    function isOpen() { return !list.hidden; }
+
+    function move(delta) {
+      if (!isOpen()) return;
+      active = (active + 1 + delta + items.length + 1) % (items.length + 1) - 1;
+      list.querySelectorAll("li").forEach(function (li, i) {
+        li.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      if (active >= 0) q.setAttribute("aria-activedescendant", "suggestion-" + active);
+      else q.removeAttribute("aria-activedescendant");
+    }
+
+    // choose applies a suggestion: a topic becomes a checked topic filter
+    // when the page has it, anything else becomes the query.
+    function choose(i) {
+      const s = items[i];
+      close();
+      if (!s) return;
+      if (s.kind === "topic") {
+        const box = Array.from(form.querySelectorAll('input[name="topic"]')).find(function (b) {
+          const name = b.parentElement.querySelector(".name");
+          return b.value === s.text || (name && name.textContent.trim().toLowerCase() === s.text.toLowerCase());
+        });
+        if (box) {
+          box.checked = true;
+          q.value = "";
+          syncSort();
+          searchNow("push");
+          return;
+        }
+      }
+      q.value = s.text;
+      syncSort();
+      searchNow("push");
+    }
+
+    q.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") {
+        if (!isOpen()) { fetchFor(); return; }
+        e.preventDefault();
+        move(1);
+      } else if (e.key === "ArrowUp" && isOpen()) {
+        e.preventDefault();
+        move(-1);
+      } else if (e.key === "Enter" && isOpen() && active >= 0) {
+        e.preventDefault();
+        choose(active);
+      } else if (e.key === "Tab") {
+        close();
+      }
+    });
+    q.addEventListener("blur", function () { setTimeout(close, 0); });
+
+    return { schedule: schedule, close: close, isOpen: isOpen };
+  })();
 })();

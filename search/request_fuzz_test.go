@@ -9,10 +9,11 @@ import (
 	"github.com/papersearch/papersearch/search"
 )
 
-// Any request either fails with ErrBadQuery or runs on a real index and
+// FuzzSearchRequest: any request (every field, not only the query text)
+// either fails with ErrBadQuery or runs on a real index and
 // returns a page within its size whose highlights are escaped text with
 // <mark> tags only.
-func FuzzSearch(f *testing.F) {
+func FuzzSearchRequest(f *testing.F) {
 	idx := openCorpus(f)
 	f.Add("pruning", "pruning", "cs.CL", 2023, 2025, "relevance", 1, 10)
 	f.Add("", "", "", 0, 0, "", 0, 0)

@@ -1,0 +1,144 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/papersearch/papersearch/api"
+	"github.com/papersearch/papersearch/indexer"
+	"github.com/papersearch/papersearch/search"
+)
+
+// newQueryServer serves an index of the search package's arXiv fixture
+// through the real router.
+func newQueryServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	idx, err := search.Open(filepath.Join(t.TempDir(), "index"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	tax := indexer.DefaultTaxonomy()
+	if err := idx.SetTopics(tax.Topics()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join("..", "search", "testdata", "papers.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ix := indexer.New(idx, tax, nil)
+	if err := ix.IndexReader(context.Background(), f, "papers.jsonl", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Index: idx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return resp.StatusCode, b.String()
+}
+
+func TestSearchQueryLanguage(t *testing.T) {
+	srv := newQueryServer(t)
+	q := func(query string, extra ...string) string {
+		v := url.Values{"q": {query}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Set(extra[i], extra[i+1])
+		}
+		return "/api/search?" + v.Encode()
+	}
+	tests := []struct {
+		name, path string
+		status     int
+		has        []string // substrings of the body
+		lacks      []string
+	}{
+		{"plain query keeps the core shape", q("pruning"), 200, []string{`"hits":[`}, []string{`"corrected_query"`, `"expansions"`, `"notices"`, `"explanation"`}},
+		{"typo corrected", q("quantizaton"), 200, []string{`"corrected_query":"quantization"`}, nil},
+		{"typo kept with correct=false", q("quantizaton", "correct", "false"), 200, []string{`"total":0`}, []string{`"corrected_query"`}},
+		{"acronym expanded", q("LLM"), 200, []string{`"expansions":[{"from":"LLM","to":[`, `"large language model"`}, nil},
+		{"expand=false", q("LLM", "expand", "false"), 200, nil, []string{`"expansions"`}},
+		{"repaired query", q(`"long context`), 200, []string{`"notices":["Ignored an unmatched quote`}, nil},
+		{"lone minus", q(`quantization -`), 200, []string{`"notices":["Ignored a lone \"-\""]`}, nil},
+		{"explain", q("knowledge distillation", "explain", "true"), 200, []string{`"explanation":[{"score":`, `"why":"term \"`}, nil},
+		{"bad year is a 400", q("year:abc"), 400, []string{`{"error":{"code":"bad_request","message":"year:abc is not a year`}, nil},
+		{"unknown topic is a 400", q("topic:astrology"), 400, []string{`"code":"bad_request"`, `no topic`}, nil},
+		{"stop words only is a 400", q("the of"), 400, []string{`nothing to search for`}, nil},
+		{"bad switch is a 400", q("llm", "expand", "maybe"), 400, []string{`expand must be true or false`}, nil},
+		{"suggest", "/api/suggest?q=quant", 200, []string{`"suggestions":[{"text":"Quantization","kind":"topic"`, `"kind":"word"`}, nil},
+		{"suggest a phrase", "/api/suggest?q=large+lang", 200, []string{`"text":"large language","kind":"phrase"`}, nil},
+		{"suggest nothing yet", "/api/suggest?q=q", 200, []string{`"suggestions":[]`}, nil},
+		{"suggest bad size", "/api/suggest?q=quant&size=0", 400, []string{`"code":"bad_request"`}, nil},
+		{"similar", "/api/papers/2506.11093/similar?size=3", 200, []string{`{"id":"2506.11093","hits":[{"id":"`}, []string{`"hits":[{"id":"2506.11093"`}},
+		{"similar to an unknown paper", "/api/papers/hep-th/9901001/similar", 404, []string{`"code":"not_found"`}, nil},
+		{"the paper itself still", "/api/papers/2506.11093", 200, []string{`"id":"2506.11093"`}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body := get(t, srv, tc.path)
+			if st != tc.status {
+				t.Fatalf("status %d, want %d: %s", st, tc.status, body)
+			}
+			if !json.Valid([]byte(body)) {
+				t.Fatalf("body is not JSON: %s", body)
+			}
+			for _, s := range tc.has {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %s:\n%.600s", s, body)
+				}
+			}
+			for _, s := range tc.lacks {
+				if strings.Contains(body, s) {
+					t.Errorf("body has %s:\n%.600s", s, body)
+				}
+			}
+		})
+	}
+}
+
+func TestPagesShowQueryFeatures(t *testing.T) {
+	srv := newQueryServer(t)
+	for _, tc := range []struct{ path, want string }{
+		{"/?q=quantizaton", `Showing results for <strong>quantization</strong>`},
+		{"/?q=quantizaton", `Search instead for quantizaton`},
+		{"/?q=LLM", `Also searched: LLM →`},
+		{"/?q=%22long+context", `Ignored an unmatched quote`},
+		{"/papers/2506.11093", `<h2 id="similar-heading">Similar papers</h2>`},
+	} {
+		st, body := get(t, srv, tc.path)
+		if st != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s: status %d, body lacks %q", tc.path, st, tc.want)
+		}
+	}
+}

@@ -1,0 +1,561 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/papersearch/papersearch/api"
+	"github.com/papersearch/papersearch/indexer"
+	"github.com/papersearch/papersearch/search"
+)
+
+// The browser tests drive the real server, on the demo corpus, in Debian's
+// headless Chromium through the DevTools protocol, as a person would use
+// the page: type, tick, go back, open a paper, on a phone and a desktop, in
+// light and dark. axe-core checks accessibility on each state.
+//
+// axe.min.js is committed under testdata/axe (with its MPL-2.0 licence) so
+// that the test needs no network and pins the rules it checks; it is test
+// data, never embedded in the binary.
+
+const chromiumPath = "/usr/bin/chromium"
+
+//go:embed testdata/axe/axe.min.js
+var axeSource string
+
+// pageWatch runs in every page before its own scripts: it records CSP
+// violations and uncaught errors, which the test then requires to be none.
+const pageWatch = `
+window.__watch = {csp: [], errors: []};
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__watch.csp.push(e.violatedDirective + " " + e.blockedURI + " " + (e.sample || ""));
+});
+window.addEventListener("error", function (e) { window.__watch.errors.push(String(e.message)); });
+window.addEventListener("unhandledrejection", function (e) { window.__watch.errors.push(String(e.reason)); });
+`
+
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	base   string
+	shots  string
+	mu     sync.Mutex
+	remote []string // requests that left the page's origin
+}
+
+func startBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("browser tests need Chromium at %s (.ci/run installs Debian's chromium): %v", chromiumPath, err)
+		}
+		t.Skipf("browser tests skipped: no Chromium at %s (apt-get install chromium); CI=true makes this a failure", chromiumPath)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	b := &browser{t: t, ctx: ctx, base: base, shots: os.Getenv("PAPERSEARCH_SCREENSHOTS")}
+	if b.shots == "" {
+		b.shots = t.TempDir()
+	}
+	// The first Run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: pageWatch})
+		return err
+	})); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	origin := base
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			u := e.Request.URL
+			if !strings.HasPrefix(u, origin+"/") && u != origin && !strings.HasPrefix(u, "data:") && u != "about:blank" {
+				b.mu.Lock()
+				b.remote = append(b.remote, u)
+				b.mu.Unlock()
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// do runs actions with a deadline, failing the test on error.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval returns the value of a JavaScript expression.
+func jsEval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls until the expression is truthy. A navigation destroys the
+// page's JavaScript context under the poll; it then starts again.
+func (b *browser) waitFor(what, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithDeadline(b.ctx, deadline)
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		cancel()
+		if err == nil {
+			return
+		}
+		// A navigation in flight destroys the page's execution context or
+		// leaves it without a body for a moment; poll again until the deadline.
+		if time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		b.t.Fatalf("waiting for %s (%s): %v; page: %s", what, expr, err, jsEval[string](b, `location.href + " | " + ((document.querySelector("main") || document.body || {}).innerText || "").slice(0, 300)`))
+	}
+}
+
+func (b *browser) open(path string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path))
+}
+
+// location returns path and query of the page.
+func (b *browser) location() string {
+	return jsEval[string](b, `location.pathname + location.search`)
+}
+
+// quiet waits until the page has no search in flight and its debounce has
+// passed, so that a check sees the page at rest.
+func (b *browser) quiet() {
+	b.t.Helper()
+	b.do("settle", chromedp.Sleep(400*time.Millisecond))
+	b.waitFor("no search in flight", `!document.querySelector("#main[aria-busy=true]")`)
+}
+
+func (b *browser) setTheme(dark bool) {
+	b.t.Helper()
+	v := "light"
+	if dark {
+		v = "dark"
+	}
+	b.do("theme "+v, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}},
+		})
+		return err
+	}))
+}
+
+func (b *browser) screenshot(name string, width int64) {
+	b.t.Helper()
+	b.do("viewport", chromedp.EmulateViewport(width, 900))
+	b.quiet()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(b.shots, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", path)
+	// Nothing may stick out sideways: the page must fit a phone.
+	if w := jsEval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		b.t.Errorf("%s: the page is %d px wider than the %d px viewport", name, w, width)
+	}
+}
+
+type axeResult struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+		Fail   string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// axe runs axe-core on the page as it is and fails on serious or critical
+// violations; lesser ones are logged.
+func (b *browser) axe(state string) {
+	b.t.Helper()
+	b.quiet()
+	if !jsEval[bool](b, `typeof window.axe === "object"`) {
+		// Runtime.evaluate is not subject to the page's CSP, which forbids
+		// any script but the page's own.
+		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+			b.t.Fatalf("inject axe: %v", err)
+		}
+	}
+	raw := jsEval[string](b, `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify({violations: r.violations, passes: r.passes.length}))`)
+	var res struct {
+		Violations []axeResult
+		Passes     int
+	}
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		b.t.Fatal(err)
+	}
+	if res.Passes < 10 {
+		b.t.Fatalf("axe %s: only %d rules passed; did it run?", state, res.Passes)
+	}
+	for _, v := range res.Violations {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target)+" "+n.HTML)
+			if len(where) == 3 {
+				break
+			}
+		}
+		msg := fmt.Sprintf("axe %s: %s (%s): %s, %d nodes: %s", state, v.ID, v.Impact, v.Help, len(v.Nodes), strings.Join(where, "; "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			b.t.Error(msg)
+		} else {
+			b.t.Log(msg)
+		}
+	}
+}
+
+// checkWatch fails on CSP violations and script errors so far.
+func (b *browser) checkWatch(state string) {
+	b.t.Helper()
+	raw := jsEval[string](b, `JSON.stringify(window.__watch || {csp: ["watch script missing"], errors: []})`)
+	var w struct{ CSP, Errors []string }
+	json.Unmarshal([]byte(raw), &w)
+	for _, v := range w.CSP {
+		b.t.Errorf("%s: CSP violation: %s", state, v)
+	}
+	for _, e := range w.Errors {
+		b.t.Errorf("%s: script error: %s", state, e)
+	}
+}
+
+// urlIs is a JavaScript test that the page is at path?query, parameters
+// in any order (the server's links sort them, the form keeps its own).
+func urlIs(pathQuery string) string {
+	p, q, _ := strings.Cut(pathQuery, "?")
+	return fmt.Sprintf(`(() => { const a = new URLSearchParams(location.search), b = new URLSearchParams(%q); a.sort(); b.sort(); return location.pathname === %q && a.toString() === b.toString(); })()`, q, p)
+}
+
+func key(k string) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(k) }
+
+// suggestStub stands in for GET /api/suggest (branch issue4 builds it)
+// when on; off, the request reaches the real router, which has no such
+// route and answers 404.
+type suggestStub struct {
+	on    atomic.Bool
+	calls atomic.Int32
+	next  http.Handler
+}
+
+func (s *suggestStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/api/suggest" {
+		s.next.ServeHTTP(w, r)
+		return
+	}
+	s.calls.Add(1)
+	if !s.on.Load() {
+		s.next.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprint(w, `{"suggestions":[{"text":"quantization","kind":"topic"},{"text":"quantized attention","kind":"term"},{"text":"QuantEase: Optimization-based Quantization for Language Models","kind":"title"}]}`)
+}
+
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests skipped with -short")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil && os.Getenv("CI") != "true" {
+		t.Skipf("browser tests skipped: no Chromium at %s (apt-get install chromium); CI=true makes this a failure", chromiumPath)
+	}
+	idx, err := search.Open(t.TempDir()+"/index", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if _, err := buildDemo(context.Background(), idx, indexer.DefaultTaxonomy()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Index: idx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := &suggestStub{next: h}
+	srv := httptest.NewServer(stub)
+	defer srv.Close()
+	b := startBrowser(t, srv.URL)
+
+	t.Run("typing updates results and URL", func(t *testing.T) {
+		b.t = t
+		b.open("/")
+		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+		start := jsEval[int](b, `history.length`)
+		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "quantization"))
+		b.waitFor("results for the query", urlIs("/?q=quantization")+` && document.querySelector("#summary").textContent.includes("quantization")`)
+		if n := jsEval[int](b, `document.querySelectorAll("ol.hits > li.hit").length`); n != 10 {
+			t.Errorf("%d hits on the first page", n)
+		}
+		if n := jsEval[int](b, `document.querySelectorAll("ol.hits h2 mark").length`); n == 0 {
+			t.Error("no highlighted title")
+		}
+		// Typing is one history entry, not one per key.
+		if n := jsEval[int](b, `history.length`); n != start+1 {
+			t.Errorf("history grew from %d to %d entries while typing one word", start, n)
+		}
+		if jsEval[string](b, `document.getElementById("status").textContent`) == "" {
+			t.Error("the result count is not announced")
+		}
+	})
+
+	t.Run("checking a topic filters, keeps counts, changes URL", func(t *testing.T) {
+		b.t = t
+		before := jsEval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("#facet-topics li")].map(li => [li.querySelector("input").value, li.querySelector(".count").textContent]))`)
+		totalBefore := jsEval[string](b, `document.querySelector("#summary").textContent`)
+		b.do("tick quantization", chromedp.Click(chromedp.CSS("#topic-quantization")))
+		b.waitFor("the filtered page", urlIs("/?q=quantization&topic=quantization")+` && document.querySelector(".active a.chip") !== null`)
+		after := jsEval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("#facet-topics li")].map(li => [li.querySelector("input").value, li.querySelector(".count").textContent]))`)
+		totalAfter := jsEval[string](b, `document.querySelector("#summary").textContent`)
+		if totalAfter == totalBefore {
+			t.Errorf("total unchanged: %q", totalAfter)
+		}
+		if !strings.HasPrefix(totalAfter, before["quantization"]+" papers") {
+			t.Errorf("total %q, but the topic's count was %s", totalAfter, before["quantization"])
+		}
+		// Disjunctive: the other topics still count what they would add.
+		for slug, n := range before {
+			if after[slug] != n {
+				t.Errorf("topic %s: count %s before, %s after", slug, n, after[slug])
+			}
+		}
+		if !jsEval[bool](b, `document.querySelector("#topic-quantization").checked`) {
+			t.Error("the box is not checked after the update")
+		}
+		if jsEval[string](b, `document.activeElement && document.activeElement.id`) != "topic-quantization" {
+			t.Error("focus left the checkbox")
+		}
+		if jsEval[int](b, `history.length`) != 4 { // about:blank, /, typing, the topic
+			t.Errorf("history length %d", jsEval[int](b, `history.length`))
+		}
+	})
+
+	t.Run("back and forward", func(t *testing.T) {
+		b.t = t
+		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor("the unfiltered page", urlIs("/?q=quantization")+` && !document.querySelector("#topic-quantization").checked && document.querySelector(".active") === null`)
+		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor("the start page", urlIs("/")+` && document.querySelector("#q").value === "" && document.querySelector("#summary").textContent.includes("papers") && !document.querySelector("#summary").textContent.includes("for")`)
+		b.do("forward", chromedp.Evaluate[chromedp.Void](`history.forward()`))
+		b.waitFor("the query again", urlIs("/?q=quantization")+` && document.querySelector("#q").value === "quantization"`)
+		b.checkWatch("back and forward")
+	})
+
+	t.Run("year histogram, chips, sort and pages", func(t *testing.T) {
+		b.t = t
+		b.do("click a year", chromedp.Click(chromedp.CSS("#facet-years .histogram li:last-child a")))
+		b.waitFor("a year filter", `/year_from=\d{4}&year_to=\d{4}/.test(location.search) && document.querySelector(".active a.chip")`)
+		b.do("remove it", chromedp.Click(chromedp.CSS(".active a.chip")))
+		b.waitFor("no filter", urlIs("/?q=quantization"))
+		b.do("sort", chromedp.SetValue(chromedp.CSS("#sort"), "newest"), chromedp.Evaluate[chromedp.Void](`document.querySelector("#sort").dispatchEvent(new Event("change", {bubbles: true}))`))
+		b.waitFor("newest first", urlIs("/?q=quantization&sort=newest"))
+		dates := jsEval[[]string](b, `[...document.querySelectorAll("ol.hits time")].map(t => t.getAttribute("datetime"))`)
+		for i := 1; i < len(dates); i++ {
+			if dates[i] > dates[i-1] {
+				t.Errorf("not newest first: %v", dates)
+				break
+			}
+		}
+		b.do("next page", chromedp.Click(chromedp.CSS(`.pager a[rel=next]`)))
+		b.waitFor("page 2", urlIs("/?q=quantization&sort=newest&page=2")+` && document.querySelector(".pager .current").textContent.includes("2")`)
+		if jsEval[string](b, `document.activeElement.id`) != "summary" {
+			t.Error("focus did not move to the new page's top")
+		}
+		b.do("a chip on a hit", chromedp.Click(chromedp.CSS(`ol.hits li.hit ul.chips a.chip`)))
+		b.waitFor("its topic", `/topic=/.test(location.search) && !/page=/.test(location.search)`)
+		b.do("clear all", chromedp.Click(chromedp.CSS(`a.clear`)))
+		b.waitFor("no filters", `!/topic=/.test(location.search)`)
+	})
+
+	t.Run("slash focuses and Esc clears", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=pruning")
+		b.do("leave the box", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), key("/"))
+		if jsEval[string](b, `document.activeElement.id`) != "q" {
+			t.Fatal("/ did not focus the search box")
+		}
+		b.do("escape", key(kb.Escape))
+		b.waitFor("a cleared search", `document.querySelector("#q").value === "" && `+urlIs("/"))
+	})
+
+	t.Run("suggestions degrade when the endpoint is missing", func(t *testing.T) {
+		b.t = t
+		b.open("/")
+		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "qua"))
+		b.waitFor("results", urlIs("/?q=qua"))
+		b.waitFor("the 404 to be taken in", `document.querySelector("#q").dataset.suggest === "off"`)
+		if stub.calls.Load() == 0 {
+			t.Error("the page never asked for suggestions")
+		}
+		if jsEval[bool](b, `!document.querySelector("#suggestions").hidden`) || jsEval[string](b, `document.querySelector("#q").getAttribute("aria-expanded")`) != "false" {
+			t.Error("a suggestion list is open without suggestions")
+		}
+		calls := stub.calls.Load()
+		b.do("type on", chromedp.SendKeys(chromedp.CSS("#q"), "nt"))
+		b.quiet()
+		if stub.calls.Load() != calls {
+			t.Error("the page kept asking after a 404")
+		}
+		b.checkWatch("suggest 404")
+	})
+
+	t.Run("suggestions by keyboard", func(t *testing.T) {
+		b.t = t
+		stub.on.Store(true)
+		defer stub.on.Store(false)
+		b.open("/")
+		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
+		b.waitFor("the list", `!document.querySelector("#suggestions").hidden && document.querySelectorAll("#suggestions [role=option]").length === 3`)
+		b.axe("suggestions open")
+		b.screenshot("suggestions-1280", 1280)
+		if jsEval[bool](b, `document.querySelector("#suggestions").hidden`) {
+			// A viewport change may take focus away; ↓ opens the list again.
+			b.do("reopen", chromedp.Focus(chromedp.CSS("#q")), key(kb.ArrowDown))
+			b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+		}
+		b.do("down twice", key(kb.ArrowDown), key(kb.ArrowDown))
+		if got := jsEval[string](b, `document.querySelector("#q").getAttribute("aria-activedescendant")`); got != "suggestion-1" {
+			t.Errorf("active descendant %q", got)
+		}
+		if jsEval[string](b, `document.querySelector("#suggestion-1").getAttribute("aria-selected")`) != "true" {
+			t.Error("the active option is not selected")
+		}
+		b.do("choose", key(kb.Enter))
+		b.waitFor("the chosen term", urlIs("/?q=quantized+attention")+` && document.querySelector("#suggestions").hidden`)
+		// A topic suggestion ticks the topic instead of searching its name.
+		b.do("clear", chromedp.Evaluate[chromedp.Void](`document.querySelector("#q").select()`), chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
+		b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+		b.do("first", key(kb.ArrowDown), key(kb.Enter))
+		b.waitFor("the topic filter", urlIs("/?topic=quantization")+` && document.querySelector("#topic-quantization").checked`)
+		b.do("type", chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
+		b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+		b.do("esc", key(kb.Escape))
+		if jsEval[bool](b, `!document.querySelector("#suggestions").hidden`) || jsEval[string](b, `document.querySelector("#q").value`) != "quan" {
+			t.Error("Esc with the list open should close it and keep the text")
+		}
+		b.checkWatch("suggestions")
+	})
+
+	t.Run("open a paper", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=quantization")
+		title := jsEval[string](b, `document.querySelector("ol.hits h2 a").textContent`)
+		b.do("click the first title", chromedp.Click(chromedp.CSS("ol.hits h2 a")))
+		b.waitFor("the paper page", `location.pathname.startsWith("/papers/") && document.querySelector("h1") && document.readyState === "complete"`)
+		if got := jsEval[string](b, `document.querySelector("h1").textContent`); got != title {
+			t.Errorf("paper page h1 %q, hit title %q", got, title)
+		}
+		if n := jsEval[int](b, `document.querySelectorAll("#similar li a").length`); n == 0 {
+			t.Error("no similar papers")
+		}
+		if back := jsEval[string](b, `document.querySelector("a[data-back]").getAttribute("href")`); back != "/?q=quantization" {
+			t.Errorf("back link %q", back)
+		}
+		b.axe("paper page")
+		b.setTheme(true)
+		b.axe("paper page, dark")
+		b.screenshot("paper-390-dark", 390)
+		b.setTheme(false)
+		b.screenshot("paper-1280-light", 1280)
+		b.checkWatch("paper page")
+	})
+
+	t.Run("screenshots and axe", func(t *testing.T) {
+		b.t = t
+		for _, width := range []int64{390, 1280} {
+			for _, dark := range []bool{false, true} {
+				theme := "light"
+				if dark {
+					theme = "dark"
+				}
+				b.setTheme(dark)
+				b.do("viewport", chromedp.EmulateViewport(width, 900))
+				b.open("/?q=quantization&topic=quantization")
+				bg := jsEval[string](b, `getComputedStyle(document.body).backgroundColor`)
+				if want := map[bool]string{false: "rgb(255, 255, 255)", true: "rgb(13, 17, 23)"}[dark]; bg != want {
+					t.Errorf("%s background %s, want %s", theme, bg, want)
+				}
+				name := fmt.Sprintf("search-%d-%s", width, theme)
+				b.screenshot(name, width)
+				b.axe(name)
+			}
+		}
+		b.setTheme(false)
+		b.do("phone", chromedp.EmulateViewport(360, 800))
+		b.open("/?q=zzzzqqqq")
+		b.waitFor("the empty state", `document.querySelector(".empty")`)
+		b.screenshot("empty-360", 360)
+		b.axe("empty state")
+		b.open("/?size=1000")
+		b.waitFor("the error state", `document.querySelector(".error[role=alert]")`)
+		b.axe("error state")
+		b.checkWatch("screenshots")
+	})
+
+	t.Run("no request left the origin", func(t *testing.T) {
+		b.t = t
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, u := range b.remote {
+			if p, err := url.Parse(u); err != nil || p.Host != strings.TrimPrefix(srv.URL, "http://") {
+				t.Errorf("request to another origin: %s", u)
+			}
+		}
+	})
+}

@@ -1,0 +1,567 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Expansion records that a query word or phrase was also searched as
+// other forms: an acronym's long form, a synonym, another spelling, or a
+// topic the taxonomy ties to an acronym ("topic:quantization").
+type Expansion struct {
+	From string
+	To   []string
+}
+
+// Weights of bag terms that the user did not type as such.
+const (
+	expansionWeight = 0.5 // a synonym or long form, per word
+	spellingWeight  = 1.0 // the same word in another spelling
+)
+
+// plan is a compiled query: which papers match, how they rank, and what
+// the response should say about it.
+type plan struct {
+	// match selects papers; nil means the bag alone does (any of its terms).
+	match query.Query
+	bag   *bagQuery
+	// highlight holds the analysed prose terms to mark in hits.
+	highlight  map[string]bool
+	expansions []Expansion
+	notices    []string
+	corrected  string
+	// shortUnknown says a short word (under longWord letters) appears
+	// nowhere: worth correcting only if the query finds little.
+	shortUnknown bool
+}
+
+// Spelling correction. A word of longWord letters or more that appears
+// nowhere is corrected at once; a shorter one ("quote") may be a real word
+// the papers just do not use, so it is corrected only when the query
+// finds fewer than fewHits papers without it.
+const (
+	longWord = 7
+	fewHits  = 5
+)
+
+// compileOptions are the request's switches that change compilation.
+type compileOptions struct {
+	expand       bool
+	correct      bool
+	correctShort bool // correct unknown words of 4 to 6 letters too
+}
+
+// compiler carries one compilation's state.
+type compiler struct {
+	x    *Index
+	r    index.IndexReader
+	ctx  context.Context
+	opts compileOptions
+	tax  []Topic
+
+	bag    *bagQuery
+	termAt map[string]int // "mask/term" -> index in bag.terms
+	nameAt map[string]int
+	pure   bool // the query is plain words: the bag alone decides matches
+	// last is the bag index of the previous typed word's last term, so
+	// that words typed side by side form proximity pairs; -1 when none.
+	last     int
+	p        *plan
+	expanded map[string]bool
+	// inGroup, when not 0, is given to the terms addTerm adds (see
+	// queryTerm.group); groups counts the groups handed out.
+	inGroup, groups int
+}
+
+// compile parses and compiles a query. Empty text compiles to match-all.
+func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (*plan, error) {
+	p := &plan{highlight: map[string]bool{}}
+	if text == "" {
+		p.match = query.NewMatchAllQuery()
+		p.bag = &bagQuery{rank: defaultRanking()}
+		return p, nil
+	}
+	root, notices, err := parseQuery(text)
+	p.notices = notices
+	if err != nil {
+		return nil, err
+	}
+	r, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	tax, err := x.topicList()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{
+		x: x, r: r, ctx: ctx, opts: opts, tax: tax, p: p, pure: true, last: -1,
+		bag:    &bagQuery{rank: defaultRanking()},
+		termAt: map[string]int{}, nameAt: map[string]int{}, expanded: map[string]bool{},
+	}
+	if len(root.must)+len(root.should)+len(root.not) == 0 && len(notices) > 0 {
+		// Repairs left nothing: list everything, and say why.
+		p.match = query.NewMatchAllQuery()
+		p.bag = c.bag
+		return p, nil
+	}
+	if opts.correct {
+		p.corrected = c.correct(root, text)
+	}
+	m, err := c.clause(root, false, true)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil && c.bag.empty() {
+		return nil, fmt.Errorf("%w: nothing to search for in %q: its words are too common to be indexed, or are only operators and punctuation", ErrBadQuery, clipQuery(text))
+	}
+	if !c.pure || c.bag.empty() {
+		p.match = m
+	}
+	p.bag = c.bag
+	return p, nil
+}
+
+func clipQuery(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// clause compiles one clause into a matching query (nil when nothing in it
+// can match, such as a stop word), adding its words to the bag unless it
+// is negated. top marks the query's outermost group.
+func (c *compiler) clause(cl *clause, negated, top bool) (query.Query, error) {
+	if err := c.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if cl.kind == kindBool {
+		return c.group(cl, negated, top)
+	}
+	if !top && cl.kind != kindWord {
+		c.pure = false
+	}
+	switch cl.kind {
+	case kindWord, kindPhrase:
+		return c.text(cl, negated)
+	case kindPrefix, kindFuzzy:
+		c.pure = false
+		return c.pattern(cl, negated)
+	case kindYear:
+		c.pure = false
+		return yearRange(cl.from, cl.to), nil
+	case kindTopic:
+		c.pure = false
+		slug, err := c.topicSlug(cl.text)
+		if err != nil {
+			return nil, err
+		}
+		return termQuery(fieldTopics, slug), nil
+	case kindCategory:
+		c.pure = false
+		return termQuery(fieldCategories, c.category(cl.text)), nil
+	}
+	return nil, fmt.Errorf("%w: unknown clause", ErrBadQuery)
+}
+
+func (c *compiler) group(cl *clause, negated, top bool) (query.Query, error) {
+	if !top || len(cl.must) > 0 || len(cl.not) > 0 {
+		c.pure = false
+	}
+	var must, should, not []query.Query
+	filtersOnly := true // the required clauses are all topic, category or year filters
+	for _, s := range cl.must {
+		filtersOnly = filtersOnly && s.metadata()
+		q, err := c.clause(s, negated, false)
+		if err != nil {
+			return nil, err
+		}
+		if q != nil {
+			must = append(must, q)
+		}
+	}
+	for _, s := range cl.should {
+		q, err := c.clause(s, negated, top && s.leaf())
+		if err != nil {
+			return nil, err
+		}
+		if q != nil {
+			should = append(should, q)
+		}
+	}
+	if !negated && c.opts.expand {
+		for _, q := range c.longForms(cl.should) {
+			c.pure = false
+			should = append(should, q)
+		}
+	}
+	for _, s := range cl.not {
+		q, err := c.clause(s, !negated, false)
+		if err != nil {
+			return nil, err
+		}
+		if q != nil {
+			not = append(not, q)
+		}
+	}
+	switch {
+	case len(must)+len(should)+len(not) == 0:
+		return nil, nil
+	case len(must) == 0 && len(not) == 0 && len(should) == 1:
+		return should[0], nil
+	case len(should) == 0 && len(not) == 0 && len(must) == 1:
+		return must[0], nil
+	}
+	b := query.NewBooleanQuery(must, should, not)
+	if len(must) > 0 && len(should) > 0 && filtersOnly {
+		// "topic:quantization pruning" wants pruning papers on the topic:
+		// a filter narrows the words, it does not make them optional.
+		b.SetMinShould(1)
+	}
+	return b, nil
+}
+
+// text compiles a word or a phrase, with its expansions.
+func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
+	alts := []query.Query{}
+	q, toks := c.words(cl.text, cl.field, cl.kind == kindPhrase, negated, 1, "")
+	if q == nil {
+		return nil, nil
+	}
+	if len(toks) > 1 {
+		c.pure = false
+	}
+	alts = append(alts, q)
+	if !negated && c.opts.expand && cl.field != scopeAuthor {
+		for _, e := range c.expansionsOf(cl.text, cl.field, cl.kind == kindPhrase) {
+			c.pure = false
+			alts = append(alts, e)
+		}
+	}
+	if len(alts) == 1 {
+		return alts[0], nil
+	}
+	return query.NewDisjunctionQuery(alts), nil
+}
+
+// words matches text (as a word, or as a phrase when it analyses to more
+// than one token) in the fields of a scope, and adds its tokens to the bag
+// with weight w. It returns the analysed prose tokens.
+func (c *compiler) words(text, scope string, phrase, negated bool, w float64, note string) (query.Query, []string) {
+	var prose, surface []string
+	for _, t := range c.x.prose.Analyze([]byte(text)) {
+		prose = append(prose, string(t.Term))
+		surface = append(surface, strings.ToLower(text[t.Start:t.End]))
+	}
+	names := analyze(c.x.names, text)
+	if scope == scopeAuthor {
+		if len(names) == 0 {
+			return nil, nil
+		}
+		if !negated {
+			for _, n := range names {
+				c.addName(n, w)
+			}
+		}
+		if len(names) == 1 {
+			return termQuery(fieldAuthors, names[0]), names
+		}
+		return phraseQuery(fieldAuthors, text), names
+	}
+	if len(prose) == 0 {
+		return nil, nil // stop words only
+	}
+	var fields []string
+	switch scope {
+	case scopeTitle:
+		fields = []string{fieldTitle}
+	case scopeAbstract:
+		fields = []string{fieldAbstract}
+	default:
+		fields = []string{fieldTitle, fieldAbstract}
+	}
+	var qs []query.Query
+	for _, f := range fields {
+		if len(prose) == 1 {
+			qs = append(qs, termQuery(f, prose[0]))
+		} else {
+			qs = append(qs, phraseQuery(f, text))
+		}
+	}
+	if scope == scopeAny && !phrase && len(names) == 1 {
+		qs = append(qs, termQuery(fieldAuthors, names[0]))
+		if !negated {
+			c.addName(names[0], w)
+		}
+	}
+	if !negated {
+		mask := scopeMask(scope)
+		prev := -1
+		if note == "" {
+			prev = c.last // typed words continue the typed sequence
+		}
+		for k, t := range prose {
+			i := c.addTerm(t, mask, w, note)
+			if c.bag.terms[i].surface == "" {
+				c.bag.terms[i].surface = surface[k]
+			}
+			if prev >= 0 && prev != i {
+				c.bag.pairs = append(c.bag.pairs, [2]int{prev, i})
+			}
+			prev = i
+			c.p.highlight[t] = true
+		}
+		if note == "" {
+			c.last = prev
+		}
+	}
+	if len(qs) == 1 {
+		return qs[0], prose
+	}
+	return query.NewDisjunctionQuery(qs), prose
+}
+
+func scopeMask(scope string) uint8 {
+	switch scope {
+	case scopeTitle:
+		return 1
+	case scopeAbstract:
+		return 2
+	}
+	return 3
+}
+
+func (c *compiler) addTerm(t string, mask uint8, w float64, note string) int {
+	key := fmt.Sprintf("%d/%s", mask, t)
+	if i, ok := c.termAt[key]; ok {
+		c.bag.terms[i].weight += w
+		return i
+	}
+	c.termAt[key] = len(c.bag.terms)
+	c.bag.terms = append(c.bag.terms, queryTerm{text: t, weight: w, fields: mask, note: note, group: c.inGroup})
+	return len(c.bag.terms) - 1
+}
+
+// newGroup starts a group of alternative terms.
+func (c *compiler) newGroup() int {
+	c.groups++
+	return c.groups
+}
+
+func (c *compiler) addName(t string, w float64) {
+	if i, ok := c.nameAt[t]; ok {
+		c.bag.names[i].weight += w
+		return
+	}
+	c.nameAt[t] = len(c.bag.names)
+	c.bag.names = append(c.bag.names, queryTerm{text: t, weight: w})
+}
+
+// pattern compiles a prefix (quant*) or fuzzy word (quantisation~1). Both
+// are expanded against the indexed words as written, not their stems, so
+// that "quantiza*" still reaches "quantization"; the expansions are then
+// analysed like typed words.
+func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
+	surface := strings.ToLower(cl.text)
+	field := fieldWords
+	if cl.field == scopeAuthor {
+		field = fieldAuthors
+	}
+	var found []termCount
+	var err error
+	if cl.kind == kindPrefix {
+		found, err = c.x.prefixTerms(c.ctx, c.r, field, surface, maxPrefixExp)
+	} else {
+		found, err = c.x.fuzzyTerms(c.ctx, c.r, field, surface, cl.fuzz, maxFuzzyExp)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return query.NewMatchNoneQuery(), nil
+	}
+	const w = 1.0
+	c.inGroup = c.newGroup()
+	defer func() { c.inGroup = 0 }()
+	var qs []query.Query
+	seen := map[string]bool{}
+	for _, f := range found {
+		if field == fieldAuthors {
+			qs = append(qs, termQuery(fieldAuthors, f.term))
+			if !negated {
+				c.addName(f.term, w)
+			}
+			continue
+		}
+		for _, t := range analyze(c.x.prose, f.term) {
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+			mask := scopeMask(cl.field)
+			if mask&1 != 0 {
+				qs = append(qs, termQuery(fieldTitle, t))
+			}
+			if mask&2 != 0 {
+				qs = append(qs, termQuery(fieldAbstract, t))
+			}
+			if !negated {
+				c.addTerm(t, mask, w, "")
+				c.p.highlight[t] = true
+			}
+		}
+	}
+	if len(qs) == 0 {
+		return query.NewMatchNoneQuery(), nil
+	}
+	return query.NewDisjunctionQuery(qs), nil
+}
+
+// topicSlug resolves a topic by slug, label or slugified label; with no
+// taxonomy recorded, any value is taken as a slug.
+func (c *compiler) topicSlug(v string) (string, error) {
+	if len(c.tax) == 0 {
+		return v, nil
+	}
+	norm := slugify(v)
+	for _, t := range c.tax {
+		if t.Slug == v || strings.EqualFold(t.Label, v) || t.Slug == norm || slugify(t.Label) == norm {
+			return t.Slug, nil
+		}
+	}
+	var close []string
+	for _, t := range c.tax {
+		if strings.Contains(t.Slug, norm) || strings.Contains(norm, t.Slug) {
+			close = append(close, t.Slug)
+		}
+	}
+	hint := "see GET /api/topics for the list"
+	if len(close) > 0 {
+		hint = "did you mean " + strings.Join(close, ", ") + "?"
+	}
+	return "", fmt.Errorf("%w: no topic %q; %s", ErrBadQuery, v, hint)
+}
+
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+// category finds the indexed spelling of an arXiv category, ignoring case
+// ("cs.cl" finds "cs.CL").
+func (c *compiler) category(v string) string {
+	fd, err := c.r.FieldDict(fieldCategories)
+	if err != nil {
+		return v
+	}
+	defer fd.Close()
+	for {
+		e, err := fd.Next()
+		if err != nil || e == nil {
+			return v
+		}
+		if e.Term == v {
+			return v
+		}
+		if strings.EqualFold(e.Term, v) {
+			return e.Term
+		}
+	}
+}
+
+func termQuery(field, term string) query.Query {
+	q := query.NewTermQuery(term)
+	q.SetField(field)
+	return q
+}
+
+func phraseQuery(field, text string) query.Query {
+	q := query.NewMatchPhraseQuery(text)
+	q.SetField(field)
+	return q
+}
+
+// analyze returns the terms an analyzer makes of text.
+func analyze(a analysis.Analyzer, text string) []string {
+	var out []string
+	for _, t := range a.Analyze([]byte(text)) {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// correct replaces words that appear nowhere in the index with the
+// closest indexed word, and returns the corrected query text ("" when
+// nothing changed). Words with digits, acronyms in capitals and words of
+// fewer than four letters are left alone.
+func (c *compiler) correct(root *clause, text string) string {
+	type fix struct {
+		span [2]int
+		to   string
+	}
+	var fixes []fix
+	root.walk(func(cl *clause, negated bool) {
+		if negated || cl.kind != kindWord || cl.field == scopeAuthor {
+			return
+		}
+		w := cl.text
+		if utf8.RuneCountInString(w) < 4 || strings.ToUpper(w) == w {
+			return
+		}
+		for _, r := range w {
+			if !unicode.IsLetter(r) {
+				return
+			}
+		}
+		lw := strings.ToLower(w)
+		if c.x.termCount(c.ctx, c.r, fieldWords, lw) > 0 || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 {
+			return
+		}
+		if utf8.RuneCountInString(w) < longWord && !c.opts.correctShort {
+			c.p.shortUnknown = true
+			return
+		}
+		fuzz := 1
+		if utf8.RuneCountInString(w) >= 6 {
+			fuzz = 2
+		}
+		found, err := c.x.fuzzyTerms(c.ctx, c.r, fieldWords, lw, fuzz, 1)
+		if err != nil || len(found) == 0 {
+			return
+		}
+		cl.text = found[0].term
+		fixes = append(fixes, fix{cl.span, found[0].term})
+	})
+	if len(fixes) == 0 {
+		return ""
+	}
+	slices.SortFunc(fixes, func(a, b fix) int { return b.span[0] - a.span[0] })
+	out := text
+	for _, f := range fixes {
+		if f.span[0] < 0 || f.span[1] > len(out) || f.span[0] > f.span[1] {
+			continue
+		}
+		out = out[:f.span[0]] + f.to + out[f.span[1]:]
+	}
+	return out
+}

@@ -1,0 +1,678 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Ranking is done here rather than by Bleve's scorer. Bleve 2.6's "bm25"
+// takes the square root of term frequency, multiplies idf in twice (once
+// through its query norm), scales disjunctions by the fraction of clauses
+// matched, and divides field lengths by the number of distinct terms in the
+// field rather than the average length; its k1 and b are package globals.
+// On our judged collections that costs 5 to 15% against textbook BM25
+// (measured; see the README's relevance section).
+//
+// bagQuery is a Bleve query whose searcher reads the postings of the query
+// terms itself and scores every matching paper with BM25F over title and
+// abstract (one saturation per term, the title weighted above the
+// abstract), plus BM25 on author names, plus a proximity bonus for query
+// words that appear near each other in the same order. It materialises the
+// scores of all matching papers, which costs one pass over the postings of
+// the query terms: the same work Bleve's disjunction does.
+
+// rankParams are the ranking constants, tuned on SciFact, CACM, NPL and
+// Cranfield together (see the README) and used unchanged by the product.
+type rankParams struct {
+	k1          float64 // term-frequency saturation
+	bTitle      float64 // length normalisation of titles
+	bAbstract   float64 // length normalisation of abstracts
+	titleWeight float64 // a title occurrence counts this many abstract ones
+	authorBoost float64 // weight of a matched author name, against one prose term
+	proxWeight  float64 // weight of an in-order pair, against one term
+	proxWindow  uint64  // how far apart (in positions) a pair may be
+	// Pseudo-relevance feedback (RM3): the top fbDocs papers of a first
+	// pass lend their fbTerms most typical terms to a second pass, which
+	// keeps fbKeep of the weight on the query as typed. It reorders the
+	// papers the query matches and never adds any.
+	fbDocs  int
+	fbTerms int
+	fbKeep  float64
+}
+
+func defaultRanking() rankParams {
+	return rankParams{
+		k1:          1.0,
+		bTitle:      0.4,
+		bAbstract:   0.6,
+		titleWeight: 3,
+		authorBoost: 1,
+		proxWeight:  0.2,
+		proxWindow:  3,
+		fbDocs:      3,
+		fbTerms:     10,
+		fbKeep:      0.85,
+	}
+}
+
+// proseFields are scored together with BM25F, in this order.
+var proseFields = [2]string{fieldTitle, fieldAbstract}
+
+var proseLenFields = [2]string{fieldTitleLen, fieldAbstractLen}
+
+// queryTerm is one analysed term with its weight in the query (how often it
+// was asked for, and how: an expansion weighs less than a typed word).
+type queryTerm struct {
+	text   string
+	weight float64
+	fields uint8  // bit 0 title, bit 1 abstract; 0 means both
+	note   string // where the term came from, when not typed
+	// surface is the word as written in the query, for explanations;
+	// empty for terms that were never written (feedback).
+	surface string
+	// group, when not 0, makes terms alternatives of one another (a
+	// prefix's completions, a word's spellings): a paper scores for the
+	// best of them, not their sum.
+	group int
+}
+
+func (t queryTerm) display() string {
+	if t.surface != "" {
+		return t.surface
+	}
+	return t.text
+}
+
+// bagQuery ranks papers that contain any of its terms.
+type bagQuery struct {
+	terms []queryTerm // prose terms, distinct
+	pairs [][2]int    // indexes into terms of words adjacent in the query
+	names []queryTerm // author-name terms
+	rank  rankParams
+	// within, when not nil, limits the search to these papers (sorted
+	// internal ids): feedback's second pass reads only the first pass's
+	// papers in the postings of its common words.
+	within []uint64
+	// seen, when not nil, receives the internal ids of the papers found.
+	seen *[]uint64
+}
+
+func (q *bagQuery) empty() bool { return len(q.terms) == 0 && len(q.names) == 0 }
+
+// hit is one query term found in one field of a paper. A paper's hits are
+// a linked list in the searcher's arena, in the order the postings were
+// read: term by term, title before abstract, author names last.
+type hit struct {
+	term  int32
+	field int8 // 0 title, 1 abstract, 2 authors
+	tf    float32
+	next  int32 // the paper's next hit, or -1
+}
+
+type docAcc struct {
+	id         uint64 // Bleve's internal id (8 bytes, big-endian, in scorch)
+	head, tail int32
+	len        [2]float32 // prose field lengths, known where a hit is
+	// pos holds positions by (term, field), for the papers that compete
+	// for the top places only (see proxCandidates).
+	pos map[[2]int32][]uint64
+}
+
+type scoredDoc struct {
+	acc   int32 // index into bagSearcher.accs
+	score float64
+}
+
+// proxCandidates is how many papers, best first by their term scores, get
+// the proximity bonus computed. Reading positions is the costly part of a
+// search; a paper below this rank gets no bonus, which keeps every paper
+// above it ahead of every paper below, so the order is consistent.
+const proxCandidates = 1000
+
+// Searcher implements query.Query.
+func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	st, err := readCorpusStats(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	s := &bagSearcher{q: q, st: st, explain: opt.Explain, at: map[uint64]int32{}}
+	get := func(id index.IndexInternalID) (*docAcc, error) {
+		if len(id) != 8 {
+			return nil, fmt.Errorf("unexpected internal id %x", []byte(id))
+		}
+		n := binary.BigEndian.Uint64(id)
+		i, ok := s.at[n]
+		if !ok {
+			i = int32(len(s.accs))
+			s.at[n] = i
+			s.accs = append(s.accs, docAcc{id: n, head: -1, tail: -1})
+		}
+		return &s.accs[i], nil
+	}
+	add := func(d *docAcc, h hit) {
+		h.next = -1
+		s.arena = append(s.arena, h)
+		at := int32(len(s.arena) - 1)
+		if d.tail >= 0 {
+			s.arena[d.tail].next = at
+		} else {
+			d.head = at
+		}
+		d.tail = at
+	}
+	df := make([]float64, len(q.terms))
+	scanned := 0
+	for ti, t := range q.terms {
+		for fi, field := range proseFields {
+			if t.fields != 0 && t.fields&(1<<fi) == 0 {
+				continue
+			}
+			err := eachPosting(ctx, r, []byte(t.text), field, false, q.within, func(tfr index.TermFieldReader) {
+				// The paper count of a term is taken as that of its
+				// commoner field; titles mostly repeat abstract words.
+				df[ti] = max(df[ti], float64(tfr.Count()))
+			}, func(m *index.TermFieldDoc) error {
+				if scanned++; scanned%4096 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				d, err := get(m.ID)
+				if err != nil {
+					return err
+				}
+				add(d, hit{term: int32(ti), field: int8(fi), tf: float32(m.Freq)})
+				if m.Norm > 0 {
+					d.len[fi] = float32(math.Round(1 / (m.Norm * m.Norm)))
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	nameDF := make([]float64, len(q.names))
+	for ni, t := range q.names {
+		err := eachPosting(ctx, r, []byte(t.text), fieldAuthors, false, q.within, func(tfr index.TermFieldReader) {
+			nameDF[ni] = float64(tfr.Count())
+		}, func(m *index.TermFieldDoc) error {
+			d, err := get(m.ID)
+			if err != nil {
+				return err
+			}
+			add(d, hit{term: int32(ni), field: 2, tf: float32(m.Freq)})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	s.idf = make([]float64, len(q.terms))
+	groupIDF := map[int]float64{}
+	for i, t := range q.terms {
+		s.idf[i] = st.idf(df[i])
+		if g := t.group; g != 0 && df[i] > 0 {
+			if v, ok := groupIDF[g]; !ok || s.idf[i] < v {
+				groupIDF[g] = s.idf[i]
+			}
+		}
+	}
+	// Alternatives share the idf of the most common one, about that of the
+	// group as a whole; a rare completion of a prefix ("quanteit" for
+	// quant*) must not outrank the common ones for being rare.
+	for i, t := range q.terms {
+		if v, ok := groupIDF[t.group]; ok {
+			s.idf[i] = v
+		}
+	}
+	s.nameIDF = make([]float64, len(q.names))
+	for i := range q.names {
+		s.nameIDF[i] = st.idf(nameDF[i])
+	}
+	s.docs = make([]scoredDoc, len(s.accs))
+	for i := range s.accs {
+		s.docs[i] = scoredDoc{acc: int32(i), score: s.score(&s.accs[i], nil)}
+	}
+	if len(q.pairs) > 0 && q.rank.proxWeight > 0 {
+		if err := s.proximity(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(s.docs, func(a, b scoredDoc) int { return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id) })
+	if q.seen != nil {
+		ids := make([]uint64, len(s.docs))
+		for i, d := range s.docs {
+			ids[i] = s.accs[d.acc].id
+		}
+		*q.seen = ids
+	}
+	return s, nil
+}
+
+// proximity reads the positions of the paired terms in the best
+// proxCandidates papers and adds their bonus.
+func (s *bagSearcher) proximity(ctx context.Context, r index.IndexReader) error {
+	top := slices.Clone(s.docs)
+	slices.SortFunc(top, func(a, b scoredDoc) int { return cmp.Compare(b.score, a.score) })
+	top = top[:min(len(top), proxCandidates)]
+	ids := make([]uint64, len(top))
+	for i, d := range top {
+		ids[i] = s.accs[d.acc].id
+	}
+	slices.Sort(ids)
+	paired := map[int]bool{}
+	for _, p := range s.q.pairs {
+		paired[p[0]], paired[p[1]] = true, true
+	}
+	for ti, t := range s.q.terms {
+		if !paired[ti] {
+			continue
+		}
+		for fi, field := range proseFields {
+			if t.fields != 0 && t.fields&(1<<fi) == 0 {
+				continue
+			}
+			err := eachPosting(ctx, r, []byte(t.text), field, true, ids, nil, func(m *index.TermFieldDoc) error {
+				d := &s.accs[s.at[binary.BigEndian.Uint64(m.ID)]]
+				if d.pos == nil {
+					d.pos = map[[2]int32][]uint64{}
+				}
+				pos := make([]uint64, len(m.Vectors))
+				for i, v := range m.Vectors {
+					pos[i] = v.Pos
+				}
+				slices.Sort(pos)
+				d.pos[[2]int32{int32(ti), int32(fi)}] = pos
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for i := range s.docs {
+		if d := &s.accs[s.docs[i].acc]; d.pos != nil {
+			s.docs[i].score = s.score(d, nil)
+		}
+	}
+	return nil
+}
+
+// eachPosting calls f for each posting of term in field: all of them, or,
+// with within (sorted internal ids), those of the listed papers only,
+// skipping ahead in the postings. counted, when not nil, sees the reader
+// first.
+func eachPosting(ctx context.Context, r index.IndexReader, term []byte, field string, vectors bool, within []uint64,
+	counted func(index.TermFieldReader), f func(*index.TermFieldDoc) error) error {
+	tfr, err := r.TermFieldReader(ctx, term, field, true, true, vectors)
+	if err != nil {
+		return fmt.Errorf("read postings of %q: %w", term, err)
+	}
+	defer tfr.Close()
+	if counted != nil {
+		counted(tfr)
+	}
+	var tfd index.TermFieldDoc
+	if within == nil {
+		for {
+			m, err := tfr.Next(tfd.Reset())
+			if err != nil || m == nil {
+				return err
+			}
+			if err := f(m); err != nil {
+				return err
+			}
+		}
+	}
+	var buf [8]byte
+	var last *index.TermFieldDoc
+	var cur uint64
+	for _, c := range within {
+		if last != nil && cur >= c {
+			if cur == c {
+				if err := f(last); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		binary.BigEndian.PutUint64(buf[:], c)
+		m, err := tfr.Advance(buf[:], tfd.Reset())
+		if err != nil || m == nil {
+			return err
+		}
+		last, cur = m, binary.BigEndian.Uint64(m.ID)
+		if cur == c {
+			if err := f(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// corpusStats are the collection statistics BM25 needs.
+type corpusStats struct {
+	n      float64    // papers in the index
+	avgLen [2]float64 // average title and abstract length, in tokens
+}
+
+// readCorpusStats sums the length fields: a few hundred distinct lengths,
+// however many papers. The count of papers per length comes from each
+// term's postings, not from the dictionary, whose counts Bleve 2.6.3 gets
+// wrong for keyword fields once segments merge.
+func readCorpusStats(ctx context.Context, r index.IndexReader) (corpusStats, error) {
+	var st corpusStats
+	n, err := r.DocCount()
+	if err != nil {
+		return st, err
+	}
+	st.n = float64(n)
+	for i, field := range proseLenFields {
+		var lens []string
+		fd, err := r.FieldDict(field)
+		if err != nil {
+			return st, err
+		}
+		for {
+			e, err := fd.Next()
+			if err != nil {
+				fd.Close()
+				return st, err
+			}
+			if e == nil {
+				break
+			}
+			lens = append(lens, e.Term)
+		}
+		fd.Close()
+		var sum, docs float64
+		for _, term := range lens {
+			l, err := strconv.Atoi(term)
+			if err != nil {
+				continue
+			}
+			tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+			if err != nil {
+				return st, err
+			}
+			c := float64(tfr.Count())
+			tfr.Close()
+			sum += float64(l) * c
+			docs += c
+		}
+		st.avgLen[i] = 1
+		if docs > 0 && sum > 0 {
+			st.avgLen[i] = sum / docs
+		}
+	}
+	return st, nil
+}
+
+// idf is BM25's inverse document frequency, as Lucene computes it (never
+// negative).
+func (st corpusStats) idf(df float64) float64 {
+	return math.Log(1 + (st.n-df+0.5)/(df+0.5))
+}
+
+type bagSearcher struct {
+	q       *bagQuery
+	st      corpusStats
+	idf     []float64
+	nameIDF []float64
+	at      map[uint64]int32 // internal id -> index in accs
+	accs    []docAcc
+	arena   []hit
+	docs    []scoredDoc // sorted by internal id
+	next    int
+	explain bool
+}
+
+// scoreParts is the breakdown of a score that explain=true shows.
+type scoreParts struct {
+	terms []termPart
+	pairs []pairPart
+}
+
+type termPart struct {
+	term       string
+	field      string // "title and abstract" or "authors"
+	tfTitle    float64
+	tfAbstract float64
+	idf        float64
+	score      float64
+	note       string
+}
+
+type pairPart struct {
+	a, b  string
+	count float64
+	score float64
+}
+
+// score computes a paper's score; with parts non-nil it records why.
+func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
+	p := s.q.rank
+	k1 := p.k1
+	weight := [2]float64{p.titleWeight, 1}
+	bs := [2]float64{p.bTitle, p.bAbstract}
+	norm := func(fi int) float64 {
+		return 1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi]
+	}
+	total := 0.0
+	var best map[int]termPart // per group, the best alternative so far
+	for i := d.head; i >= 0; {
+		h := s.arena[i]
+		if h.field == 2 {
+			t := s.q.names[h.term]
+			tf := float64(h.tf)
+			sc := p.authorBoost * t.weight * s.nameIDF[h.term] * tf * (k1 + 1) / (tf + k1)
+			total += sc
+			if parts != nil {
+				parts.terms = append(parts.terms, termPart{term: t.text, field: fieldAuthors, tfAbstract: tf, idf: s.nameIDF[h.term], score: sc})
+			}
+			i = h.next
+			continue
+		}
+		var tfn float64
+		var tfs [2]float64
+		j := i
+		for ; j >= 0 && s.arena[j].term == h.term && s.arena[j].field != 2; j = s.arena[j].next {
+			f := s.arena[j].field
+			tfs[f] = float64(s.arena[j].tf)
+			tfn += weight[f] * tfs[f] / norm(int(f))
+		}
+		i = j
+		t := s.q.terms[h.term]
+		sc := t.weight * s.idf[h.term] * tfn * (k1 + 1) / (tfn + k1)
+		part := termPart{term: t.display(), field: "title and abstract", tfTitle: tfs[0], tfAbstract: tfs[1], idf: s.idf[h.term], score: sc, note: t.note}
+		if t.group != 0 {
+			if best == nil {
+				best = map[int]termPart{}
+			}
+			if b, ok := best[t.group]; !ok || sc > b.score {
+				best[t.group] = part
+			}
+			continue
+		}
+		total += sc
+		if parts != nil {
+			parts.terms = append(parts.terms, part)
+		}
+	}
+	for _, g := range sortedKeys(best) {
+		total += best[g].score
+		if parts != nil {
+			parts.terms = append(parts.terms, best[g])
+		}
+	}
+	if p.proxWeight > 0 && d.pos != nil {
+		for _, pr := range s.q.pairs {
+			var tfn, count float64
+			for fi := range proseFields {
+				pa, pb := d.pos[[2]int32{int32(pr[0]), int32(fi)}], d.pos[[2]int32{int32(pr[1]), int32(fi)}]
+				if len(pa) == 0 || len(pb) == 0 {
+					continue
+				}
+				c := float64(inOrder(pa, pb, p.proxWindow))
+				count += c
+				tfn += weight[fi] * c / norm(fi)
+			}
+			if tfn == 0 {
+				continue
+			}
+			w := min(s.q.terms[pr[0]].weight, s.q.terms[pr[1]].weight)
+			sc := p.proxWeight * w * min(s.idf[pr[0]], s.idf[pr[1]]) * tfn * (k1 + 1) / (tfn + k1)
+			total += sc
+			if parts != nil {
+				parts.pairs = append(parts.pairs, pairPart{a: s.q.terms[pr[0]].display(), b: s.q.terms[pr[1]].display(), count: count, score: sc})
+			}
+		}
+	}
+	return total
+}
+
+// inOrder counts positions of a that b follows within window positions.
+func inOrder(a, b []uint64, window uint64) int {
+	n, j := 0, 0
+	for _, pa := range a {
+		for j < len(b) && b[j] <= pa {
+			j++
+		}
+		if j < len(b) && b[j]-pa <= window {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *bagSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	if s.next >= len(s.docs) {
+		return nil, nil
+	}
+	d := s.docs[s.next]
+	s.next++
+	dm := ctx.DocumentMatchPool.Get()
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], s.accs[d.acc].id)
+	dm.IndexInternalID = index.NewIndexInternalIDFrom(dm.IndexInternalID, id[:])
+	dm.Score = d.score
+	if s.explain {
+		dm.Expl = s.explanation(d)
+	}
+	return dm, nil
+}
+
+func (s *bagSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	if len(id) != 8 {
+		return nil, fmt.Errorf("unexpected internal id %x", []byte(id))
+	}
+	want := binary.BigEndian.Uint64(id)
+	s.next += sort.Search(len(s.docs)-s.next, func(i int) bool {
+		return s.accs[s.docs[s.next+i].acc].id >= want
+	})
+	return s.Next(ctx)
+}
+
+func (s *bagSearcher) Close() error               { return nil }
+func (s *bagSearcher) Weight() float64            { return 1 }
+func (s *bagSearcher) SetQueryNorm(float64)       {}
+func (s *bagSearcher) Count() uint64              { return uint64(len(s.docs)) }
+func (s *bagSearcher) Min() int                   { return 0 }
+func (s *bagSearcher) DocumentMatchPoolSize() int { return 1 }
+func (s *bagSearcher) Size() int                  { return 64 + len(s.docs)*64 }
+
+// explanation describes a score in Bleve's tree form; Explain flattens it.
+func (s *bagSearcher) explanation(d scoredDoc) *bsearch.Explanation {
+	var parts scoreParts
+	total := s.score(&s.accs[d.acc], &parts)
+	e := &bsearch.Explanation{Value: total, Message: "relevance, sum of:"}
+	for _, t := range parts.terms {
+		var msg string
+		if t.field == fieldAuthors {
+			msg = fmt.Sprintf("author name %q (idf %.2f)", t.term, t.idf)
+		} else {
+			msg = fmt.Sprintf("term %q: %s (idf %.2f)", t.term, tfText(t.tfTitle, t.tfAbstract), t.idf)
+		}
+		if t.note != "" {
+			msg += "; " + t.note
+		}
+		e.Children = append(e.Children, &bsearch.Explanation{Value: t.score, Message: msg})
+	}
+	for _, p := range parts.pairs {
+		e.Children = append(e.Children, &bsearch.Explanation{Value: p.score,
+			Message: fmt.Sprintf("proximity: %q then %q within %d words, %s", p.a, p.b, s.q.rank.proxWindow, times(p.count))})
+	}
+	return e
+}
+
+func tfText(title, abstract float64) string {
+	switch {
+	case title > 0 && abstract > 0:
+		return fmt.Sprintf("%s in the title, %s in the abstract", times(title), times(abstract))
+	case title > 0:
+		return times(title) + " in the title"
+	}
+	return times(abstract) + " in the abstract"
+}
+
+func times(n float64) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%g times", n)
+}
+
+// zeroScore matches what its query matches and scores nothing, so that the
+// bag alone ranks the papers a boolean query selects.
+type zeroScore struct{ q query.Query }
+
+func (z zeroScore) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := z.q.Searcher(ctx, r, m, bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	return &zeroSearcher{Searcher: s}, nil
+}
+
+type zeroSearcher struct{ bsearch.Searcher }
+
+func (z *zeroSearcher) zero(dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	if dm != nil {
+		dm.Score = 0
+		dm.Expl = nil
+		dm.FieldTermLocations = dm.FieldTermLocations[:0]
+	}
+	return dm, err
+}
+
+func (z *zeroSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	return z.zero(z.Searcher.Next(ctx))
+}
+
+func (z *zeroSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	return z.zero(z.Searcher.Advance(ctx, id))
+}
+
+func (z *zeroSearcher) Weight() float64      { return 0 }
+func (z *zeroSearcher) SetQueryNorm(float64) {}
+
+func sortedKeys(m map[int]termPart) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,407 @@
+package search_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/papersearch/papersearch/indexer"
+	"github.com/papersearch/papersearch/search"
+)
+
+var (
+	corpusOnce sync.Once
+	corpusDir  string
+	corpusErr  error
+)
+
+// testIndex opens an index of the seed listing and the arXiv fixture,
+// tagged with the default taxonomy. It is built once per test binary (in
+// its own temporary directory) and opened read-only by each test.
+func testIndex(t *testing.T) *search.Index {
+	t.Helper()
+	corpusOnce.Do(func() {
+		corpusDir, corpusErr = os.MkdirTemp("", "papersearch-search-test-")
+		if corpusErr != nil {
+			return
+		}
+		corpusErr = buildCorpus(filepath.Join(corpusDir, "index"))
+	})
+	if corpusErr != nil {
+		t.Fatal(corpusErr)
+	}
+	idx, err := search.Open(filepath.Join(corpusDir, "index"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx
+}
+
+func buildCorpus(dir string) error {
+	idx, err := search.Open(dir, nil)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	tax := indexer.DefaultTaxonomy()
+	if err := idx.SetTopics(tax.Topics()); err != nil {
+		return err
+	}
+	ix := indexer.New(idx, tax, nil)
+	var rejected []error
+	ix.OnReject = func(err error) { rejected = append(rejected, err) }
+	for _, name := range []string{"seed.txt", "papers.jsonl"} {
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			return err
+		}
+		err = ix.IndexReader(context.Background(), f, name, "")
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := ix.Flush(context.Background()); err != nil {
+		return err
+	}
+	return errors.Join(rejected...)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if corpusDir != "" {
+		os.RemoveAll(corpusDir)
+	}
+	os.Exit(code)
+}
+
+func text(p search.Paper) string { return strings.ToLower(p.Title + " " + p.Abstract) }
+
+func has(pattern string) func(search.Paper) bool {
+	re := regexp.MustCompile(pattern)
+	return func(p search.Paper) bool { return re.MatchString(text(p)) }
+}
+
+func not(f func(search.Paper) bool) func(search.Paper) bool {
+	return func(p search.Paper) bool { return !f(p) }
+}
+
+// TestQueryLanguage runs each feature on real abstracts: every hit must
+// satisfy what the query asks for.
+func TestQueryLanguage(t *testing.T) {
+	idx := testIndex(t)
+	author := "Cacioli" // of 2604.08976 in papers.jsonl
+	tests := []struct {
+		query string
+		every []func(search.Paper) bool // each hit satisfies each
+		want  string                    // an id among the hits
+	}{
+		{query: `"long context"`, every: []func(search.Paper) bool{has(`long[- ]context`)}},
+		{query: `+quantization -vision`, every: []func(search.Paper) bool{has(`quanti[sz]`), not(has(`\bvision`))}},
+		{query: `title:distillation`, every: []func(search.Paper) bool{func(p search.Paper) bool { return strings.Contains(strings.ToLower(p.Title), "distill") }}},
+		{query: `author:` + author, want: "2604.08976", every: []func(search.Paper) bool{func(p search.Paper) bool {
+			return slices.ContainsFunc(p.Authors, func(a string) bool { return strings.Contains(a, author) })
+		}}},
+		{query: `topic:quantization`, every: []func(search.Paper) bool{func(p search.Paper) bool { return slices.Contains(p.Topics, "quantization") }}},
+		{query: `topic:"Long context" llm`, every: []func(search.Paper) bool{func(p search.Paper) bool { return slices.Contains(p.Topics, "long-context") }}},
+		{query: `category:cs.cv`, every: []func(search.Paper) bool{func(p search.Paper) bool { return slices.Contains(p.Categories, "cs.CV") }}},
+		{query: `year:2026`, every: []func(search.Paper) bool{func(p search.Paper) bool { return strings.HasPrefix(p.Published, "2026") }}},
+		{query: `year:2023..2024 model`, every: []func(search.Paper) bool{func(p search.Paper) bool { return p.Published >= "2023" && p.Published < "2025" }}},
+		{query: `quant*`, every: []func(search.Paper) bool{has(`\bquant`)}},
+		{query: `(distillation OR pruning) AND NOT vision`, every: []func(search.Paper) bool{has(`distill|prun`), not(has(`\bvision`))}},
+		{query: `mamba NOT (vision OR image)`, every: []func(search.Paper) bool{has(`mamba`), not(has(`\b(vision|image)`))}},
+		{query: `title:quantisation`, every: []func(search.Paper) bool{func(p search.Paper) bool {
+			return regexp.MustCompile(`quanti[sz]`).MatchString(strings.ToLower(p.Title))
+		}}},
+		{query: `quantisation~1`, every: []func(search.Paper) bool{has(`quanti[sz]ation`)}},
+		{query: `ptq`, want: "2601.21238", every: []func(search.Paper) bool{has(`ptq|post-training quantization|quantiz`)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tc.query, Size: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) == 0 {
+				t.Fatal("no hits")
+			}
+			for _, h := range res.Hits {
+				for i, f := range tc.every {
+					if !f(h.Paper) {
+						t.Errorf("hit %s %q fails condition %d", h.Paper.ID, h.Paper.Title, i)
+					}
+				}
+			}
+			if tc.want != "" && !slices.ContainsFunc(res.Hits, func(h search.Hit) bool { return h.Paper.ID == tc.want }) {
+				t.Errorf("hits lack %s", tc.want)
+			}
+			if len(res.Notices) > 0 {
+				t.Errorf("notices %q for a well-formed query", res.Notices)
+			}
+		})
+	}
+}
+
+func TestCorrection(t *testing.T) {
+	idx := testIndex(t)
+	for _, tc := range []struct{ query, want string }{
+		{"quantizaton", "quantization"},
+		{"perplexty", "perplexity"},
+		{"distilation", "distillation"},
+		{"distilation of reasoning", "distillation of reasoning"},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tc.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.CorrectedQuery != tc.want || res.Total == 0 {
+				t.Errorf("corrected %q with %d hits, want %q with some", res.CorrectedQuery, res.Total, tc.want)
+			}
+			res, err = idx.Search(context.Background(), search.Request{Query: tc.query, NoCorrect: true})
+			if err != nil || res.CorrectedQuery != "" {
+				t.Errorf("NoCorrect: corrected %q, err %v", res.CorrectedQuery, err)
+			}
+		})
+	}
+	res, err := idx.Search(context.Background(), search.Request{Query: "quantization"})
+	if err != nil || res.CorrectedQuery != "" {
+		t.Errorf("a correct word was corrected to %q (err %v)", res.CorrectedQuery, err)
+	}
+}
+
+func TestExpansions(t *testing.T) {
+	idx := testIndex(t)
+	for _, tc := range []struct {
+		query, to string
+		reaches   func(search.Paper) bool // a paper only the expansion finds
+	}{
+		{"LLM", "large language model", has(`large language model`)},
+		{"PTQ", "post-training quantization", nil},
+		{"KD", "knowledge distillation", has(`knowledge distillation`)},
+		{"RAG", "retrieval-augmented generation", has(`retrieval-augmented generation`)},
+		{"SSM", "state space model", nil},
+		{"MoE", "mixture of experts", has(`mixture[- ]of[- ]experts`)},
+		{"large language models", "LLM", nil},
+		{"quantisation", "quantization", has(`quantization`)},
+		{"modelling", "", nil}, // the same stem either way: nothing to add
+		{"GPTQ", "topic:quantization", nil},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tc.query, Size: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var to []string
+			for _, e := range res.Expansions {
+				to = append(to, e.To...)
+			}
+			if tc.to == "" {
+				if len(to) > 0 {
+					t.Errorf("expansions %q, want none", to)
+				}
+				return
+			}
+			if !slices.Contains(to, tc.to) {
+				t.Fatalf("expansions %q lack %q", to, tc.to)
+			}
+			off, err := idx.Search(context.Background(), search.Request{Query: tc.query, Size: 100, NoExpand: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(off.Expansions) != 0 || off.Total > res.Total {
+				t.Errorf("NoExpand: %d hits, expansions %v; expanded: %d hits", off.Total, off.Expansions, res.Total)
+			}
+			if tc.reaches != nil && !slices.ContainsFunc(res.Hits, func(h search.Hit) bool { return tc.reaches(h.Paper) }) {
+				t.Errorf("no hit has the expanded form")
+			}
+		})
+	}
+}
+
+// TestRepairs: malformed queries are searched, and the result says how.
+func TestRepairs(t *testing.T) {
+	idx := testIndex(t)
+	for _, q := range []string{`"long context`, `(pruning OR distillation`, `pruning)`, `quantization -`, `quantization title:`, `title:`,
+		`AND quantization`, `quantization OR`, `NOT`, `*ization`, `qu*nt`, `pruning~5`, `year:2026..2025 model`, `()`, `""`} {
+		t.Run(q, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: q})
+			if err != nil {
+				t.Fatalf("err %v, want a repaired search", err)
+			}
+			if len(res.Notices) == 0 {
+				t.Errorf("no notice says what was repaired")
+			}
+		})
+	}
+}
+
+// TestBadQueries: what cannot be made sense of is refused with a reason.
+func TestBadQueries(t *testing.T) {
+	idx := testIndex(t)
+	for _, tc := range []struct{ query, says string }{
+		{"year:abc", "not a year"},
+		{"year:12345", "not a year"},
+		{"topic:no-such-topic", "no topic"},
+		{"the of and", "nothing to search"},
+		{strings.Repeat("word ", 70), "more than 64"},
+		{strings.Repeat("(", 10) + "x" + strings.Repeat(")", 10), "nested"},
+	} {
+		t.Run(tc.query[:min(len(tc.query), 20)], func(t *testing.T) {
+			_, err := idx.Search(context.Background(), search.Request{Query: tc.query})
+			if !errors.Is(err, search.ErrBadQuery) || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("err = %v, want ErrBadQuery saying %q", err, tc.says)
+			}
+		})
+	}
+}
+
+func TestHighlightsFollowMatches(t *testing.T) {
+	idx := testIndex(t)
+	res, err := idx.Search(context.Background(), search.Request{Query: "quantisation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, h := range res.Hits {
+		for _, f := range append(h.Highlights["title"], h.Highlights["abstract"]...) {
+			if regexp.MustCompile(`(?i)<mark>quanti[sz]ation</mark>`).MatchString(f) {
+				marked++
+			}
+		}
+	}
+	if marked == 0 {
+		t.Error("no hit marks quantisation or quantization")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	idx := testIndex(t)
+	res, err := idx.Search(context.Background(), search.Request{Query: "knowledge distillation reasoning", Explain: true})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatalf("%d hits, err %v", len(res.Hits), err)
+	}
+	for _, h := range res.Hits {
+		sum := 0.0
+		for _, r := range h.Explanation {
+			sum += r.Score
+			if r.Why == "" {
+				t.Errorf("hit %s: a reason without words", h.Paper.ID)
+			}
+		}
+		if math.Abs(sum-h.Score) > 1e-6*max(1, h.Score) {
+			t.Errorf("hit %s: reasons add to %g, score is %g", h.Paper.ID, sum, h.Score)
+		}
+	}
+	if !strings.Contains(res.Hits[0].Explanation[0].Why, `term "`) {
+		t.Errorf("top reason %q does not name a term", res.Hits[0].Explanation[0].Why)
+	}
+	plain, _ := idx.Search(context.Background(), search.Request{Query: "knowledge distillation reasoning"})
+	if len(plain.Hits) > 0 && plain.Hits[0].Explanation != nil {
+		t.Error("explanation without Explain")
+	}
+}
+
+func TestSimilar(t *testing.T) {
+	idx := testIndex(t)
+	const id = "2506.11093" // EfficientQuant: post-training quantization
+	hits, err := idx.Similar(context.Background(), id, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) == 0 {
+		t.Fatal("no similar papers")
+	}
+	for _, h := range hits {
+		if h.Paper.ID == id {
+			t.Error("a paper is listed as similar to itself")
+		}
+	}
+	if !slices.Contains(hits[0].Paper.Topics, "quantization") {
+		t.Errorf("most similar %q (topics %v) is not about quantization", hits[0].Paper.Title, hits[0].Paper.Topics)
+	}
+	if _, err := idx.Similar(context.Background(), "no-such-paper", 5); !errors.Is(err, search.ErrNotFound) {
+		t.Errorf("unknown id: err = %v, want ErrNotFound", err)
+	}
+	if _, err := idx.Similar(context.Background(), id, 0); !errors.Is(err, search.ErrBadQuery) {
+		t.Errorf("size 0: err = %v, want ErrBadQuery", err)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	idx := testIndex(t)
+	kinds := func(ss []search.Suggestion) map[string][]string {
+		m := map[string][]string{}
+		for _, s := range ss {
+			m[s.Kind] = append(m[s.Kind], s.Text)
+		}
+		return m
+	}
+	ss, err := idx.Suggest(context.Background(), "quant", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := kinds(ss)
+	if !slices.Contains(k[search.SuggestTopic], "Quantization") || !slices.Contains(k[search.SuggestWord], "quantization") || len(k[search.SuggestTitle]) == 0 {
+		t.Errorf("suggestions for quant: %v", k)
+	}
+	ss, err = idx.Suggest(context.Background(), "large lang", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := kinds(ss); !slices.Contains(k[search.SuggestPhrase], "large language") {
+		t.Errorf("suggestions for large lang: %v", k)
+	}
+	for _, short := range []string{"", "q", " "} {
+		if ss, err := idx.Suggest(context.Background(), short, 10); err != nil || len(ss) != 0 {
+			t.Errorf("Suggest(%q) = %v, %v; want nothing", short, ss, err)
+		}
+	}
+}
+
+// FuzzSearch: any query text either searches or is refused with
+// ErrBadQuery; nothing panics and nothing fails otherwise.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{`quantizaton llm`, `"long context" +kv -vision`, `title:(a OR b) AND NOT c`, `year:2023..2025 topic:quantization`,
+		`quant* x~2 *y`, `((((`, `"`, `LLM PTQ KD`, `category:cs.cl`, `author:"van der"`, `quantisation~2`, `a:b:c:"d`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		idx := testIndex(t)
+		_, err := idx.Search(context.Background(), search.Request{Query: q, Size: 5})
+		if err != nil && !errors.Is(err, search.ErrBadQuery) {
+			t.Fatalf("search %q: %v", q, err)
+		}
+	})
+}
+
+// TestRankMatchesSearch: evaluation ranks exactly as users see results.
+func TestRankMatchesSearch(t *testing.T) {
+	idx := testIndex(t)
+	for _, q := range []string{"knowledge distillation of reasoning", "quantisation LLM", `"long context" +benchmark`, "topic:quantization"} {
+		res, err := idx.Search(context.Background(), search.Request{Query: q, Size: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranked, err := idx.Rank(context.Background(), search.Request{Query: q}, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ranked) != len(res.Hits) {
+			t.Fatalf("%q: Rank gave %d, Search %d", q, len(ranked), len(res.Hits))
+		}
+		for i, h := range res.Hits {
+			if ranked[i].ID != h.Paper.ID || ranked[i].Score != h.Score {
+				t.Errorf("%q: rank %d is %s (%g) in Rank, %s (%g) in Search", q, i+1, ranked[i].ID, ranked[i].Score, h.Paper.ID, h.Score)
+			}
+		}
+	}
+}
