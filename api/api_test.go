@@ -122,7 +122,10 @@ func TestJSONErrors(t *testing.T) {
 		{"missing static file", "GET", "/static/nope.js", 404, "not_found", `no static file "nope.js"`},
 		{"no static file name", "GET", "/static/", 404, "not_found", `no static file ""`},
 		{"POST search", "POST", "/api/search", 405, "method_not_allowed", "POST is not allowed on /api/search"},
-		{"DELETE paper", "DELETE", "/api/papers/2401.00001", 405, "method_not_allowed", "DELETE is not allowed"},
+		{"PUT paper", "PUT", "/api/papers/2401.00001", 405, "method_not_allowed", "PUT is not allowed"},
+		{"DELETE paper without an admin key configured", "DELETE", "/api/papers/2401.00001", 403, "writes_disabled", "PAPERSEARCH_ADMIN_KEY"},
+		{"POST papers without an admin key configured", "POST", "/api/papers", 403, "writes_disabled", "PAPERSEARCH_ADMIN_KEY"},
+		{"POST backup without an admin key configured", "POST", "/api/admin/backup", 403, "writes_disabled", "PAPERSEARCH_ADMIN_KEY"},
 		{"PUT healthz", "PUT", "/healthz", 405, "method_not_allowed", "PUT is not allowed on /healthz"},
 		{"POST page", "POST", "/", 405, "method_not_allowed", "POST is not allowed on /"},
 	}

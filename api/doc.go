@@ -9,14 +9,18 @@
 // request and result types and never touches Bleve.
 //
 // Files by job: routes.go (every route, in one place), handlers.go (JSON
-// endpoints), page.go (HTML pages), feed.go (Atom), openapi.go and
-// openapi.json (the contract), middleware.go (security headers, CORS,
-// ETags, gzip, request logs), metrics.go (Prometheus text format, by hand),
-// static.go (embedded assets), wire.go (JSON types), params.go (query
-// parameters), errors.go (error mapping).
+// endpoints, and the search slots and deadline), page.go (HTML pages),
+// feed.go (Atom), openapi.go and openapi.json (the contract), middleware.go
+// (security headers, CORS, ETags, gzip, request logs), ratelimit.go
+// (per-client token buckets), admin.go (writes and backups, behind the
+// admin key; posted papers go through an IngestFunc the caller provides, so
+// that this package does not depend on the indexer), metrics.go
+// (Prometheus text format, by hand), static.go (embedded assets), wire.go
+// (JSON types), params.go (query parameters), errors.go (error mapping).
 //
 // Tests start the real router with httptest on a real index in t.TempDir()
 // and assert on the JSON, on the HTML with goquery, and on the OpenAPI
 // document, which openapi_test.go holds to the route table. The browser
-// tests live in cmd/papersearch, where the demo corpus is.
+// tests live in cmd/papersearch, where the demo corpus is; the one here
+// checks that hostile paper text stays text.
 package api

@@ -85,9 +85,11 @@ func (s *server) feed(c *gin.Context) error {
 	if given.Get("sort") == "" {
 		self.Sort = ""
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
-	defer cancel()
-	res, err := s.idx.Search(ctx, req)
+	var res search.Result
+	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
+		res, err = s.idx.Search(ctx, req)
+		return err
+	})
 	if err != nil {
 		return err
 	}

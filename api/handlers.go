@@ -18,7 +18,14 @@ func (s *server) health(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, gin.H{"status": "ok", "papers": n})
+	resp := HealthResponse{Status: "ok", Papers: n}
+	if h := s.idx.Health(); h.LastError != "" {
+		if h.Degraded {
+			resp.Status = "degraded"
+		}
+		resp.LastError, resp.LastErrorAt, resp.BackgroundErrors = h.LastError, &h.LastErrorAt, h.Errors
+	}
+	writeJSON(c, http.StatusOK, resp)
 	return nil
 }
 
@@ -27,11 +34,59 @@ func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error
 	if err != nil {
 		return req, search.Result{}, err
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
-	defer cancel()
-	res, err := s.idx.Search(ctx, req)
+	var res search.Result
+	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
+		res, err = s.idx.Search(ctx, req)
+		return err
+	})
 	return req, res, err
 }
+
+// withSlot runs a search (fn) once a slot is free, within the search
+// deadline. It waits in line at most queueWait, expensive searches first
+// for one of their own slots, and answers 503 busy when none frees in
+// time: searches are CPU-bound, and running more at once only makes every
+// one slower.
+func (s *server) withSlot(c *gin.Context, expensive bool, fn func(ctx context.Context) error) error {
+	wait, stopWaiting := context.WithTimeout(c.Request.Context(), s.queueWait)
+	defer stopWaiting()
+	if expensive {
+		if !acquire(wait, s.heavy) {
+			return s.busy(c)
+		}
+		defer func() { <-s.heavy }()
+	}
+	if !acquire(wait, s.slots) {
+		return s.busy(c)
+	}
+	defer func() { <-s.slots }()
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	return fn(ctx)
+}
+
+func acquire(ctx context.Context, slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// busy is the error for a search that found no slot in time, or the
+// client's own cancellation.
+func (s *server) busy(c *gin.Context) error {
+	if err := c.Request.Context().Err(); err != nil {
+		return err
+	}
+	c.Header("Retry-After", "1")
+	return errBusy
+}
+
+// errBusy answers an expensive search that found no free slot in time.
+var errBusy = &httpError{http.StatusServiceUnavailable, "busy",
+	"the server is busy with other searches (deep pages, long queries and many filters wait for each other); retry in a moment, or narrow the search"}
 
 func (s *server) search(c *gin.Context) error {
 	_, res, err := s.runSearch(c)
@@ -124,9 +179,11 @@ func (s *server) similar(c *gin.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
-	defer cancel()
-	hits, err := s.idx.Similar(ctx, id, n)
+	var hits []search.Hit
+	err = s.withSlot(c, false, func(ctx context.Context) error {
+		hits, err = s.idx.Similar(ctx, id, n)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -146,9 +203,11 @@ func (s *server) suggest(c *gin.Context) error {
 	if n < 1 || n > search.MaxSuggest {
 		return fmt.Errorf("%w: size must be between 1 and %d, not %d", search.ErrBadQuery, search.MaxSuggest, n)
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
-	defer cancel()
-	ss, err := s.idx.Suggest(ctx, q, n)
+	var ss []search.Suggestion
+	err = s.withSlot(c, false, func(ctx context.Context) error {
+		ss, err = s.idx.Suggest(ctx, q, n)
+		return err
+	})
 	if err != nil {
 		return err
 	}

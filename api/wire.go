@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"time"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -93,10 +94,35 @@ type ErrorResponse struct {
 }
 
 // ErrorBody says what went wrong: a stable code for programs, a message for
-// people.
+// people, and for a rejected write the records at fault.
 type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    string   `json:"code"`
+	Message string   `json:"message"`
+	Details []string `json:"details,omitempty"`
+}
+
+// HealthResponse is the body of GET /healthz. Status is "ok", or
+// "degraded" when the index reported a background error in the last few
+// minutes (it still serves; see the log).
+type HealthResponse struct {
+	Papers           uint64     `json:"papers"`
+	Status           string     `json:"status"`
+	LastError        string     `json:"last_error,omitempty"`
+	LastErrorAt      *time.Time `json:"last_error_at,omitempty"`
+	BackgroundErrors uint64     `json:"background_errors,omitempty"`
+}
+
+// WriteResponse is the body of a successful POST /api/papers or DELETE
+// /api/papers/{id}: what was written, and the index's size and generation
+// after it.
+type WriteResponse struct {
+	Read       int      `json:"read,omitempty"`
+	Added      int      `json:"added"`
+	Updated    int      `json:"updated"`
+	IDs        []string `json:"ids,omitempty"`
+	Deleted    []string `json:"deleted,omitempty"`
+	Papers     uint64   `json:"papers"`
+	Generation uint64   `json:"generation"`
 }
 
 // NewSearchResponse converts a search result to its wire form.

@@ -91,6 +91,10 @@ type Stats struct {
 	Merged   int // records folded into another record of the same paper in this batch
 	Rejected int // records skipped as malformed
 	Elapsed  time.Duration
+	// Batches counts committed batches, and LastID is the id of the last
+	// paper of the last one: every paper read before it is in the index.
+	Batches int
+	LastID  string
 }
 
 func (s Stats) String() string {
@@ -216,6 +220,13 @@ func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format 
 			}
 			continue
 		}
+		if len(p.ID) > MaxIDBytes {
+			ix.stats.Rejected++
+			if ix.OnReject != nil {
+				ix.OnReject(&RecordError{Source: source, Err: fmt.Errorf("id is %d bytes; the limit is %d", len(p.ID), MaxIDBytes)})
+			}
+			continue
+		}
 		if err := ix.Add(ctx, p); err != nil {
 			return err
 		}
@@ -278,6 +289,8 @@ func (ix *Indexer) Flush(ctx context.Context) error {
 	}
 	ix.stats.Added += added
 	ix.stats.Updated += len(ix.batch) - added
+	ix.stats.Batches++
+	ix.stats.LastID = ix.batch[len(ix.batch)-1].ID
 	ix.log.Debug("committed batch", "papers", len(ix.batch), "added", added)
 	ix.batch = ix.batch[:0]
 	clear(ix.pos)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -146,10 +147,37 @@ func ParseDate(s string) (string, bool) {
 	return "", false
 }
 
+// Caps on what one paper may carry. Real papers are far inside them
+// (arXiv abstracts stop at 1,920 characters; the longest author lists run
+// to a few thousand names); hostile or broken records are cut down to
+// them instead of bloating the index. AuthorCount keeps the true count.
+const (
+	MaxTitleBytes    = 2 << 10
+	MaxAbstractBytes = 64 << 10
+	MaxAuthors       = 1000
+	MaxNameBytes     = 256
+	MaxListValues    = 100 // categories, keywords
+	MaxFieldBytes    = 4 << 10
+	// MaxIDBytes bounds an id; a record with a longer one is rejected,
+	// since a cut id would name another paper.
+	MaxIDBytes = 256
+)
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // normalize cleans a parsed paper in place: text, id, authors, dates.
 func normalize(p *search.Paper) {
-	p.Title = CleanText(p.Title)
-	p.Abstract = CleanText(p.Abstract)
+	p.Title = truncate(CleanText(p.Title), MaxTitleBytes)
+	p.Abstract = truncate(CleanText(p.Abstract), MaxAbstractBytes)
 	if id := ArxivID(p.ID); id != "" {
 		p.ID = id
 	} else {
@@ -159,19 +187,24 @@ func normalize(p *search.Paper) {
 		p.ID = TitleID(p.Title)
 	}
 	authors := p.Authors[:0]
+	named := 0
 	for _, a := range p.Authors {
 		if a = CleanText(a); a != "" {
-			authors = append(authors, a)
+			named++
+			if len(authors) < MaxAuthors {
+				authors = append(authors, truncate(a, MaxNameBytes))
+			}
 		}
 	}
+	clear(p.Authors[len(authors):])
 	p.Authors = authors
-	if p.AuthorCount < len(p.Authors) {
-		p.AuthorCount = len(p.Authors)
+	if p.AuthorCount < named {
+		p.AuthorCount = named
 	}
 	p.Categories = dedupe(p.Categories)
 	p.Keywords = dedupe(p.Keywords)
-	for _, f := range []*string{&p.URL, &p.PDFURL, &p.HFURL, &p.GitHubRepo, &p.Comment, &p.JournalRef, &p.DOI} {
-		*f = CleanText(*f)
+	for _, f := range []*string{&p.URL, &p.PDFURL, &p.HFURL, &p.GitHubRepo, &p.Comment, &p.JournalRef, &p.DOI, &p.Source} {
+		*f = truncate(CleanText(*f), MaxFieldBytes)
 	}
 	for _, f := range []*string{&p.URL, &p.PDFURL, &p.HFURL, &p.GitHubRepo} {
 		if !safeURL(*f) {
@@ -208,9 +241,12 @@ func safeURL(u string) bool {
 
 func dedupe(vs []string) []string {
 	out := vs[:0]
-	seen := make(map[string]bool, len(vs))
+	seen := make(map[string]bool, min(len(vs), MaxListValues))
 	for _, v := range vs {
-		v = CleanText(v)
+		if len(out) == MaxListValues {
+			break
+		}
+		v = truncate(CleanText(v), MaxNameBytes)
 		if v == "" || seen[v] {
 			continue
 		}

@@ -114,11 +114,12 @@ func NewHTTPClient() *http.Client {
 // returns every source it could expand, and an error joining the reasons
 // for the arguments it could not (a missing path, a directory with nothing
 // readable, stdin named twice), so that the caller can report them and go
-// on with the rest. URLs are fetched with client, or NewHTTPClient() when
-// client is nil, only when their source is opened.
+// on with the rest. URLs are fetched with client, or when client is nil
+// with NewGuardedHTTPClient(false), which connects to public addresses
+// only; either way only when their source is opened.
 func ExpandSources(args []string, stdin io.Reader, client *http.Client) ([]Source, error) {
 	if client == nil {
-		client = NewHTTPClient()
+		client = NewGuardedHTTPClient(false)
 	}
 	var out []Source
 	var errs []error

@@ -173,7 +173,8 @@ func newFixtureServer(t *testing.T) *fixtureServer {
 
 func TestURLSources(t *testing.T) {
 	srv := newFixtureServer(t)
-	sources, err := ExpandSources([]string{srv.URL + "/daily.json", srv.URL + "/snapshot.jsonl.gz", srv.URL + "/hop/5"}, nil, nil)
+	// The server is on loopback, which the default client refuses to reach.
+	sources, err := ExpandSources([]string{srv.URL + "/daily.json", srv.URL + "/snapshot.jsonl.gz", srv.URL + "/hop/5"}, nil, NewHTTPClient())
 	if err != nil {
 		t.Fatal(err)
 	}

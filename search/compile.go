@@ -99,7 +99,7 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 		return nil, err
 	}
 	defer r.Close()
-	tax, err := x.Topics()
+	tax, err := x.topicList()
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 	if total <= 0 {
 		return base, nil
 	}
-	papers, err := x.Lookup(ctx, ids)
+	papers, err := x.lookup(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,9 +41,22 @@ const (
 
 // Index is a Bleve index of papers. It is safe for concurrent use.
 type Index struct {
-	bi   bleve.Index
-	path string
-	log  *slog.Logger
+	// mu guards bi. Reads hold it shared for their whole call; a write
+	// holds it alone while Bleve commits. The reason is a Bleve (v2.6.3)
+	// failure mode: when a batch cannot be persisted (a full disk), Batch
+	// closes the batch's segment although the live snapshot still holds it,
+	// and a read of that snapshot then crashes the process. So no read may
+	// run alongside a commit, and a failed commit reopens the index from
+	// disk (see reopen) before reads resume. Commits take milliseconds.
+	mu     sync.RWMutex
+	bi     bleve.Index // nil once a reopen failed or the index is closed
+	closed bool
+	// writeMu serialises writes and backups, so that a backup never waits
+	// on mu (and, through a waiting writer, holds up reads).
+	writeMu  sync.Mutex
+	path     string
+	log      *slog.Logger
+	readOnly bool
 	// prose and names are the mapping's analyzers, for counting field
 	// lengths at index time and analysing query words.
 	prose, names analysis.Analyzer
@@ -50,75 +64,165 @@ type Index struct {
 	generation atomic.Uint64
 	// topics caches the recorded taxonomy, which every query consults.
 	topics atomic.Pointer[[]Topic]
+	health healthState
 }
 
-// Open opens the index at path, creating it (and the directory) if missing.
+// runtimeConfig is the Bleve configuration every open uses. It never sets
+// unsafe_batch: a batch returns only once scorch has synced it to disk,
+// which is what lets Put promise durability. Saying false explicitly also
+// overrides an index_meta.json that asks for it.
+func runtimeConfig() map[string]any {
+	return map[string]any{
+		"bolt_timeout":           lockWait.String(),
+		"unsafe_batch":           false,
+		"asyncErrorCallbackName": asyncErrorCallback,
+	}
+}
+
+// Open opens the index at path, creating it (and the directory) if missing
+// or empty. Only one process can have an index open: a second Open waits
+// up to three seconds for the lock and then fails with a *LockedError.
 func Open(path string, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg := map[string]any{"bolt_timeout": lockWait.String()}
-	bi, err := bleve.OpenUsing(path, cfg)
-	switch {
-	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
-		bi, err = create(path)
-		if err != nil {
-			return nil, err
+	x := &Index{path: path, log: log}
+	// Bleve reports background errors by store path; register before
+	// opening so that none is missed.
+	openStores.Store(storePath(path), x)
+	bi, err := bleve.OpenUsing(path, runtimeConfig())
+	if missing(path, err) {
+		if err = create(path, log); err == nil {
+			bi, err = bleve.OpenUsing(path, runtimeConfig())
 		}
-	case err != nil:
+	}
+	if err != nil {
+		openStores.Delete(storePath(path))
 		return nil, openError(path, err)
 	}
-	idx := &Index{bi: bi, path: path, log: log}
-	if err := idx.checkSchema(); err != nil {
+	x.bi = bi
+	if err := x.checkSchema(); err != nil {
 		bi.Close()
+		openStores.Delete(storePath(path))
 		return nil, err
 	}
-	idx.prose = bi.Mapping().AnalyzerNamed(analyzerProse)
-	idx.names = bi.Mapping().AnalyzerNamed(analyzerName)
-	if idx.prose == nil || idx.names == nil {
+	if err := x.setAnalyzers(); err != nil {
 		bi.Close()
-		return nil, fmt.Errorf("open index %s: %w: its mapping lacks our analyzers; delete the directory and index again", path, ErrSchema)
+		openStores.Delete(storePath(path))
+		return nil, err
 	}
 	if b, err := bi.GetInternal([]byte(internalGeneration)); err == nil && len(b) > 0 {
 		g, _ := strconv.ParseUint(string(b), 10, 64)
-		idx.generation.Store(g)
+		x.generation.Store(g)
 	}
 	// Record the writer so that a second process can say who holds the lock.
-	_ = os.WriteFile(filepath.Join(path, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644)
-	return idx, nil
+	if err := writeOwner(path, Owner{PID: os.Getpid()}); err != nil {
+		log.Warn("cannot record this process as the index's owner", "err", err)
+	}
+	return x, nil
 }
 
-func create(path string) (bleve.Index, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create index directory %s: %w", path, err)
+// missing reports whether err from opening path means there is no index
+// there yet: no directory, or an empty one (a fresh volume mount).
+func missing(path string, err error) bool {
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		return true
 	}
+	if errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		entries, rerr := os.ReadDir(path)
+		return rerr == nil && len(entries) == 0
+	}
+	return false
+}
+
+// create builds an empty index under a temporary name next to path and
+// renames it into place, so that a crash half-way through creation leaves
+// no half-made index behind to be taken for a real one.
+func create(path string, log *slog.Logger) error {
+	parent, base := filepath.Dir(path), filepath.Base(path)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create index directory %s: %w", path, err)
+	}
+	removeStale(parent, "."+base+".creating-", log)
+	tmp, err := os.MkdirTemp(parent, "."+base+".creating-")
+	if err != nil {
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	defer os.RemoveAll(tmp)
 	m, err := newMapping()
 	if err != nil {
-		return nil, fmt.Errorf("build index mapping: %w", err)
+		return fmt.Errorf("build index mapping: %w", err)
 	}
-	bi, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, map[string]any{"bolt_timeout": lockWait.String()})
+	dir := filepath.Join(tmp, "index")
+	bi, err := bleve.NewUsing(dir, m, scorch.Name, scorch.Name, map[string]any{"bolt_timeout": lockWait.String()})
 	if err != nil {
-		return nil, openError(path, err)
+		return fmt.Errorf("create index %s: %w", path, err)
 	}
 	if err := bi.SetInternal([]byte(internalSchema), []byte(schemaVersion)); err != nil {
 		bi.Close()
-		return nil, fmt.Errorf("create index %s: %w", path, err)
+		return fmt.Errorf("create index %s: %w", path, err)
 	}
-	return bi, nil
+	if err := bi.Close(); err != nil {
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	// os.Rename refuses to replace a directory, even an empty one; take
+	// the empty one away first (Remove fails on a non-empty one). If
+	// another process got there first, its index is as good as ours.
+	_ = os.Remove(path)
+	if err := os.Rename(dir, path); err != nil {
+		if _, serr := os.Stat(filepath.Join(path, "index_meta.json")); serr == nil {
+			return nil
+		}
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	syncDir(parent)
+	return nil
+}
+
+// removeStale deletes what crashed runs left in parent under names with
+// the given prefix. Anything older than ten minutes is past use: creating
+// an empty index or copying one takes far less.
+func removeStale(parent, prefix string, log *slog.Logger) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 10*time.Minute {
+			log.Info("removing what an interrupted run left behind", "dir", filepath.Join(parent, e.Name()))
+			os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
+	}
+}
+
+// syncDir makes a rename in dir durable; it is best effort (not every
+// platform can sync a directory).
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		_ = f.Sync()
+		f.Close()
+	}
 }
 
 func openError(path string, err error) error {
 	if strings.Contains(err.Error(), "timeout") {
-		who := "another process"
-		if b, rerr := os.ReadFile(filepath.Join(path, pidFile)); rerr == nil {
-			who = "process " + strings.TrimSpace(string(b))
-		}
-		return fmt.Errorf("open index %s: %w: %s holds it; stop it, or use its HTTP API, or pass another --index", path, ErrLocked, who)
+		le := &LockedError{Path: path}
+		le.Owner, _ = ReadOwner(path)
+		return le
 	}
-	if errors.Is(err, bleve.ErrorIndexMetaCorrupt) || errors.Is(err, bleve.ErrorUnknownIndexType) {
-		return fmt.Errorf("open index %s: %w: %v; delete the directory and index again", path, ErrSchema, err)
+	if errors.Is(err, bleve.ErrorIndexMetaCorrupt) || errors.Is(err, bleve.ErrorUnknownIndexType) || errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		return fmt.Errorf("open index %s: %w: %v; %s", path, ErrSchema, err, rebuildHint(path))
 	}
 	return fmt.Errorf("open index %s: %w", path, err)
+}
+
+// rebuildHint says how to get a usable index when the one at path cannot
+// be used.
+func rebuildHint(path string) string {
+	return fmt.Sprintf("rebuild it from your sources: move %s aside (or delete it), then run 'papersearch index --index %s SOURCE...'", path, path)
 }
 
 func (x *Index) checkSchema() error {
@@ -131,8 +235,18 @@ func (x *Index) checkSchema() error {
 		if found == "" {
 			found = "none"
 		}
-		return fmt.Errorf("open index %s: %w: it has schema %s, this papersearch needs %s; delete the directory and index again",
-			x.path, ErrSchema, found, schemaVersion)
+		return fmt.Errorf("open index %s: %w: it has schema %s, this papersearch needs %s; %s",
+			x.path, ErrSchema, found, schemaVersion, rebuildHint(x.path))
+	}
+	return nil
+}
+
+// setAnalyzers takes the mapping's analyzers, which index and query text.
+func (x *Index) setAnalyzers() error {
+	x.prose = x.bi.Mapping().AnalyzerNamed(analyzerProse)
+	x.names = x.bi.Mapping().AnalyzerNamed(analyzerName)
+	if x.prose == nil || x.names == nil {
+		return fmt.Errorf("open index %s: %w: its mapping lacks our analyzers; %s", x.path, ErrSchema, rebuildHint(x.path))
 	}
 	return nil
 }
@@ -143,9 +257,51 @@ func (x *Index) Path() string { return x.path }
 // Generation changes whenever a write is committed.
 func (x *Index) Generation() uint64 { return x.generation.Load() }
 
-// Close flushes and closes the index.
+// errUnavailable is returned after a failed write could not reopen the
+// index.
+var errUnavailable = errors.New("the index is unavailable after a failed write; restart papersearch")
+
+var errClosed = errors.New("the index is closed")
+
+// rlock takes the read lock for a call that reads the index, or fails
+// (without it) when there is no index to read. Only exported methods take
+// it, once per call: a second RLock in the same call would deadlock
+// behind a waiting writer. Unexported methods expect it held.
+func (x *Index) rlock() error {
+	x.mu.RLock()
+	if x.bi == nil {
+		err := errUnavailable
+		if x.closed {
+			err = errClosed
+		}
+		x.mu.RUnlock()
+		return fmt.Errorf("index %s: %w", x.path, err)
+	}
+	return nil
+}
+
+// Close flushes and closes the index. Removing the owner file is the last
+// step, so its absence after a process exits means the index was closed
+// cleanly.
 func (x *Index) Close() error {
-	if err := x.bi.Close(); err != nil {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	if x.bi == nil {
+		return nil
+	}
+	err := x.bi.Close()
+	x.bi = nil
+	if x.readOnly {
+		return err
+	}
+	openStores.Delete(storePath(x.path))
+	if err != nil {
 		return fmt.Errorf("close index %s: %w", x.path, err)
 	}
 	_ = os.Remove(filepath.Join(x.path, pidFile))
@@ -154,6 +310,10 @@ func (x *Index) Close() error {
 
 // Count returns the number of papers in the index.
 func (x *Index) Count() (uint64, error) {
+	if err := x.rlock(); err != nil {
+		return 0, err
+	}
+	defer x.mu.RUnlock()
 	n, err := x.bi.DocCount()
 	if err != nil {
 		return 0, fmt.Errorf("count papers: %w", err)
@@ -167,7 +327,10 @@ func (x *Index) Put(papers []Paper) error {
 	if len(papers) == 0 {
 		return nil
 	}
-	b := x.bi.NewBatch()
+	b, err := x.newBatch()
+	if err != nil {
+		return err
+	}
 	for i := range papers {
 		p := &papers[i]
 		if p.ID == "" {
@@ -186,24 +349,96 @@ func (x *Index) Put(papers []Paper) error {
 
 // Delete removes papers by id; unknown ids are ignored.
 func (x *Index) Delete(ids []string) error {
-	b := x.bi.NewBatch()
+	b, err := x.newBatch()
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
 		b.Delete(id)
 	}
 	return x.commit(b)
 }
 
+func (x *Index) newBatch() (*bleve.Batch, error) {
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	return x.bi.NewBatch(), nil
+}
+
+// errReadOnly refuses writes to an index opened with OpenReadOnly: scorch
+// would accept the batch and then wait forever for a persister that a
+// read-only index does not run.
+var errReadOnly = errors.New("the index is open read-only")
+
+// commit writes a batch and returns once it is on disk. Nothing of a batch
+// that fails is kept: the index is reopened from what is on disk.
 func (x *Index) commit(b *bleve.Batch) error {
-	g := x.generation.Add(1)
+	if x.readOnly {
+		return fmt.Errorf("write batch to %s: %w", x.path, errReadOnly)
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return fmt.Errorf("write batch to %s: %w", x.path, errClosed)
+	}
+	if x.bi == nil {
+		return fmt.Errorf("write batch to %s: %w", x.path, errUnavailable)
+	}
+	g := x.generation.Load() + 1
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
 	if err := x.bi.Batch(b); err != nil {
-		return fmt.Errorf("write batch to %s: %w", x.path, err)
+		err = fmt.Errorf("write batch to %s: %w", x.path, err)
+		x.reopen(err)
+		return err
 	}
+	x.generation.Store(g)
 	return nil
+}
+
+// reopen replaces the Bleve index after a failed write with a fresh open
+// of what is on disk: every batch that was acknowledged, none that failed.
+// x.mu is held.
+func (x *Index) reopen(cause error) {
+	x.asyncError(cause)
+	func() {
+		// Closing an index in the state a failed persist leaves may trip
+		// over the segment Bleve closed early; the files are what matter.
+		defer func() {
+			if r := recover(); r != nil {
+				x.log.Error("closing the index after a failed write panicked", "panic", r)
+			}
+		}()
+		if err := x.bi.Close(); err != nil {
+			x.log.Warn("closing the index after a failed write", "err", err)
+		}
+	}()
+	x.bi = nil
+	bi, err := bleve.OpenUsing(x.path, runtimeConfig())
+	if err != nil {
+		x.log.Error("cannot reopen the index after a failed write; restart papersearch", "index", x.path, "err", err)
+		return
+	}
+	x.bi = bi
+	if err := x.setAnalyzers(); err != nil {
+		x.log.Error("the reopened index lacks its analyzers", "err", err)
+	}
+	x.log.Warn("a write failed; the index was reopened from disk without it", "index", x.path, "err", cause)
 }
 
 // Lookup returns the stored papers among ids, keyed by id.
 func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, error) {
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	return x.lookup(ctx, ids)
+}
+
+func (x *Index) lookup(ctx context.Context, ids []string) (map[string]Paper, error) {
 	out := make(map[string]Paper, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -227,7 +462,15 @@ func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, err
 
 // Get returns one paper, or an error wrapping ErrNotFound.
 func (x *Index) Get(ctx context.Context, id string) (Paper, error) {
-	m, err := x.Lookup(ctx, []string{id})
+	if err := x.rlock(); err != nil {
+		return Paper{}, err
+	}
+	defer x.mu.RUnlock()
+	return x.get(ctx, id)
+}
+
+func (x *Index) get(ctx context.Context, id string) (Paper, error) {
+	m, err := x.lookup(ctx, []string{id})
 	if err != nil {
 		return Paper{}, err
 	}

@@ -3,9 +3,11 @@ package search_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/papersearch/papersearch/search"
@@ -202,7 +204,7 @@ func TestTopicCounts(t *testing.T) {
 }
 
 // A second Open of an index that is open fails once the lock wait (3 s)
-// runs out, with an error that says what to do.
+// runs out, with an error that names the holder and says what to do.
 func TestOpenLockedIndex(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "index")
@@ -216,6 +218,9 @@ func TestOpenLockedIndex(t *testing.T) {
 			idx.Close()
 		}
 	}()
+	if err := idx.SetOwner("serve", "http://localhost:8123"); err != nil {
+		t.Fatal(err)
+	}
 
 	second, err := search.Open(dir, testLogger(t))
 	if err == nil {
@@ -225,18 +230,90 @@ func TestOpenLockedIndex(t *testing.T) {
 	if !errors.Is(err, search.ErrLocked) {
 		t.Fatalf("second Open: %v, want ErrLocked", err)
 	}
+	le, ok := errors.AsType[*search.LockedError](err)
+	if !ok {
+		t.Fatalf("second Open: %T, want *LockedError", err)
+	}
+	want := search.Owner{PID: os.Getpid(), Kind: "serve", URL: "http://localhost:8123"}
+	if le.Owner != want {
+		t.Errorf("LockedError.Owner = %+v, want %+v", le.Owner, want)
+	}
+	for _, s := range []string{fmt.Sprintf("pid %d", os.Getpid()), "http://localhost:8123", "use its HTTP API"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not say %q", err, s)
+		}
+	}
 	t.Logf("second Open: %v", err)
 
-	// Once the first is closed, the index opens again.
+	// Once the first is closed, its owner record is gone and the index
+	// opens again.
 	closed = true
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if o, ok := search.ReadOwner(dir); ok {
+		t.Errorf("owner record %+v left after Close", o)
 	}
 	third, err := search.Open(dir, testLogger(t))
 	if err != nil {
 		t.Fatalf("Open after Close: %v", err)
 	}
 	third.Close()
+}
+
+func TestLockedErrorMessages(t *testing.T) {
+	tests := []struct {
+		owner search.Owner
+		want  string
+	}{
+		{search.Owner{}, "another process holds it; stop it, or pass another --index"},
+		{search.Owner{PID: 42}, "process 42 holds it; stop it"},
+		{search.Owner{PID: 42, Kind: "index"}, "papersearch index (pid 42) holds it; wait for it to finish"},
+		{search.Owner{PID: 42, Kind: "serve", URL: "http://localhost:1"}, "papersearch serve (pid 42) at http://localhost:1 holds it; use its HTTP API"},
+	}
+	for _, tt := range tests {
+		err := &search.LockedError{Path: "/x", Owner: tt.owner}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %q does not say %q", tt.owner, err, tt.want)
+		}
+	}
+}
+
+// Versions before the JSON owner record wrote a bare pid.
+func TestReadOwnerOfOlderVersion(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "papersearch.pid"), []byte("1234"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := search.ReadOwner(dir); !ok || o != (search.Owner{PID: 1234}) {
+		t.Errorf("ReadOwner = %+v, %v; want pid 1234", o, ok)
+	}
+}
+
+// An empty directory (a fresh volume) is where a new index goes, and
+// creating one leaves nothing else behind next to it.
+func TestOpenEmptyDirectory(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "index")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := search.Open(dir, testLogger(t))
+	if err != nil {
+		t.Fatalf("Open of an empty directory: %v", err)
+	}
+	idx.Close()
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("next to the index: %v; want only the index", names)
+	}
 }
 
 func TestOpenRefusesNonIndex(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// Limits on a request; larger values are refused with ErrBadQuery.
+// Limits on a request. A request over one is refused with ErrBadQuery and
+// a message that names the limit; nothing is truncated silently.
 const (
 	DefaultSize = 10
 	MaxSize     = 100
@@ -23,7 +24,51 @@ const (
 	MaxWindow = 10000
 	// MaxQueryLen bounds the query text, in bytes.
 	MaxQueryLen = 1024
+	// MaxClauses bounds the words, phrases and filters the query language
+	// builds (querylang.go); MaxFuzziness bounds the edit distance of a
+	// fuzzy word. The language has no regular expressions, and drops
+	// wildcards before the third letter of a word: both would make Bleve
+	// visit every term of a field.
+	MaxClauses   = 64
+	MaxFuzziness = 2
+	// MaxFilterValues bounds the topic and category values of a request,
+	// together.
+	MaxFilterValues = 20
+	// MaxFacetSize bounds the buckets of any facet.
+	MaxFacetSize = 50
 )
+
+// A request past any of these is expensive (see Request.Expensive): a
+// deep page, a long query or many filters. They are allowed, but a server
+// runs few of them at once so that they cannot crowd out the rest.
+const (
+	ExpensiveWindow  = 1000
+	ExpensiveTerms   = 8
+	ExpensiveFilters = 8
+)
+
+// Expensive reports whether a normalised request costs well above the
+// usual: it collects and sorts a deep window, looks up many words, or
+// filters on many values.
+func (r Request) Expensive() bool {
+	return r.Page*r.Size > ExpensiveWindow || len(strings.Fields(r.Query)) > ExpensiveTerms ||
+		len(r.Topics)+len(r.Categories) > ExpensiveFilters
+}
+
+// Limits gathers the limits above, for code that hands them on (a query
+// parser, documentation).
+type Limits struct {
+	MaxQueryLen, MaxClauses, MaxFuzziness             int
+	MaxSize, MaxWindow, MaxFilterValues, MaxFacetSize int
+}
+
+// DefaultLimits returns the limits every search is held to.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxQueryLen: MaxQueryLen, MaxClauses: MaxClauses, MaxFuzziness: MaxFuzziness,
+		MaxSize: MaxSize, MaxWindow: MaxWindow, MaxFilterValues: MaxFilterValues, MaxFacetSize: MaxFacetSize,
+	}
+}
 
 // Sort orders.
 const (
@@ -37,10 +82,12 @@ const (
 var Sorts = []string{SortRelevance, SortNewest, SortOldest, SortUpvotes}
 
 const (
-	topicFacetSize    = 50
-	yearFacetSize     = 50
+	topicFacetSize    = MaxFacetSize
+	yearFacetSize     = MaxFacetSize
 	categoryFacetSize = 30
 	snippetRunes      = 240
+	// maxFilterLen bounds one topic or category value; real ones are short.
+	maxFilterLen = 100
 )
 
 // Request is a search as a caller states it. The zero value lists every
@@ -160,6 +207,14 @@ func (r *Request) Normalize() error {
 	}
 	r.Topics = cleanValues(r.Topics)
 	r.Categories = cleanValues(r.Categories)
+	if n := len(r.Topics) + len(r.Categories); n > MaxFilterValues {
+		return fmt.Errorf("%w: %d topic and category filters; the limit is %d together", ErrBadQuery, n, MaxFilterValues)
+	}
+	for _, v := range append(slices.Clip(r.Topics), r.Categories...) {
+		if len(v) > maxFilterLen {
+			return fmt.Errorf("%w: a topic or category value is %d bytes; the limit is %d", ErrBadQuery, len(v), maxFilterLen)
+		}
+	}
 	return nil
 }
 
@@ -180,6 +235,10 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	if err := r.Normalize(); err != nil {
 		return Result{}, err
 	}
+	if err := x.rlock(); err != nil {
+		return Result{}, err
+	}
+	defer x.mu.RUnlock()
 	p, text, err := x.plan(ctx, r)
 	if err != nil {
 		return Result{}, err
@@ -289,6 +348,10 @@ func (x *Index) Rank(ctx context.Context, r Request, n int) ([]Scored, error) {
 	if n < 1 || n > MaxRank {
 		return nil, fmt.Errorf("%w: rank depth must be between 1 and %d, not %d", ErrBadQuery, MaxRank, n)
 	}
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
 	p, text, err := x.plan(ctx, r)
 	if err != nil {
 		return nil, err
@@ -492,6 +555,10 @@ func facetValues(fr *bsearch.FacetResult) []FacetValue {
 func (x *Index) TopicCounts(ctx context.Context) (map[string]int, error) {
 	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
 	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("count topics: %w", err)

@@ -3,10 +3,12 @@ package search_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -280,6 +282,8 @@ func TestSearchBadRequests(t *testing.T) {
 		{"five-digit year", search.Request{YearTo: 20240}, "not a four-digit year"},
 		{"query too long", search.Request{Query: strings.Repeat("a", search.MaxQueryLen+1)}, "the limit is 1024"},
 		{"query not UTF-8", search.Request{Query: "caf\xe9"}, "not valid UTF-8"},
+		{"too many filters", search.Request{Topics: manyValues("t", 15), Categories: manyValues("c", 6)}, "21 topic and category filters; the limit is 20"},
+		{"filter value too long", search.Request{Topics: []string{strings.Repeat("x", 101)}}, "a topic or category value is 101 bytes; the limit is 100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -437,4 +441,72 @@ func TestFacets(t *testing.T) {
 			t.Errorf("nil slices in an empty result: %+v", res)
 		}
 	})
+}
+
+func manyValues(prefix string, n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprint(prefix, i))
+	}
+	return out
+}
+
+// At the limits, requests are served.
+func TestSearchAtTheLimits(t *testing.T) {
+	idx := openCorpus(t)
+	for _, req := range []search.Request{
+		{Query: strings.TrimSpace(strings.Repeat("pruning ", search.MaxClauses))},
+		{Topics: manyValues("t", 10), Categories: manyValues("c", 10)},
+		{Query: "models", Size: search.MaxSize, Page: search.MaxWindow / search.MaxSize},
+		// Years past the dates Bleve can store (1677 to 2262) are open
+		// bounds, not errors; found by FuzzSearch.
+		{YearFrom: 1000, YearTo: 9999},
+		{YearFrom: 2073, YearTo: 2269},
+		{YearFrom: 1000, YearTo: 1677},
+		{YearFrom: 2300, YearTo: 2400},
+		{YearFrom: 1000, YearTo: 1500},
+		{YearTo: 1200},
+		{YearFrom: 9999},
+	} {
+		if _, err := idx.Search(context.Background(), req); err != nil {
+			t.Errorf("Search(%.60v): %v", req, err)
+		}
+	}
+}
+
+// A search whose deadline has passed returns the context's error at once;
+// callers map it to 504.
+func TestSearchDeadline(t *testing.T) {
+	idx := openCorpus(t)
+	ctx, cancel := context.WithTimeout(context.Background(), -time.Second)
+	defer cancel()
+	for _, req := range []search.Request{{}, {Query: "pruning"}, {Query: "quantization", Topics: []string{"quantization"}}} {
+		_, err := idx.Search(ctx, req)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Search(%+v) past its deadline: %v, want context.DeadlineExceeded", req, err)
+		}
+	}
+}
+
+func TestExpensive(t *testing.T) {
+	tests := []struct {
+		req  search.Request
+		want bool
+	}{
+		{search.Request{Query: "pruning"}, false},
+		{search.Request{Query: "pruning", Page: 10, Size: 100}, false},
+		{search.Request{Query: "pruning", Page: 11, Size: 100}, true},
+		{search.Request{Query: strings.Repeat("w ", search.ExpensiveTerms)}, false},
+		{search.Request{Query: strings.Repeat("w ", search.ExpensiveTerms+1)}, true},
+		{search.Request{Topics: manyValues("t", 5), Categories: manyValues("c", 3)}, false},
+		{search.Request{Topics: manyValues("t", 5), Categories: manyValues("c", 4)}, true},
+	}
+	for _, tt := range tests {
+		if err := tt.req.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if got := tt.req.Expensive(); got != tt.want {
+			t.Errorf("Expensive(%+v) = %v, want %v", tt.req, got, tt.want)
+		}
+	}
 }

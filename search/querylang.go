@@ -36,9 +36,9 @@ import (
 
 // Limits on what one query may ask for.
 const (
-	maxClauses    = 64 // words, phrases and filters
-	maxDepth      = 8  // nested parentheses
-	maxFuzziness  = 2
+	maxClauses    = MaxClauses // words, phrases and filters
+	maxDepth      = 8          // nested parentheses
+	maxFuzziness  = MaxFuzziness
 	minPrefix     = 3  // letters before a *
 	maxPrefixExp  = 64 // completions of one prefix
 	maxFuzzyExp   = 32 // spellings one fuzzy word reaches

@@ -2,11 +2,13 @@ package search
 
 import (
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // Open must refuse an index this version cannot serve. Writing another
@@ -64,11 +66,50 @@ func TestOpenSchemaMismatch(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantFound) || !strings.Contains(err.Error(), "needs "+schemaVersion) {
 				t.Errorf("error %q should name the found schema (%s) and the needed one (%s)", err, tt.wantFound, schemaVersion)
 			}
+			if want := "rebuild it from your sources: move " + path + " aside (or delete it), then run 'papersearch index --index " + path + " SOURCE...'"; !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q should say how to rebuild: %q", err, want)
+			}
 			// The refused index was closed: opening it again fails the same
 			// way at once instead of waiting for a lock.
 			if _, err := Open(path, nil); !errors.Is(err, ErrSchema) {
 				t.Errorf("second Open: %v, want ErrSchema again", err)
 			}
 		})
+	}
+}
+
+// Bleve's background errors reach the index they come from, through the
+// callback registered by name, and show in Health.
+func TestAsyncErrorsShowInHealth(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index")
+	x, err := Open(path, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if h := x.Health(); h.Degraded || h.Errors != 0 || h.LastError != "" {
+		t.Fatalf("Health of a new index = %+v, want healthy", h)
+	}
+	callback := scorch.RegistryAsyncErrorCallbacks[asyncErrorCallback]
+	for range 3 {
+		callback(scorch.NewScorchError("persister", "write 000000000002.zap: no space left on device", scorch.ErrPersist), storePath(path))
+	}
+	h := x.Health()
+	if !h.Degraded || h.Errors != 3 || !strings.Contains(h.LastError, "no space left on device") || h.LastErrorAt.IsZero() {
+		t.Errorf("Health after background errors = %+v, want degraded with the last error", h)
+	}
+	// An error for an index that is not open here goes to the default
+	// logger rather than nowhere, and touches no open index.
+	callback(errors.New("elsewhere"), filepath.Join(t.TempDir(), "store"))
+	if h := x.Health(); h.Errors != 3 {
+		t.Errorf("an error of another index counted here: %+v", h)
+	}
+}
+
+// The index must never run with unsafe_batch, whatever its metadata says:
+// a batch must be on disk when Put returns.
+func TestUnsafeBatchIsOff(t *testing.T) {
+	if v, ok := runtimeConfig()["unsafe_batch"].(bool); !ok || v {
+		t.Errorf("runtimeConfig unsafe_batch = %v, %v; want false, set explicitly", v, ok)
 	}
 }

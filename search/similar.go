@@ -30,7 +30,11 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	if n < 1 || n > MaxSimilar {
 		return nil, fmt.Errorf("%w: size must be between 1 and %d, not %d", ErrBadQuery, MaxSimilar, n)
 	}
-	p, err := x.Get(ctx, id)
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	p, err := x.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -58,13 +58,17 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 	words := strings.Fields(text)
 	last := words[len(words)-1]
 	before := words[:len(words)-1]
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
 	r, err := x.reader()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 
-	topics, err := x.Topics()
+	topics, err := x.topicList()
 	if err != nil {
 		return nil, err
 	}

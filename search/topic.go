@@ -20,12 +20,20 @@ const internalTopics = "papersearch.topics"
 // SetTopics records the taxonomy the papers were tagged with, so that a
 // server on this index shows the same labels the indexer used.
 func (x *Index) SetTopics(topics []Topic) error {
+	if x.readOnly {
+		return fmt.Errorf("save topics in %s: %w", x.path, errReadOnly)
+	}
 	b, err := json.Marshal(topics)
 	if err != nil {
 		return fmt.Errorf("encode topics: %w", err)
 	}
-	if err := x.bi.SetInternal([]byte(internalTopics), b); err != nil {
-		return fmt.Errorf("save topics in %s: %w", x.path, err)
+	batch, err := x.newBatch()
+	if err != nil {
+		return err
+	}
+	batch.SetInternal([]byte(internalTopics), b)
+	if err := x.commit(batch); err != nil {
+		return fmt.Errorf("save topics: %w", err)
 	}
 	x.topics.Store(&topics)
 	return nil
@@ -33,6 +41,15 @@ func (x *Index) SetTopics(topics []Topic) error {
 
 // Topics returns the taxonomy recorded by SetTopics, or nil if none was.
 func (x *Index) Topics() ([]Topic, error) {
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	return x.topicList()
+}
+
+// topicList is Topics for callers that hold the read lock.
+func (x *Index) topicList() ([]Topic, error) {
 	if ts := x.topics.Load(); ts != nil {
 		return *ts, nil
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/papersearch/papersearch/indexer"
 	"github.com/papersearch/papersearch/search"
@@ -30,24 +32,54 @@ func indexExists(dir string) bool {
 
 // openOrDemo opens the index at dir, first building it from the demo corpus
 // when there is none yet, so that every command works on a fresh machine.
+// The demo index is built under a temporary name and renamed into place,
+// so that an interrupted build (even by SIGKILL) leaves nothing at dir to
+// be taken for a finished index.
 func (e *env) openOrDemo(ctx context.Context, dir string) (*search.Index, error) {
 	if indexExists(dir) {
 		return search.Open(dir, e.log)
 	}
 	e.log.Info("no index yet; building one from the built-in demo corpus", "index", dir)
-	idx, err := search.Open(dir, e.log)
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	removeStaleDemos(parent, "."+base+".demo-")
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("build demo index: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".demo-")
+	if err != nil {
+		return nil, fmt.Errorf("build demo index: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	idx, err := search.Open(filepath.Join(tmp, "index"), e.log)
 	if err != nil {
 		return nil, err
 	}
 	stats, err := buildDemo(ctx, idx, indexer.DefaultTaxonomy())
+	if cerr := idx.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		idx.Close()
-		// A half-built demo index would be taken for a real one next time.
-		os.RemoveAll(dir)
+		return nil, fmt.Errorf("build demo index: %w", err)
+	}
+	// Rename onto a missing or empty directory; if another process built
+	// one meanwhile, use that.
+	_ = os.Remove(dir)
+	if err := os.Rename(filepath.Join(tmp, "index"), dir); err != nil && !indexExists(dir) {
 		return nil, fmt.Errorf("build demo index: %w", err)
 	}
 	e.log.Info("demo index ready", "papers", stats.Added, "took", stats.Elapsed.Round(1e6))
-	return idx, nil
+	return search.Open(dir, e.log)
+}
+
+// removeStaleDemos deletes demo builds that crashed runs left, once they
+// are too old to be in progress.
+func removeStaleDemos(parent, prefix string) {
+	entries, _ := os.ReadDir(parent)
+	for _, d := range entries {
+		if info, err := d.Info(); err == nil && d.IsDir() && strings.HasPrefix(d.Name(), prefix) && time.Since(info.ModTime()) > 10*time.Minute {
+			os.RemoveAll(filepath.Join(parent, d.Name()))
+		}
+	}
 }
 
 func buildDemo(ctx context.Context, idx *search.Index, tax *indexer.Taxonomy) (indexer.Stats, error) {

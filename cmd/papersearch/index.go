@@ -18,6 +18,8 @@ func (e *env) index(ctx context.Context, args []string) error {
 	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag topics with; default: the built-in one")
 	format := fs.String("format", "", "force a source format: "+strings.Join(indexer.FormatNames(), ", "))
 	batch := fs.Int("batch", indexer.DefaultBatchSize, "papers per index commit")
+	logCommits := fs.Bool("log-commits", false, "log every committed batch with the id of its last paper")
+	allowPrivate := fs.Bool("allow-private-urls", false, "let URL sources reach loopback, private and link-local addresses")
 	del := fs.Bool("delete", false, "remove the papers whose ids are given instead of indexing sources")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -32,24 +34,22 @@ func (e *env) index(ctx context.Context, args []string) error {
 	if *batch < 1 {
 		return usageError{"--batch must be at least 1"}
 	}
-	tax := indexer.DefaultTaxonomy()
-	if *topicsFile != "" {
-		f, err := os.Open(*topicsFile)
-		if err != nil {
-			return usageError{fmt.Sprintf("open topics file: %v", err)}
-		}
-		tax, err = indexer.LoadTaxonomy(f)
-		f.Close()
-		if err != nil {
-			return usageError{fmt.Sprintf("%s: %v", *topicsFile, err)}
-		}
+	tax, err := e.taxonomy(*topicsFile)
+	if err != nil {
+		return err
 	}
 
 	idx, err := search.Open(*dir, e.log)
+	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" && le.Owner.URL != "" {
+		return servedError(le, args)
+	}
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
+	if err := idx.SetOwner("index", ""); err != nil {
+		e.log.Warn("cannot record this process as the index's owner", "err", err)
+	}
 	if err := idx.SetTopics(tax.Topics()); err != nil {
 		return err
 	}
@@ -57,10 +57,18 @@ func (e *env) index(ctx context.Context, args []string) error {
 	ix.BatchSize = *batch
 	ix.OnReject = func(err error) { fmt.Fprintln(e.stderr, err) }
 	progress := newProgress(e.stderr)
-	ix.OnCommit = progress.update
+	ix.OnCommit = func(s indexer.Stats) {
+		// Logged after the batch is durably committed: a paper read at or
+		// before last_id survives a crash from here on.
+		if *logCommits {
+			e.log.Info("committed", "batch", s.Batches, "papers", s.Added+s.Updated, "last_id", s.LastID)
+		}
+		progress.update(s)
+	}
 
 	var unreadable []error
-	sources, err := indexer.ExpandSources(args, e.stdin, nil)
+	// URLs are fetched through the SSRF guard unless told otherwise.
+	sources, err := indexer.ExpandSources(args, e.stdin, indexer.NewGuardedHTTPClient(*allowPrivate))
 	if err != nil {
 		// Each argument that failed is reported; the others still run.
 		for _, line := range strings.Split(err.Error(), "\n") {
@@ -107,6 +115,19 @@ func (e *env) index(ctx context.Context, args []string) error {
 		return errRejected
 	}
 	return nil
+}
+
+// servedError is index's answer when a server holds the index: writes go
+// through its API.
+func servedError(le *search.LockedError, sources []string) error {
+	file := "papers.jsonl"
+	if len(sources) > 0 && sources[0] != "-" {
+		file = sources[0]
+	}
+	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; post the papers to it instead:\n"+
+		"  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" --data-binary @%s %s/api/papers\n"+
+		"(serve must run with PAPERSEARCH_ADMIN_KEY set; a request may carry 1 MiB, so split large files), or stop the server and run index again",
+		le.Path, search.ErrLocked, le.Owner, file, le.Owner.URL)
 }
 
 // progress shows a live status line on a terminal and nothing elsewhere.

@@ -7,6 +7,7 @@
 //	papersearch topics  [--index DIR] [--json]
 //	papersearch similar [--index DIR] [--size N] [--json] ID
 //	papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
+//	papersearch backup  [--index DIR] --to DIR [--via URL]
 //
 // Run "papersearch help" for every flag.
 package main
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.eval(ctx, rest)
 	case "similar":
 		return e.similar(ctx, rest)
+	case "backup":
+		return e.backup(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -108,10 +111,16 @@ const usage = `papersearch: full-text search for research papers
 
 Usage:
   papersearch serve   [--index DIR] [--addr HOST:PORT] [--cors-origins LIST] [--log-format text|json]
+                      [--topics FILE] [--search-timeout 2s] [--max-searches N] [--max-body BYTES]
+                      [--rate-limit N] [--rate-burst N] [--rate-limit-loopback] [--trusted-proxies LIST]
         Serve the search page and the JSON API. With no index yet, build
-        one from the demo corpus built into the binary.
-  papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N] SOURCE...
-        Add or update papers from files, "-" (stdin) or .gz files.
+        one from the demo corpus built into the binary. With
+        PAPERSEARCH_ADMIN_KEY set, also accept POST /api/papers,
+        DELETE /api/papers/{id} and POST /api/admin/backup.
+  papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N]
+                      [--log-commits] [--allow-private-urls] [--delete] SOURCE...
+        Add or update papers from files, directories, URLs, "-" (stdin) or
+        .gz files; with --delete, remove the papers whose ids are given.
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
                       [--size N] [--page N | --cursor C] [--expand=false] [--correct=false] [--explain]
@@ -127,13 +136,22 @@ Usage:
   papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
         Index a judged collection (BEIR or TREC files) in a temporary
         directory, run its queries and print nDCG@k, MAP, Recall@100, MRR@k.
+  papersearch backup  [--index DIR] --to DIR [--via URL]
+        Copy the index, consistently, to a new directory; an index that
+        serve holds is copied through its API (needs the admin key).
 
 Environment:
-  PAPERSEARCH_INDEX   default for --index (now: the platform's data directory)
-  PAPERSEARCH_ADDR    default for --addr (localhost:8080)
-  PAPERSEARCH_CORS_ORIGINS  default for --cors-origins (none)
-  PAPERSEARCH_LOG_FORMAT    default for --log-format (text)
-  PAPERSEARCH_DEBUG   set to log debug messages
+  PAPERSEARCH_INDEX           default for --index (now: the platform's data directory)
+  PAPERSEARCH_ADDR            default for --addr (localhost:8080)
+  PAPERSEARCH_CORS_ORIGINS    default for --cors-origins (none)
+  PAPERSEARCH_LOG_FORMAT      default for --log-format (text)
+  PAPERSEARCH_ADMIN_KEY       enables writes and backups on serve; at least 32 bytes
+  PAPERSEARCH_SEARCH_TIMEOUT  default for --search-timeout
+  PAPERSEARCH_MAX_SEARCHES    default for --max-searches (twice the CPUs)
+  PAPERSEARCH_MAX_BODY        default for --max-body (1 MiB)
+  PAPERSEARCH_RATE_LIMIT      default for --rate-limit (10 per second per client)
+  PAPERSEARCH_TRUSTED_PROXIES default for --trusted-proxies (none)
+  PAPERSEARCH_DEBUG           set to log debug messages
 
 Exit status: 0 success, 1 some records rejected, 2 usage error or unusable source.
 `

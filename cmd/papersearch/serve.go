@@ -4,13 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/papersearch/papersearch/api"
+	"github.com/papersearch/papersearch/indexer"
+	"github.com/papersearch/papersearch/search"
+)
+
+// shutdownTimeout bounds how long serve waits for requests in flight
+// after SIGTERM or SIGINT.
+const shutdownTimeout = 10 * time.Second
+
+// Defaults of the per-client rate limit; loopback clients are exempt.
+const (
+	defaultRateLimit = 10
+	defaultRateBurst = 20
 )
 
 func (e *env) serve(ctx context.Context, args []string) error {
@@ -20,6 +37,30 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	cors := fs.String("cors-origins", e.getenv("PAPERSEARCH_CORS_ORIGINS"),
 		`comma-separated origins whose pages may call the GET API, or "*" for any (env PAPERSEARCH_CORS_ORIGINS)`)
 	logFormat := fs.String("log-format", envOr(e.getenv, "PAPERSEARCH_LOG_FORMAT", "text"), "log lines as text or json (env PAPERSEARCH_LOG_FORMAT)")
+	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag posted papers with; default: the built-in one")
+	timeout, err := envDuration(e.getenv, "PAPERSEARCH_SEARCH_TIMEOUT", api.DefaultSearchTimeout)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&timeout, "search-timeout", timeout, "deadline of each search; past it the answer is 504 (env PAPERSEARCH_SEARCH_TIMEOUT)")
+	maxBody, err := envInt(e.getenv, "PAPERSEARCH_MAX_BODY", api.DefaultMaxBody)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&maxBody, "max-body", maxBody, "largest request body in bytes; larger ones get 413 (env PAPERSEARCH_MAX_BODY)")
+	rate, err := envFloat(e.getenv, "PAPERSEARCH_RATE_LIMIT", defaultRateLimit)
+	if err != nil {
+		return err
+	}
+	fs.Float64Var(&rate, "rate-limit", rate, "requests per second per client, 0 for no limit; loopback clients are exempt (env PAPERSEARCH_RATE_LIMIT)")
+	burst := fs.Int("rate-burst", defaultRateBurst, "requests a client may make at once")
+	maxSearches, err := envInt(e.getenv, "PAPERSEARCH_MAX_SEARCHES", 0)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&maxSearches, "max-searches", maxSearches, "searches that run at once, more wait up to 10 s; 0 means twice the CPUs (env PAPERSEARCH_MAX_SEARCHES)")
+	rateLoopback := fs.Bool("rate-limit-loopback", false, "rate-limit loopback clients too")
+	proxies := fs.String("trusted-proxies", e.getenv("PAPERSEARCH_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For to believe (env PAPERSEARCH_TRUSTED_PROXIES)")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -34,18 +75,54 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	key := e.getenv("PAPERSEARCH_ADMIN_KEY")
+	if key != "" && len(key) < api.MinAdminKeyLen {
+		return usageError{fmt.Sprintf("PAPERSEARCH_ADMIN_KEY is %d bytes; it must be at least %d (make one with: openssl rand -hex 32)", len(key), api.MinAdminKeyLen)}
+	}
+	switch {
+	case timeout <= 0:
+		return usageError{"--search-timeout must be positive"}
+	case maxBody < 1:
+		return usageError{"--max-body must be at least 1"}
+	case maxSearches < 0:
+		return usageError{"--max-searches must be 0 (automatic) or more"}
+	case rate < 0 || *burst < 1:
+		return usageError{"--rate-limit must be 0 or more and --rate-burst at least 1"}
+	}
+	tax, err := e.taxonomy(*topicsFile)
+	if err != nil {
+		return err
+	}
+	var trusted []string
+	for p := range strings.SplitSeq(*proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			trusted = append(trusted, p)
+		}
+	}
 	idx, err := e.openOrDemo(ctx, *dir)
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
-	h, err := api.New(api.Config{Index: idx, Log: e.log, CORSOrigins: origins})
+	cfg := api.Config{
+		Index: idx, Log: e.log, CORSOrigins: origins, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted, MaxSearches: maxSearches,
+		RateLimit: api.RateLimit{PerSecond: rate, Burst: *burst, Loopback: *rateLoopback},
+	}
+	if key != "" {
+		cfg.AdminKey, cfg.Ingest = key, ingester(idx, tax, e.log)
+		e.warnTaxonomy(idx, tax, *topicsFile)
+	}
+	h, err := api.New(cfg)
 	if err != nil {
-		return err
+		return usageError{err.Error()}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := "http://" + displayAddr(ln.Addr())
+	if err := idx.SetOwner("serve", base); err != nil {
+		e.log.Warn("cannot record where this server listens in the index", "err", err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -54,9 +131,15 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
 	}
 	n, _ := idx.Count()
-	fmt.Fprintf(e.stdout, "papersearch: serving %d papers from %s at http://%s/\n", n, *dir, displayAddr(ln.Addr()))
+	fmt.Fprintf(e.stdout, "papersearch: serving %d papers from %s at %s/\n", n, *dir, base)
+	writes := "off (set PAPERSEARCH_ADMIN_KEY to enable POST /api/papers)"
+	if key != "" {
+		writes = "on"
+	}
+	e.log.Info("serving", "writes", writes, "search_timeout", timeout, "max_body", maxBody, "rate_limit", rate, "trusted_proxies", trusted)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -65,8 +148,10 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	e.log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// Stop accepting, let requests in flight finish (a write in flight is
+	// committed before its answer), then close the index (deferred).
+	e.log.Info("shutting down", "wait", shutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -74,7 +159,62 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	e.log.Info("stopped; closing the index")
 	return nil
+}
+
+// ingester is how the server writes posted papers: the indexer's
+// all-or-nothing Ingest, the same parsing, merging and tagging as index.
+func ingester(idx *search.Index, tax *indexer.Taxonomy, log *slog.Logger) api.IngestFunc {
+	return func(ctx context.Context, body io.Reader, format string) (api.IngestResult, error) {
+		res, err := indexer.Ingest(ctx, idx, tax, log, body, "request", format)
+		out := api.IngestResult{Read: res.Stats.Read, Added: res.Stats.Added, Updated: res.Stats.Updated, IDs: res.IDs}
+		for _, r := range res.Rejected {
+			out.Rejected = append(out.Rejected, r.Error())
+		}
+		return out, err
+	}
+}
+
+// warnTaxonomy says when posted papers will be tagged with another
+// taxonomy than the one the index was built with.
+func (e *env) warnTaxonomy(idx *search.Index, tax *indexer.Taxonomy, file string) {
+	recorded, err := idx.Topics()
+	if err != nil || recorded == nil {
+		return
+	}
+	slugs := func(ts []search.Topic) []string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Slug)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if !slices.Equal(slugs(recorded), slugs(tax.Topics())) {
+		which := "the built-in taxonomy"
+		if file != "" {
+			which = file
+		}
+		e.log.Warn("posted papers will be tagged with "+which+", which is not the taxonomy the index was built with; pass that one with --topics", "index_topics", len(recorded))
+	}
+}
+
+// taxonomy loads a topics file, or returns the built-in taxonomy for "".
+func (e *env) taxonomy(file string) (*indexer.Taxonomy, error) {
+	if file == "" {
+		return indexer.DefaultTaxonomy(), nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("open topics file: %v", err)}
+	}
+	defer f.Close()
+	tax, err := indexer.LoadTaxonomy(f)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("%s: %v", file, err)}
+	}
+	return tax, nil
 }
 
 // displayAddr makes a listen address clickable: a wildcard host becomes
@@ -117,4 +257,40 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, usageError{fmt.Sprintf("%s=%q is not a duration such as 2s or 500ms", key, v)}
+	}
+	return d, nil
+}
+
+func envInt(getenv func(string) string, key string, def int) (int, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, usageError{fmt.Sprintf("%s=%q is not a whole number", key, v)}
+	}
+	return n, nil
+}
+
+func envFloat(getenv func(string) string, key string, def float64) (float64, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, usageError{fmt.Sprintf("%s=%q is not a number", key, v)}
+	}
+	return f, nil
 }

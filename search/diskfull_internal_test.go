@@ -1,0 +1,76 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// A write that fails because the disk is full leaves the index usable:
+// Bleve (v2.6.3) would crash the next read of the failed batch's segment,
+// so the index reopens itself from disk, without that batch. Searches run
+// throughout. The disk is a small tmpfs, which needs root.
+func TestFailedWriteReopensIndex(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	defer func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("umount: %v %s", err, out)
+		}
+	}()
+	x, err := Open(filepath.Join(mnt, "index"), slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+
+	// Searches and look-ups run all along, as a server's would.
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if _, err := x.Search(ctx, Request{Query: "word5 word17"}); err != nil && ctx.Err() == nil {
+					t.Errorf("search during writes: %v", err)
+				}
+				if _, err := x.Lookup(ctx, []string{"p0-1", "p3-2"}); err != nil && ctx.Err() == nil {
+					t.Errorf("lookup during writes: %v", err)
+				}
+			}
+		})
+	}
+	acked := 0
+	var perr error
+	for i := 0; i < 1000 && perr == nil; i++ {
+		var ps []Paper
+		for j := range 20 {
+			ps = append(ps, Paper{ID: fmt.Sprintf("p%d-%d", i, j), Title: fmt.Sprint("title ", i, j), Abstract: strings.Repeat(fmt.Sprintf("word%d ", i*100+j), 300)})
+		}
+		if perr = x.Put(ps); perr == nil {
+			acked += len(ps)
+		}
+	}
+	stop()
+	wg.Wait()
+	if perr == nil || !strings.Contains(perr.Error(), "no space left on device") {
+		t.Fatalf("Put on a full disk: %v", perr)
+	}
+	n, err := x.Count()
+	if err != nil || n != uint64(acked) {
+		t.Errorf("after the failed write: %d papers, %v; want the %d acknowledged", n, err, acked)
+	}
+	if res, err := x.Search(context.Background(), Request{Query: "word5"}); err != nil || res.Total != 1 {
+		t.Errorf("search after the failed write: %d hits, %v", res.Total, err)
+	}
+	if h := x.Health(); !h.Degraded || !strings.Contains(h.LastError, "no space left on device") {
+		t.Errorf("Health after the failed write: %+v", h)
+	}
+	t.Logf("disk full after %d papers: %v", acked, perr)
+}
