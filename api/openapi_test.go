@@ -117,7 +117,9 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	for _, rt := range r.Routes() {
 		routes = append(routes, route{rt.Method, rt.Path, openAPIPath(rt.Path)})
 		for sub, via := range subRoutes {
-			if rt.Path == via {
+			// Sub-routes are read-only: only the wildcard's GET (and its
+			// preflight) serves them; DELETE /api/papers/{id} does not.
+			if rt.Path == via && (rt.Method == http.MethodGet || rt.Method == http.MethodOptions) {
 				routes = append(routes, route{rt.Method, via, sub})
 			}
 		}
