@@ -343,7 +343,9 @@ func (ix *Indexer) dispatch() error {
 		ix.inflight[batch[i].ID] = true
 	}
 	ix.writing++
-	ix.batch = make([]search.Paper, 0, ix.BatchSize)
+	// BatchSize may be "everything" (Ingest's all-or-nothing batch), so the
+	// capacity is only a hint, capped.
+	ix.batch = make([]search.Paper, 0, min(ix.BatchSize, DefaultBatchSize))
 	clear(ix.pos)
 	go ix.write(batch)
 	return nil
