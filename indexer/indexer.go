@@ -144,10 +144,13 @@ type Indexer struct {
 	OnCommit func(Stats)
 }
 
-// DefaultWriters is how many batches an Indexer writes at once: two keep
-// both cores of a small machine busy while Bleve builds segments, which it
-// does on one goroutine per batch.
-const DefaultWriters = 2
+// DefaultWriters is how many batches an Indexer writes at once. One: the
+// index commits batches one at a time anyway (search.Index holds its lock
+// across Bleve's Batch, see there), and with one writer batches commit in
+// the order they were read, so what has been acknowledged is always a
+// prefix of the input, which is what a rerun after a crash relies on.
+// Reading and parsing still run ahead of the writer.
+const DefaultWriters = 1
 
 // New returns an Indexer writing to idx, tagging with tax.
 func New(idx *search.Index, tax *Taxonomy, log *slog.Logger) *Indexer {
