@@ -21,6 +21,9 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.msg }
 
+// internalMsg is all a client learns of a failure that is ours.
+const internalMsg = "internal error; it has been logged"
+
 func errNotFound(msg string) error { return &httpError{http.StatusNotFound, "not_found", msg} }
 
 // status maps an error to its HTTP status, code and the message a client may
@@ -40,7 +43,7 @@ func status(err error) (int, string, string) {
 		// The client went away; 499 in nginx's manner, for the log only.
 		return 499, "canceled", "request canceled"
 	}
-	return http.StatusInternalServerError, "internal", "internal error; it has been logged"
+	return http.StatusInternalServerError, "internal", internalMsg
 }
 
 // handlerFunc is a Gin handler that returns its error instead of writing it.

@@ -91,10 +91,18 @@ func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 
 // queryParams lists the query parameters each handler reads.
 var queryParams = map[string][]string{
-	"/api/papers": {"format"},
-	"/api/search": SearchParams,
-	"/feed.atom":  SearchParams,
-	"/":           SearchParams,
+	"/api/papers":              {"format"},
+	"/api/search":              SearchParams,
+	"/feed.atom":               SearchParams,
+	"/":                        SearchParams,
+	"/api/suggest":             {"q", "size"},
+	"/api/papers/{id}/similar": {"size"},
+}
+
+// subRoutes are documented paths that Gin cannot route on their own: a
+// wildcard route serves them and its handler tells them apart by suffix.
+var subRoutes = map[string]string{
+	"/api/papers/{id}/similar": "/api/papers/*id",
 }
 
 func TestOpenAPICoversRoutes(t *testing.T) {
@@ -104,53 +112,65 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	routed := map[string]bool{}
+	type route struct{ method, path, doc string }
+	var routes []route
 	for _, rt := range r.Routes() {
-		p := openAPIPath(rt.Path)
+		routes = append(routes, route{rt.Method, rt.Path, openAPIPath(rt.Path)})
+		for sub, via := range subRoutes {
+			// The suffix is read (GET and its preflight) only: DELETE
+			// /api/papers/{id} takes the whole rest of the path as the id.
+			if rt.Path == via && (rt.Method == http.MethodGet || rt.Method == http.MethodOptions) {
+				routes = append(routes, route{rt.Method, via, sub})
+			}
+		}
+	}
+	for _, rt := range routes {
+		p := rt.doc
 		ops, ok := d.Paths[p]
 		if !ok {
-			t.Errorf("route %s %s is not in openapi.json (as %s)", rt.Method, rt.Path, p)
+			t.Errorf("route %s %s is not in openapi.json (as %s)", rt.method, rt.path, p)
 			continue
 		}
-		if rt.Method == http.MethodOptions {
+		if rt.method == http.MethodOptions {
 			// CORS preflights: the document describes them once, in info.
 			if _, ok := ops["get"]; !ok {
-				t.Errorf("OPTIONS %s answers a preflight for a GET that is not documented", rt.Path)
+				t.Errorf("OPTIONS %s answers a preflight for a GET that is not documented", p)
 			}
 			continue
 		}
-		op, ok := ops[strings.ToLower(rt.Method)]
+		op, ok := ops[strings.ToLower(rt.method)]
 		if !ok {
-			t.Errorf("route %s %s: no %s operation", rt.Method, rt.Path, strings.ToLower(rt.Method))
+			t.Errorf("route %s %s: no %s operation", rt.method, p, strings.ToLower(rt.method))
 			continue
 		}
-		routed[strings.ToLower(rt.Method)+" "+p] = true
+		routed[strings.ToLower(rt.method)+" "+p] = true
 
 		var inPath, inQuery []string
-		for _, p := range op.Parameters {
-			p = d.param(t, p)
-			switch p.In {
+		for _, prm := range op.Parameters {
+			prm = d.param(t, prm)
+			switch prm.In {
 			case "path":
-				inPath = append(inPath, p.Name)
-				if !p.Required {
-					t.Errorf("%s: path parameter %s not required", rt.Path, p.Name)
+				inPath = append(inPath, prm.Name)
+				if !prm.Required {
+					t.Errorf("%s: path parameter %s not required", p, prm.Name)
 				}
 			case "query":
-				inQuery = append(inQuery, p.Name)
+				inQuery = append(inQuery, prm.Name)
 			default:
-				t.Errorf("%s: parameter %s in %q", rt.Path, p.Name, p.In)
+				t.Errorf("%s: parameter %s in %q", p, prm.Name, prm.In)
 			}
 		}
 		var want []string
-		for _, m := range ginParam.FindAllStringSubmatch(rt.Path, -1) {
+		for _, m := range ginParam.FindAllStringSubmatch(rt.path, -1) {
 			want = append(want, m[1])
 		}
 		if !slices.Equal(inPath, want) {
-			t.Errorf("%s: documented path parameters %v, route has %v", rt.Path, inPath, want)
+			t.Errorf("%s: documented path parameters %v, route has %v", p, inPath, want)
 		}
 		sort.Strings(inQuery)
-		wantQ := slices.Sorted(slices.Values(queryParams[rt.Path]))
+		wantQ := slices.Sorted(slices.Values(queryParams[p]))
 		if !slices.Equal(inQuery, wantQ) {
-			t.Errorf("%s: documented query parameters %v, handler reads %v", rt.Path, inQuery, wantQ)
+			t.Errorf("%s: documented query parameters %v, handler reads %v", p, inQuery, wantQ)
 		}
 	}
 	for p, ops := range d.Paths {
@@ -195,7 +215,7 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 						}
 					}
 				}
-				if path == "/api/papers/{id}" || path == "/papers/{id}" {
+				if strings.Contains(path, "{id}") {
 					u = strings.ReplaceAll(path, "{id}", "2501.00001") // a paper the test index has
 				}
 				if strings.Contains(u, "{") {
@@ -211,6 +231,14 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 					bad.Set(name, "-7")
 					check(t, d, op, e.do(t, strings.ToUpper(method), u+query(bad)))
 				}
+				// Answers with the optional parts of their schema.
+				for _, x := range answersWithExtras[op.OperationID] {
+					r := e.do(t, strings.ToUpper(method), u+query(x.params))
+					if !strings.Contains(string(r.body), `"`+x.has+`":`) {
+						t.Errorf("%s%s: the answer has no %s, so its schema goes unchecked: %s", u, query(x.params), x.has, clipBody(r.body))
+					}
+					check(t, d, op, r)
+				}
 			})
 		}
 	}
@@ -222,6 +250,24 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 			t.Errorf("%d: %v", r.status, err)
 		}
 	}
+}
+
+// answersWithExtras are requests, by operation, whose answers have the
+// optional fields the documented examples do not bring out.
+var answersWithExtras = map[string][]struct {
+	params url.Values
+	has    string // a field the answer must have
+}{
+	"search": {
+		{url.Values{"q": {"quantizaton"}}, "corrected_query"},
+		{url.Values{"q": {"LLM"}}, "expansions"},
+		{url.Values{"q": {`"long context`}}, "notices"},
+		{url.Values{"q": {"quantization"}, "explain": {"true"}}, "explanation"},
+	},
+	"suggest": {
+		{url.Values{"q": {"large lang"}}, "kind"}, // a phrase and titles
+		{url.Values{"q": {"quant"}}, "topic"},
+	},
 }
 
 func check(t *testing.T, d *oaDoc, op oaOperation, r response) {

@@ -139,10 +139,29 @@ var sortLabels = map[string]string{
 const (
 	topicsShown = 12
 	catsShown   = 8
-	similarSize = 5
 )
 
+// recoverPage is deferred by the page handlers: a panic below them becomes
+// the page's own error state, as any other 500 does, instead of the JSON
+// that the router's recovery writes for the API.
+func (s *server) recoverPage(c *gin.Context) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	s.log.Error("panic serving page", "path", c.Request.URL.Path, "panic", v)
+	if c.Writer.Written() {
+		c.Abort()
+		return
+	}
+	data := searchPageData{pageMeta: pageMeta{Title: "Server error · papersearch"}, Error: internalMsg,
+		Status: http.StatusInternalServerError, Sorts: sortOptions(search.SortRelevance)}
+	s.render(c, http.StatusInternalServerError, "search.html", data)
+	c.Abort()
+}
+
 func (s *server) searchPage(c *gin.Context) {
+	defer s.recoverPage(c)
 	req, res, err := s.runSearch(c)
 	data := searchPageData{pageMeta: pageMeta{Title: "papersearch"}, Query: req.Query, YearFrom: req.YearFrom, YearTo: req.YearTo}
 	data.Sorts = sortOptions(req.Sort)
@@ -328,6 +347,7 @@ func (s *server) hitView(req search.Request, h search.Hit) hitView {
 }
 
 func (s *server) paperPage(c *gin.Context) {
+	defer s.recoverPage(c)
 	id := paperID(c)
 	p, err := s.idx.Get(c.Request.Context(), id)
 	if err != nil {
@@ -366,7 +386,7 @@ func (s *server) render(c *gin.Context, status int, name string, data any) {
 		if !errors.Is(err, context.Canceled) {
 			s.log.Error("render page", "template", name, "err", err)
 		}
-		writeJSON(c, http.StatusInternalServerError, ErrorResponse{Error: ErrorBody{Code: "internal", Message: "internal error; it has been logged"}})
+		writeJSON(c, http.StatusInternalServerError, ErrorResponse{Error: ErrorBody{Code: "internal", Message: internalMsg}})
 		return
 	}
 	send(c, status, "text/html; charset=utf-8", []byte(b.String()))

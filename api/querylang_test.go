@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/papersearch/papersearch/api"
 	"github.com/papersearch/papersearch/indexer"
 	"github.com/papersearch/papersearch/search"
@@ -127,18 +129,79 @@ func TestSearchQueryLanguage(t *testing.T) {
 	}
 }
 
+// The page says what the search did to the query: the correction with a
+// way back to what was typed, the expansions, the repairs; a paper's page
+// lists similar papers.
 func TestPagesShowQueryFeatures(t *testing.T) {
 	srv := newQueryServer(t)
-	for _, tc := range []struct{ path, want string }{
-		{"/?q=quantizaton", `Showing results for <strong>quantization</strong>`},
-		{"/?q=quantizaton", `Search instead for quantizaton`},
-		{"/?q=LLM", `Also searched: LLM →`},
-		{"/?q=%22long+context", `Ignored an unmatched quote`},
-		{"/papers/2506.11093", `<h2 id="similar-heading">Similar papers</h2>`},
-	} {
-		st, body := get(t, srv, tc.path)
-		if st != 200 || !strings.Contains(body, tc.want) {
-			t.Errorf("GET %s: status %d, body lacks %q", tc.path, st, tc.want)
+	doc := func(t *testing.T, path string) *goquery.Document {
+		t.Helper()
+		st, body := get(t, srv, path)
+		if st != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, st)
 		}
+		d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
+
+	t.Run("correction", func(t *testing.T) {
+		d := doc(t, "/?q=quantizaton")
+		if got := squash(d.Find("#corrected").Text()); got != "Showing results for quantization. Search instead for quantizaton" {
+			t.Errorf("correction %q", got)
+		}
+		if got := d.Find("#corrected strong").Text(); got != "quantization" {
+			t.Errorf("corrected query %q", got)
+		}
+		href, _ := d.Find("#corrected a").Attr("href")
+		if u, err := url.Parse(href); err != nil || u.Path != "/" || u.Query().Get("q") != "quantizaton" || u.Query().Get("correct") != "false" {
+			t.Errorf("search-as-typed link %q", href)
+		}
+		if got := squash(d.Find("#summary").Text()); !strings.HasSuffix(got, "for “quantization”") {
+			t.Errorf("summary %q names the query as typed", got)
+		}
+		if d := doc(t, href); d.Find("#corrected").Length() != 0 {
+			t.Error("correct=false still corrects")
+		}
+	})
+
+	t.Run("expansions", func(t *testing.T) {
+		d := doc(t, "/?q=LLM")
+		if got := squash(d.Find("#expansions").Text()); !strings.HasPrefix(got, "Also searched: LLM → ") || !strings.Contains(got, "large language model") {
+			t.Errorf("expansions %q", got)
+		}
+		if d := doc(t, "/?q=LLM&expand=false"); d.Find("#expansions").Length() != 0 {
+			t.Error("expand=false still lists expansions")
+		}
+	})
+
+	t.Run("repairs", func(t *testing.T) {
+		d := doc(t, "/?q=%22long+context")
+		if got := squash(d.Find("#main .notice").Text()); !strings.Contains(got, "Ignored an unmatched quote") {
+			t.Errorf("notices %q", got)
+		}
+	})
+
+	t.Run("similar papers", func(t *testing.T) {
+		const id = "2506.11093"
+		d := doc(t, "/papers/"+id)
+		sec := d.Find(`section#similar[aria-labelledby="similar-h"]`)
+		if got := sec.Find("h2#similar-h").Text(); got != "Similar papers" {
+			t.Fatalf("similar section heading %q", got)
+		}
+		links := sec.Find(`li a[href^="/papers/"]`)
+		if links.Length() == 0 {
+			t.Fatal("no similar papers listed")
+		}
+		links.Each(func(_ int, a *goquery.Selection) {
+			if href, _ := a.Attr("href"); href == "/papers/"+id {
+				t.Error("the paper is listed as similar to itself")
+			}
+			if squash(a.Text()) == "" {
+				t.Error("a similar paper without a title")
+			}
+		})
+	})
 }

@@ -26,6 +26,11 @@ type termCount struct {
 }
 
 func (x *Index) reader() (index.IndexReader, error) {
+	// A closed scorch index hands out a nil snapshot without an error;
+	// DocCount reports the closed index properly.
+	if _, err := x.bi.DocCount(); err != nil {
+		return nil, fmt.Errorf("open index reader: %w", err)
+	}
 	ix, err := x.bi.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("open index reader: %w", err)

@@ -286,27 +286,41 @@ func urlIs(pathQuery string) string {
 
 func key(k string) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(k) }
 
-// suggestStub stands in for GET /api/suggest (branch issue4 builds it)
-// when on; off, the request reaches the real router, which has no such
-// route and answers 404.
-type suggestStub struct {
-	on    atomic.Bool
-	calls atomic.Int32
-	next  http.Handler
+// suggestGate sits in front of the real router and counts the page's
+// requests for suggestions. With missing set it answers them as a server
+// without /api/suggest would, 404 in the API's error shape, so that the
+// page's fallback to a plain search box can be tested.
+type suggestGate struct {
+	missing atomic.Bool
+	calls   atomic.Int32
+	next    http.Handler
 }
 
-func (s *suggestStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/api/suggest" {
-		s.next.ServeHTTP(w, r)
-		return
+func (s *suggestGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/suggest" {
+		s.calls.Add(1)
+		if s.missing.Load() {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintln(w, `{"error":{"code":"not_found","message":"no route GET /api/suggest"}}`)
+			return
+		}
 	}
-	s.calls.Add(1)
-	if !s.on.Load() {
-		s.next.ServeHTTP(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprint(w, `{"suggestions":[{"text":"quantization","kind":"topic"},{"text":"quantized attention","kind":"term"},{"text":"QuantEase: Optimization-based Quantization for Language Models","kind":"title"}]}`)
+	s.next.ServeHTTP(w, r)
+}
+
+// suggestionsOpen is a JavaScript test that the suggestion list shows.
+const suggestionsOpen = `!document.querySelector("#suggestions").hidden && document.querySelectorAll("#suggestions [role=option]").length > 0`
+
+type shownSuggestion struct {
+	Text string `json:"text"`
+	Kind string `json:"kind"` // as the list labels it: topic, paper or ""
+}
+
+// suggestions returns the list as the page shows it.
+func (b *browser) suggestions() []shownSuggestion {
+	b.t.Helper()
+	return jsEval[[]shownSuggestion](b, `[...document.querySelectorAll("#suggestions [role=option]")].map(li => ({text: li.firstChild.textContent, kind: li.querySelector(".kind").textContent}))`)
 }
 
 func TestBrowser(t *testing.T) {
@@ -328,8 +342,8 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stub := &suggestStub{next: h}
-	srv := httptest.NewServer(stub)
+	gate := &suggestGate{next: h}
+	srv := httptest.NewServer(gate)
 	defer srv.Close()
 	b := startBrowser(t, srv.URL)
 
@@ -352,6 +366,18 @@ func TestBrowser(t *testing.T) {
 		}
 		if jsEval[string](b, `document.getElementById("status").textContent`) == "" {
 			t.Error("the result count is not announced")
+		}
+		// Suggestions open as one types, and cover the filters below the
+		// box; Esc closes them and keeps the query.
+		b.waitFor("suggestions", suggestionsOpen)
+		if got := b.suggestions(); got[0] != (shownSuggestion{"Quantization", "topic"}) {
+			t.Errorf("first suggestion %+v, want the topic", got[0])
+		}
+		b.do("close the suggestions", key(kb.Escape))
+		b.waitFor("closed suggestions", `document.querySelector("#suggestions").hidden && document.querySelector("#q").getAttribute("aria-expanded") === "false"`)
+		b.quiet()
+		if got := b.location(); got != "/?q=quantization" || jsEval[string](b, `document.querySelector("#q").value`) != "quantization" {
+			t.Errorf("Esc with suggestions open left %s, box %q", got, jsEval[string](b, `document.querySelector("#q").value`))
 		}
 	})
 
@@ -436,38 +462,47 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("suggestions degrade when the endpoint is missing", func(t *testing.T) {
 		b.t = t
+		gate.missing.Store(true)
+		defer gate.missing.Store(false)
 		b.open("/")
 		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "qua"))
 		b.waitFor("results", urlIs("/?q=qua"))
 		b.waitFor("the 404 to be taken in", `document.querySelector("#q").dataset.suggest === "off"`)
-		if stub.calls.Load() == 0 {
+		if gate.calls.Load() == 0 {
 			t.Error("the page never asked for suggestions")
 		}
 		if jsEval[bool](b, `!document.querySelector("#suggestions").hidden`) || jsEval[string](b, `document.querySelector("#q").getAttribute("aria-expanded")`) != "false" {
 			t.Error("a suggestion list is open without suggestions")
 		}
-		calls := stub.calls.Load()
+		calls := gate.calls.Load()
 		b.do("type on", chromedp.SendKeys(chromedp.CSS("#q"), "nt"))
 		b.quiet()
-		if stub.calls.Load() != calls {
+		if gate.calls.Load() != calls {
 			t.Error("the page kept asking after a 404")
 		}
 		b.checkWatch("suggest 404")
 	})
 
-	t.Run("suggestions by keyboard", func(t *testing.T) {
+	t.Run("suggestions by keyboard and mouse", func(t *testing.T) {
 		b.t = t
-		stub.on.Store(true)
-		defer stub.on.Store(false)
+		calls := gate.calls.Load()
 		b.open("/")
 		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
-		b.waitFor("the list", `!document.querySelector("#suggestions").hidden && document.querySelectorAll("#suggestions [role=option]").length === 3`)
+		b.waitFor("the list", suggestionsOpen)
 		b.axe("suggestions open")
 		b.screenshot("suggestions-1280", 1280)
 		if jsEval[bool](b, `document.querySelector("#suggestions").hidden`) {
 			// A viewport change may take focus away; ↓ opens the list again.
 			b.do("reopen", chromedp.Focus(chromedp.CSS("#q")), key(kb.ArrowDown))
-			b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+			b.waitFor("the list", suggestionsOpen)
+		}
+		if gate.calls.Load() == calls {
+			t.Error("the page never asked for suggestions")
+		}
+		// The demo corpus suggests the topic, then words, then papers.
+		sugs := b.suggestions()
+		if len(sugs) < 3 || sugs[0].Kind != "topic" || sugs[1].Kind != "" || sugs[len(sugs)-1].Kind != "paper" {
+			t.Fatalf("suggestions for quan: %+v; want the topic, words, then papers", sugs)
 		}
 		b.do("down twice", key(kb.ArrowDown), key(kb.ArrowDown))
 		if got := jsEval[string](b, `document.querySelector("#q").getAttribute("aria-activedescendant")`); got != "suggestion-1" {
@@ -477,19 +512,32 @@ func TestBrowser(t *testing.T) {
 			t.Error("the active option is not selected")
 		}
 		b.do("choose", key(kb.Enter))
-		b.waitFor("the chosen term", urlIs("/?q=quantized+attention")+` && document.querySelector("#suggestions").hidden`)
+		b.waitFor("the chosen word", urlIs("/?"+url.Values{"q": {sugs[1].Text}}.Encode())+` && document.querySelector("#suggestions").hidden`)
 		// A topic suggestion ticks the topic instead of searching its name.
 		b.do("clear", chromedp.Evaluate[chromedp.Void](`document.querySelector("#q").select()`), chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
-		b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+		b.waitFor("the list", suggestionsOpen)
 		b.do("first", key(kb.ArrowDown), key(kb.Enter))
-		b.waitFor("the topic filter", urlIs("/?topic=quantization")+` && document.querySelector("#topic-quantization").checked`)
+		b.waitFor("the topic filter", urlIs("/?topic=quantization")+` && document.querySelector("#topic-quantization").checked && document.querySelector("#q").value === ""`)
 		b.do("type", chromedp.SendKeys(chromedp.CSS("#q"), "quan"))
-		b.waitFor("the list", `!document.querySelector("#suggestions").hidden`)
+		b.waitFor("the list", suggestionsOpen)
 		b.do("esc", key(kb.Escape))
 		if jsEval[bool](b, `!document.querySelector("#suggestions").hidden`) || jsEval[string](b, `document.querySelector("#q").value`) != "quan" {
 			t.Error("Esc with the list open should close it and keep the text")
 		}
 		b.checkWatch("suggestions")
+		// A paper suggestion, clicked, opens the paper.
+		b.do("reopen", key(kb.ArrowDown))
+		b.waitFor("the list", suggestionsOpen)
+		sugs = b.suggestions()
+		last := sugs[len(sugs)-1]
+		if last.Kind != "paper" {
+			t.Fatalf("last suggestion %+v, want a paper", last)
+		}
+		b.do("click the paper", chromedp.Click(chromedp.CSS(`#suggestions [role=option]:last-child`)))
+		b.waitFor("the paper page", `location.pathname.startsWith("/papers/") && document.readyState === "complete" && document.querySelector("h1") !== null`)
+		if got := jsEval[string](b, `document.querySelector("h1").textContent`); got != last.Text {
+			t.Errorf("paper page %q, suggestion %q", got, last.Text)
+		}
 	})
 
 	t.Run("open a paper", func(t *testing.T) {

@@ -231,10 +231,11 @@
       el instanceof HTMLSelectElement || (el && el.isContentEditable);
   }
 
-  // Suggestions: an ARIA 1.2 combobox over GET /api/suggest?q=PREFIX,
-  // which answers {"suggestions":[{"text":"...","kind":"topic|term|title"}]}.
-  // When the endpoint is missing (404) or fails, the box stays a plain
-  // search box; a 404 stops asking for the rest of the visit.
+  // Suggestions: an ARIA 1.2 combobox over GET /api/suggest?q=PREFIX&size=N,
+  // which answers {"suggestions":[{"text","kind","topic","id"}]}: kind is
+  // topic (with its slug in topic), word, phrase or title (with the
+  // paper's id). When the endpoint is missing (404) or fails, the box stays
+  // a plain search box; a 404 stops asking for the rest of the visit.
   const suggest = (function () {
     const combo = q.parentElement;
     const list = document.createElement("ul");
@@ -267,7 +268,7 @@
       if (ctl) ctl.abort();
       ctl = new AbortController();
       try {
-        const res = await fetch("/api/suggest?q=" + encodeURIComponent(prefix), { signal: ctl.signal, headers: { Accept: "application/json" } });
+        const res = await fetch("/api/suggest?q=" + encodeURIComponent(prefix) + "&size=" + SUGGEST_MAX, { signal: ctl.signal, headers: { Accept: "application/json" } });
         if (res.status === 404 || res.status === 405) {
           disabled = true;
           q.dataset.suggest = "off"; // for the curious, and for the tests
@@ -310,6 +311,8 @@
 
     function close() {
       clearTimeout(timer);
+      // An answer still on its way must not open the list again.
+      if (ctl) { ctl.abort(); ctl = null; }
       list.hidden = true;
       list.replaceChildren();
       items = [];
@@ -330,24 +333,31 @@
       else q.removeAttribute("aria-activedescendant");
     }
 
-    // choose applies a suggestion: a topic becomes a checked topic filter
-    // when the page has it, anything else becomes the query.
+    // choose applies a suggestion: a topic becomes a topic filter in
+    // place of the query, a title opens its paper, a word or phrase
+    // becomes the query.
     function choose(i) {
       const s = items[i];
       close();
       if (!s) return;
-      if (s.kind === "topic") {
-        const box = Array.from(form.querySelectorAll('input[name="topic"]')).find(function (b) {
-          const name = b.parentElement.querySelector(".name");
-          return b.value === s.text || (name && name.textContent.trim().toLowerCase() === s.text.toLowerCase());
-        });
+      if (s.kind === "title" && typeof s.id === "string" && s.id !== "") {
+        location.assign("/papers/" + s.id.split("/").map(encodeURIComponent).join("/"));
+        return;
+      }
+      if (s.kind === "topic" && typeof s.topic === "string" && s.topic !== "") {
+        q.value = "";
+        syncSort();
+        const box = Array.from(form.querySelectorAll('input[name="topic"]')).find(function (b) { return b.value === s.topic; });
         if (box) {
           box.checked = true;
-          q.value = "";
-          syncSort();
           searchNow("push");
-          return;
+        } else {
+          // The facet lists only topics the current results have.
+          const params = new URLSearchParams(urlFor().slice(2));
+          params.append("topic", s.topic);
+          load("/?" + params.toString(), "push");
         }
+        return;
       }
       q.value = s.text;
       syncSort();
