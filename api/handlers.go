@@ -42,36 +42,19 @@ func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error
 	return req, res, err
 }
 
-// withSlot runs a search (fn) once a slot is free, within the search
-// deadline. It waits in line at most queueWait, expensive searches first
-// for one of their own slots, and answers 503 busy when none frees in
-// time: searches are CPU-bound, and running more at once only makes every
-// one slower.
+// withSlot runs a search (fn) once a slot is free (see slots.go), within
+// the search deadline. It waits in line at most queueWait, and answers 503
+// busy when no slot frees in time.
 func (s *server) withSlot(c *gin.Context, expensive bool, fn func(ctx context.Context) error) error {
 	wait, stopWaiting := context.WithTimeout(c.Request.Context(), s.queueWait)
 	defer stopWaiting()
-	if expensive {
-		if !acquire(wait, s.heavy) {
-			return s.busy(c)
-		}
-		defer func() { <-s.heavy }()
-	}
-	if !acquire(wait, s.slots) {
+	if !s.slots.acquire(wait, expensive) {
 		return s.busy(c)
 	}
-	defer func() { <-s.slots }()
+	defer s.slots.release(expensive)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 	defer cancel()
 	return fn(ctx)
-}
-
-func acquire(ctx context.Context, slots chan struct{}) bool {
-	select {
-	case slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // busy is the error for a search that found no slot in time, or the

@@ -117,8 +117,8 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	for _, rt := range r.Routes() {
 		routes = append(routes, route{rt.Method, rt.Path, openAPIPath(rt.Path)})
 		for sub, via := range subRoutes {
-			// Sub-routes are read-only: only the wildcard's GET (and its
-			// preflight) serves them; DELETE /api/papers/{id} does not.
+			// The suffix is read (GET and its preflight) only: DELETE
+			// /api/papers/{id} takes the whole rest of the path as the id.
 			if rt.Path == via && (rt.Method == http.MethodGet || rt.Method == http.MethodOptions) {
 				routes = append(routes, route{rt.Method, via, sub})
 			}

@@ -62,10 +62,11 @@ type Config struct {
 	// MaxSearches bounds the searches that run at once; more wait in line.
 	// Searches are CPU-bound, so running more than a few per CPU only
 	// makes each slower, until all miss their deadline together. 0 means
-	// twice the CPUs Go uses.
+	// one per CPU Go uses.
 	MaxSearches int
 	// ExpensiveSlots bounds the expensive searches (search.Request.Expensive)
-	// among them. 0 means half the CPUs Go uses, at least one.
+	// among them; they also wait while ordinary searches do. 0 means half
+	// the CPUs Go uses, at least one.
 	ExpensiveSlots int
 	// QueueWait bounds the wait for a slot; a search still waiting then
 	// gets 503 with Retry-After. 0 means DefaultQueueWait. The search's own
@@ -112,9 +113,9 @@ type server struct {
 	ingest   IngestFunc
 	maxBody  int64
 	limiter  *limiter
-	// slots holds a token per search running, heavy one per expensive one.
-	slots, heavy chan struct{}
-	queueWait    time.Duration
+	// slots bounds the searches running at once.
+	slots     *slots
+	queueWait time.Duration
 	// writeMu serialises writes: each reads stored papers to merge with,
 	// and two at once could each miss the other's.
 	writeMu  sync.Mutex
@@ -180,11 +181,10 @@ func build(cfg Config) (*server, *gin.Engine, error) {
 	if cfg.ExpensiveSlots <= 0 {
 		cfg.ExpensiveSlots = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	s.heavy = make(chan struct{}, cfg.ExpensiveSlots)
 	if cfg.MaxSearches <= 0 {
-		cfg.MaxSearches = 2 * runtime.GOMAXPROCS(0)
+		cfg.MaxSearches = runtime.GOMAXPROCS(0)
 	}
-	s.slots = make(chan struct{}, cfg.MaxSearches)
+	s.slots = newSlots(cfg.MaxSearches, cfg.ExpensiveSlots)
 	s.queueWait = cfg.QueueWait
 	if s.queueWait <= 0 {
 		s.queueWait = DefaultQueueWait

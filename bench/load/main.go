@@ -415,7 +415,14 @@ func (s *server) measure(mix []string, clients, expensive int, warmup, d time.Du
 	r := result{clients: clients, expensive: expensive, n: len(samples), rss: rss,
 		expensiveDone: expDone.Load(), expensiveTimeouts: expTimeouts.Load()}
 	var ms []float64
+	codes := map[string]int{}
 	for _, s := range samples {
+		switch {
+		case s.err != nil:
+			codes[s.err.Error()]++
+		case s.status != http.StatusOK:
+			codes[strconv.Itoa(s.status)]++
+		}
 		switch {
 		case s.err != nil:
 			if !errors.Is(s.err, context.Canceled) {
@@ -436,6 +443,9 @@ func (s *server) measure(mix []string, clients, expensive int, warmup, d time.Du
 			return 0
 		}
 		return ms[min(len(ms)-1, int(p*float64(len(ms))))]
+	}
+	if len(codes) > 0 {
+		log.Printf("clients %d, expensive %d: answers other than 200: %v", clients, expensive, codes)
 	}
 	r.rps = float64(len(samples)) / elapsed.Seconds()
 	r.p50, r.p99 = pct(0.50), pct(0.99)

@@ -24,7 +24,7 @@ import (
 
 // The crash test's size; a soak runs it longer:
 //
-//	go test -run TestCrashSafety -crash.rounds=500 -crash.papers=2600 -timeout=2h ./cmd/papersearch
+//	go test -run 'TestCrashSafety$' -timeout=2h ./cmd/papersearch -args -crash.rounds=500 -crash.papers=2600
 var (
 	crashRounds = flag.Int("crash.rounds", 20, "SIGKILL rounds in TestCrashSafety")
 	crashPapers = flag.Int("crash.papers", 400, "papers (at most 2600) TestCrashSafety indexes")

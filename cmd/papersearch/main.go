@@ -155,7 +155,7 @@ Environment:
   PAPERSEARCH_LOG_FORMAT      default for --log-format (text)
   PAPERSEARCH_ADMIN_KEY       enables writes and backups on serve; at least 32 bytes
   PAPERSEARCH_SEARCH_TIMEOUT  default for --search-timeout
-  PAPERSEARCH_MAX_SEARCHES    default for --max-searches (twice the CPUs)
+  PAPERSEARCH_MAX_SEARCHES    default for --max-searches (one per CPU)
   PAPERSEARCH_MAX_BODY        default for --max-body (1 MiB)
   PAPERSEARCH_RATE_LIMIT      default for --rate-limit (10 per second per client)
   PAPERSEARCH_TRUSTED_PROXIES default for --trusted-proxies (none)

@@ -58,7 +58,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fs.IntVar(&maxSearches, "max-searches", maxSearches, "searches that run at once, more wait up to 10 s; 0 means twice the CPUs (env PAPERSEARCH_MAX_SEARCHES)")
+	fs.IntVar(&maxSearches, "max-searches", maxSearches, "searches that run at once, more wait up to 10 s; 0 means one per CPU (env PAPERSEARCH_MAX_SEARCHES)")
 	rateLoopback := fs.Bool("rate-limit-loopback", false, "rate-limit loopback clients too")
 	proxies := fs.String("trusted-proxies", e.getenv("PAPERSEARCH_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For to believe (env PAPERSEARCH_TRUSTED_PROXIES)")
 	if rest, err := parseFlags(fs, args); err != nil {
