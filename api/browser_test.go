@@ -145,6 +145,17 @@ func TestBrowserShowsHostileTextAsText(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}
+		// A click may have started a navigation: wait until the new page
+		// has loaded (its context may be torn down while we ask).
+		for range 50 {
+			ready, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.body !== null`))
+			if err == nil && ready {
+				break
+			}
+			if err := chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[verdict](check))
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)

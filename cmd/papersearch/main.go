@@ -8,6 +8,7 @@
 //	papersearch similar [--index DIR] [--size N] [--json] ID
 //	papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
 //	papersearch backup  [--index DIR] --to DIR [--via URL]
+//	papersearch bench   --corpus FILE [--synthesize N] [--clients C] [--duration D] [--json]
 //
 // Run "papersearch help" for every flag.
 package main
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.similar(ctx, rest)
 	case "backup":
 		return e.backup(ctx, rest)
+	case "bench":
+		return e.bench(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -139,6 +142,11 @@ Usage:
   papersearch backup  [--index DIR] --to DIR [--via URL]
         Copy the index, consistently, to a new directory; an index that
         serve holds is copied through its API (needs the admin key).
+  papersearch bench   --corpus FILE [--docs N] [--synthesize N] [--emit FILE] [--emit-queries FILE]
+                      [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR] [--json]
+        Build a fresh index from FILE (or from N synthetic papers modelled on
+        it) in a temporary directory, then query it for D from C clients;
+        report build time, papers/s, index size, peak RSS, q/s and latency.
 
 Environment:
   PAPERSEARCH_INDEX           default for --index (now: the platform's data directory)
