@@ -121,9 +121,12 @@ func (e *env) index(ctx context.Context, args []string) error {
 // servedError is index's answer when a server holds the index: writes go
 // through its API.
 func servedError(le *search.LockedError, sources []string) error {
+	// The example posts the first source when it is a plain file.
 	file := "papers.jsonl"
-	if len(sources) > 0 && sources[0] != "-" {
-		file = sources[0]
+	if len(sources) > 0 {
+		if st, err := os.Stat(sources[0]); err == nil && st.Mode().IsRegular() {
+			file = sources[0]
+		}
 	}
 	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; post the papers to it instead:\n"+
 		"  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" --data-binary @%s %s/api/papers\n"+

@@ -48,7 +48,12 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "papersearch")
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binPath, ".").CombinedOutput()
+		// The go command that runs these tests, else the one on PATH.
+		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goBin); runtime.GOROOT() == "" || err != nil {
+			goBin = "go"
+		}
+		out, err := exec.Command(goBin, "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
