@@ -53,16 +53,8 @@ const atomFormat = "arxiv-atom"
 func ParseArxivAtom(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 	return func(yield func(search.Paper, error) bool) {
 		d := newXMLDecoder(r)
-		root, err := xmlRoot(d)
-		if err != nil {
-			if errors.Is(err, io.EOF) && d.InputOffset() == 0 {
-				err = errEmpty
-			}
-			yield(search.Paper{}, xmlErr(d, source, err))
-			return
-		}
-		if root.Name.Local != "feed" {
-			yield(search.Paper{}, xmlErr(d, source, fmt.Errorf("not an Atom feed: the root element is <%s>", clip(root.Name.Local))))
+		if rerr := xmlStart(d, source, "feed", "an Atom feed"); rerr != nil {
+			yield(search.Paper{}, rerr)
 			return
 		}
 		for {

@@ -442,3 +442,19 @@ func looksHTML(head []byte) bool {
 	h = h[:min(len(h), 1024)]
 	return indexFold(h, []byte("<!doctype html")) >= 0 || indexFold(h, []byte("<html")) >= 0
 }
+
+// xmlStart reads the root element of an XML source and checks its name;
+// what names the expected document in the error ("an Atom feed").
+func xmlStart(d *xml.Decoder, source, want, what string) *RecordError {
+	root, err := xmlRoot(d)
+	if err != nil {
+		if errors.Is(err, io.EOF) && d.InputOffset() == 0 {
+			err = errEmpty
+		}
+		return xmlErr(d, source, err)
+	}
+	if root.Name.Local != want {
+		return xmlErr(d, source, fmt.Errorf("not %s: the root element is <%s>", what, clip(root.Name.Local)))
+	}
+	return nil
+}

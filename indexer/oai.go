@@ -81,16 +81,8 @@ func ParseArxivOAI(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			return
 		}
 		d := newXMLDecoder(br)
-		root, err := xmlRoot(d)
-		if err != nil {
-			if errors.Is(err, io.EOF) && d.InputOffset() == 0 {
-				err = errEmpty
-			}
-			yield(search.Paper{}, xmlErr(d, source, err))
-			return
-		}
-		if root.Name.Local != "OAI-PMH" {
-			yield(search.Paper{}, xmlErr(d, source, fmt.Errorf("not an OAI-PMH response: the root element is <%s>", clip(root.Name.Local))))
+		if rerr := xmlStart(d, source, "OAI-PMH", "an OAI-PMH response"); rerr != nil {
+			yield(search.Paper{}, rerr)
 			return
 		}
 		verb := ""
