@@ -43,14 +43,9 @@ var (
 // ParseArxivListing reads one arXiv listing page.
 func ParseArxivListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 	return func(yield func(search.Paper, error) bool) {
-		raw, rerr := readPage(r, source)
+		raw, doc, rerr := readHTML(r, source)
 		if rerr != nil {
 			yield(search.Paper{}, rerr)
-			return
-		}
-		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
-		if err != nil {
-			yield(search.Paper{}, &RecordError{Source: source, Err: err})
 			return
 		}
 		pageDay := listingDate(doc.Find("h3").First().Text())

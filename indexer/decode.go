@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -457,4 +458,17 @@ func xmlStart(d *xml.Decoder, source, want, what string) *RecordError {
 		return xmlErr(d, source, fmt.Errorf("not %s: the root element is <%s>", what, clip(root.Name.Local)))
 	}
 	return nil
+}
+
+// readHTML reads a whole page (readPage's caps apply) and parses it.
+func readHTML(r io.Reader, source string) ([]byte, *goquery.Document, *RecordError) {
+	raw, rerr := readPage(r, source)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, nil, &RecordError{Source: source, Err: err}
+	}
+	return raw, doc, nil
 }

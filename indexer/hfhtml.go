@@ -37,14 +37,9 @@ const hfFormat = "hf-html"
 // ParseHFHTML reads one Hugging Face papers page.
 func ParseHFHTML(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 	return func(yield func(search.Paper, error) bool) {
-		raw, rerr := readPage(r, source)
+		raw, doc, rerr := readHTML(r, source)
 		if rerr != nil {
 			yield(search.Paper{}, rerr)
-			return
-		}
-		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
-		if err != nil {
-			yield(search.Paper{}, &RecordError{Source: source, Err: err})
 			return
 		}
 		pg := hfPage{raw: raw, doc: doc, source: source, seen: map[string]bool{}, yield: yield, cards: newPagePos(raw, "<article")}
