@@ -114,6 +114,9 @@ type Indexer struct {
 
 	// BatchSize is how many papers go into one commit.
 	BatchSize int
+	// Limit stops IndexReader after this many records, good or bad, over
+	// all sources; 0 means no limit.
+	Limit int
 	// OnReject is told about every skipped record.
 	OnReject func(error)
 	// OnCommit is told the running totals after every committed batch.
@@ -178,31 +181,46 @@ func maybeGunzip(rc io.ReadCloser, name string) (io.ReadCloser, error) {
 	return readCloser{br, rc.Close}, nil
 }
 
-// IndexReader parses one source and indexes its papers. format is a name
-// from FormatNames, or "" to detect it. It returns an error only for a
-// source that cannot be read at all; bad records go to OnReject.
-func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format string) error {
+// Parse returns the papers of one source. format is a name from
+// FormatNames, or "" to detect it from the first bytes. It fails only for a
+// source that cannot be read or recognised; bad records are yielded as
+// *RecordError and parsing goes on.
+func Parse(r io.Reader, source, format string) (iter.Seq2[search.Paper, error], error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var f Format
 	if format == "" {
 		head, err := br.Peek(8 << 10)
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-			return fmt.Errorf("read %s: %w", source, err)
+			return nil, fmt.Errorf("read %s: %w", source, err)
 		}
 		f, err = Detect(head)
 		if err != nil {
-			return fmt.Errorf("%s: %w", source, err)
+			return nil, fmt.Errorf("%s: %w", source, err)
 		}
 	} else {
 		var ok bool
 		if f, ok = formatNamed(format); !ok {
-			return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(FormatNames(), ", "))
+			return nil, fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(FormatNames(), ", "))
 		}
 	}
-	ix.log.Debug("indexing", "source", source, "format", f.Name)
-	for p, err := range f.Parse(br, source) {
+	return f.Parse(br, source), nil
+}
+
+// IndexReader parses one source and indexes its papers. format is a name
+// from FormatNames, or "" to detect it. It returns an error only for a
+// source that cannot be read at all; bad records go to OnReject.
+func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format string) error {
+	papers, err := Parse(r, source, format)
+	if err != nil {
+		return err
+	}
+	ix.log.Debug("indexing", "source", source)
+	for p, err := range papers {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if ix.Limit > 0 && ix.stats.Read >= ix.Limit {
+			return nil
 		}
 		ix.stats.Read++
 		if err != nil {

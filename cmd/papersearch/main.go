@@ -5,6 +5,7 @@
 //	papersearch index   [--index DIR] [--topics FILE] [--format NAME] SOURCE...
 //	papersearch search  [--index DIR] [--topic SLUG]... [--json] [QUERY...]
 //	papersearch topics  [--index DIR] [--json]
+//	papersearch bench   --corpus FILE [--synthesize N] [--clients C] [--duration D] [--json]
 //
 // Run "papersearch help" for every flag.
 package main
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.search(ctx, rest)
 	case "topics":
 		return e.topics(ctx, rest)
+	case "bench":
+		return e.bench(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -112,6 +115,11 @@ Usage:
         Search from a terminal; --json prints what GET /api/search returns.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
+  papersearch bench   --corpus FILE [--docs N] [--synthesize N] [--emit FILE] [--emit-queries FILE]
+                      [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR] [--json]
+        Build a fresh index from FILE (or from N synthetic papers modelled on
+        it) in a temporary directory, then query it for D from C clients;
+        report build time, papers/s, index size, peak RSS, q/s and latency.
 
 Environment:
   PAPERSEARCH_INDEX   default for --index (now: the platform's data directory)

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/papersearch/papersearch/bench"
+	"github.com/papersearch/papersearch/indexer"
+)
+
+func (e *env) bench(ctx context.Context, args []string) error {
+	fs := newFlagSet("bench", e.stderr)
+	var cfg bench.Config
+	fs.StringVar(&cfg.Corpus, "corpus", "", "corpus to build from, in any format index reads (required)")
+	fs.IntVar(&cfg.Docs, "docs", 0, "use only the first N records of the corpus (default all)")
+	fs.IntVar(&cfg.Synthesize, "synthesize", 0, "build from N synthetic papers generated from the corpus")
+	fs.StringVar(&cfg.Emit, "emit", "", "write the corpus that is indexed (synthetic or not) to FILE as JSON lines")
+	fs.StringVar(&cfg.EmitQueries, "emit-queries", "", "write the query mix to FILE as JSON lines")
+	fs.IntVar(&cfg.Clients, "clients", 1, "concurrent query clients")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to run queries (0 skips them)")
+	fs.IntVar(&cfg.BatchSize, "batch", indexer.DefaultBatchSize, "papers per index commit")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the synthetic corpus and the query mix")
+	fs.StringVar(&cfg.Keep, "keep", "", "build the index in this new directory and keep it (default: a temporary one)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to FILE")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) > 0:
+		return usageError{fmt.Sprintf("bench takes no arguments, got %q", rest)}
+	case cfg.Corpus == "":
+		return usageError{"bench needs --corpus FILE"}
+	case cfg.Docs < 0 || cfg.Synthesize < 0 || cfg.Clients < 1 || cfg.BatchSize < 1 || cfg.Duration < 0:
+		return usageError{"--docs, --synthesize and --duration must not be negative; --clients and --batch at least 1"}
+	}
+	cfg.Log = e.log
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		return err
+	}
+	return rep.WriteText(e.stdout)
+}
