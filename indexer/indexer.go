@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/papersearch/papersearch/search"
@@ -103,37 +104,65 @@ func (s Stats) String() string {
 }
 
 // Indexer parses sources, tags and merges papers, and writes them in batches.
+//
+// Writing runs behind reading: a full batch is handed to a writer
+// goroutine and reading goes on, so that parsing, Bleve's analysis and its
+// segment building overlap. Up to Writers batches are written at once;
+// batches that share a paper are written one after the other, so that each
+// merges with what the one before it stored.
 type Indexer struct {
 	idx   *search.Index
 	tax   *Taxonomy
 	log   *slog.Logger
 	start time.Time
-	stats Stats
 	batch []search.Paper
 	pos   map[string]int // id -> position in batch
 
+	mu       sync.Mutex
+	cond     sync.Cond // signalled when a write ends
+	stats    Stats
+	writing  int             // batches being written
+	inflight map[string]bool // ids of the papers being written
+	err      error           // the first write that failed
+	commitMu sync.Mutex      // serialises OnCommit
+
 	// BatchSize is how many papers go into one commit.
 	BatchSize int
+	// Writers is how many batches may be written at once.
+	Writers int
 	// Limit stops IndexReader after this many records, good or bad, over
 	// all sources; 0 means no limit.
 	Limit int
 	// OnReject is told about every skipped record.
 	OnReject func(error)
-	// OnCommit is told the running totals after every committed batch.
+	// OnCommit is told the running totals after every committed batch. It
+	// is called from the goroutine that wrote the batch, one call at a time.
 	OnCommit func(Stats)
 }
+
+// DefaultWriters is how many batches an Indexer writes at once: two keep
+// both cores of a small machine busy while Bleve builds segments, which it
+// does on one goroutine per batch.
+const DefaultWriters = 2
 
 // New returns an Indexer writing to idx, tagging with tax.
 func New(idx *search.Index, tax *Taxonomy, log *slog.Logger) *Indexer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Indexer{idx: idx, tax: tax, log: log, start: time.Now(), pos: map[string]int{}, BatchSize: DefaultBatchSize}
+	ix := &Indexer{
+		idx: idx, tax: tax, log: log, start: time.Now(), pos: map[string]int{}, inflight: map[string]bool{},
+		BatchSize: DefaultBatchSize, Writers: DefaultWriters,
+	}
+	ix.cond.L = &ix.mu
+	return ix
 }
 
 // Stats returns the running totals.
 func (ix *Indexer) Stats() Stats {
+	ix.mu.Lock()
 	s := ix.stats
+	ix.mu.Unlock()
 	s.Elapsed = time.Since(ix.start)
 	return s
 }
@@ -219,16 +248,21 @@ func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		ix.mu.Lock()
 		if ix.Limit > 0 && ix.stats.Read >= ix.Limit {
+			ix.mu.Unlock()
 			return nil
 		}
 		ix.stats.Read++
+		if err != nil {
+			ix.stats.Rejected++
+		}
+		ix.mu.Unlock()
 		if err != nil {
 			var re *RecordError
 			if !errors.As(err, &re) {
 				err = &RecordError{Source: source, Err: err}
 			}
-			ix.stats.Rejected++
 			if ix.OnReject != nil {
 				ix.OnReject(err)
 			}
@@ -250,7 +284,8 @@ func formatNamed(name string) (Format, bool) {
 	return Format{}, false
 }
 
-// Add queues one parsed paper, committing a batch when it is full.
+// Add queues one parsed paper, handing the batch to a writer when it is
+// full. It returns the error of an earlier write that failed.
 func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
 	if i, ok := ix.pos[p.ID]; ok {
 		ix.batch[i] = Merge(ix.batch[i], p)
@@ -260,30 +295,107 @@ func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
 		ix.batch = append(ix.batch, p)
 	}
 	if len(ix.batch) >= ix.BatchSize {
-		return ix.Flush(ctx)
+		return ix.dispatch()
 	}
 	return nil
 }
 
-// Flush commits the queued papers: it merges each with the stored record of
-// the same id, tags topics on the merged text, and writes the batch.
+// Flush commits the queued papers and waits for every write to end. Each
+// paper is merged with the stored record of the same id, tagged with topics
+// on the merged text, and written; once Flush returns nil, all of them are
+// durably in the index.
 func (ix *Indexer) Flush(ctx context.Context) error {
-	if len(ix.batch) == 0 {
-		return nil
-	}
-	ids := make([]string, len(ix.batch))
-	for i := range ix.batch {
-		ids[i] = ix.batch[i].ID
-	}
-	// Look-ups must finish even when ctx is cancelled: Flush is how an
-	// interrupted run saves what it has.
-	stored, err := ix.idx.Lookup(context.WithoutCancel(ctx), ids)
-	if err != nil {
+	if err := ix.dispatch(); err != nil {
 		return err
 	}
-	added := 0
-	for i := range ix.batch {
-		p := &ix.batch[i]
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for ix.writing > 0 {
+		ix.cond.Wait()
+	}
+	return ix.err
+}
+
+// dispatch starts writing the queued batch once a writer is free and no
+// paper of it is being written.
+func (ix *Indexer) dispatch() error {
+	batch := ix.batch
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for ix.err == nil && (ix.writing >= max(ix.Writers, 1) || ix.writingAny(batch)) {
+		ix.cond.Wait()
+	}
+	if ix.err != nil || len(batch) == 0 {
+		return ix.err
+	}
+	for i := range batch {
+		ix.inflight[batch[i].ID] = true
+	}
+	ix.writing++
+	ix.batch = make([]search.Paper, 0, ix.BatchSize)
+	clear(ix.pos)
+	go ix.write(batch)
+	return nil
+}
+
+func (ix *Indexer) writingAny(batch []search.Paper) bool {
+	if ix.writing == 0 {
+		return false
+	}
+	for i := range batch {
+		if ix.inflight[batch[i].ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// write merges a batch with what is stored, tags it and commits it.
+func (ix *Indexer) write(batch []search.Paper) {
+	added, err := ix.commit(batch)
+	ix.mu.Lock()
+	for i := range batch {
+		delete(ix.inflight, batch[i].ID)
+	}
+	if err != nil && ix.err == nil {
+		ix.err = err
+	}
+	if err == nil {
+		ix.stats.Added += added
+		ix.stats.Updated += len(batch) - added
+	}
+	s := ix.stats
+	ix.cond.Broadcast()
+	ix.mu.Unlock()
+	if err == nil {
+		ix.log.Debug("committed batch", "papers", len(batch), "added", added)
+		if ix.OnCommit != nil {
+			ix.commitMu.Lock()
+			s.Elapsed = time.Since(ix.start)
+			ix.OnCommit(s)
+			ix.commitMu.Unlock()
+		}
+	}
+	// Only now may Flush return: OnCommit has been told.
+	ix.mu.Lock()
+	ix.writing--
+	ix.cond.Broadcast()
+	ix.mu.Unlock()
+}
+
+func (ix *Indexer) commit(batch []search.Paper) (added int, err error) {
+	ids := make([]string, len(batch))
+	for i := range batch {
+		ids[i] = batch[i].ID
+	}
+	// Writes run detached from the caller's context: Flush is how an
+	// interrupted run saves what it has read.
+	stored, err := ix.idx.Lookup(context.Background(), ids)
+	if err != nil {
+		return 0, err
+	}
+	for i := range batch {
+		p := &batch[i]
 		if old, ok := stored[p.ID]; ok {
 			*p = Merge(old, *p)
 		} else {
@@ -291,16 +403,5 @@ func (ix *Indexer) Flush(ctx context.Context) error {
 		}
 		p.Topics = ix.tax.Tag(p.Title, p.Abstract)
 	}
-	if err := ix.idx.Put(ix.batch); err != nil {
-		return err
-	}
-	ix.stats.Added += added
-	ix.stats.Updated += len(ix.batch) - added
-	ix.log.Debug("committed batch", "papers", len(ix.batch), "added", added)
-	ix.batch = ix.batch[:0]
-	clear(ix.pos)
-	if ix.OnCommit != nil {
-		ix.OnCommit(ix.Stats())
-	}
-	return nil
+	return added, ix.idx.Put(batch)
 }

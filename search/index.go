@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,13 @@ type Index struct {
 	log  *slog.Logger
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
+	// Batches may be written concurrently, and Bleve applies them in the
+	// order they finish, so the generation a batch records may be
+	// overwritten by an older one. genMu tracks that, so that the highest
+	// is recorded again once writes stop overlapping.
+	genMu      sync.Mutex
+	writers    int
+	overlapped bool
 }
 
 // Open opens the index at path, creating it (and the directory) if missing.
@@ -182,10 +190,27 @@ func (x *Index) Delete(ids []string) error {
 }
 
 func (x *Index) commit(b *bleve.Batch) error {
+	x.genMu.Lock()
+	x.writers++
+	x.overlapped = x.overlapped || x.writers > 1
 	g := x.generation.Add(1)
+	x.genMu.Unlock()
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
-	if err := x.bi.Batch(b); err != nil {
+	err := x.bi.Batch(b)
+
+	x.genMu.Lock()
+	defer x.genMu.Unlock()
+	x.writers--
+	if err != nil {
 		return fmt.Errorf("write batch to %s: %w", x.path, err)
+	}
+	if x.writers == 0 && x.overlapped {
+		// No write is running and none can start while genMu is held.
+		x.overlapped = false
+		g := strconv.FormatUint(x.generation.Load(), 10)
+		if err := x.bi.SetInternal([]byte(internalGeneration), []byte(g)); err != nil {
+			return fmt.Errorf("write generation to %s: %w", x.path, err)
+		}
 	}
 	return nil
 }
