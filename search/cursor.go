@@ -8,13 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
 // A cursor is how a caller pages past MaxWindow: it holds the sort keys of
-// the last hit it has seen, and Bleve's search-after starts the next page
-// just past them, so the cost of a page does not grow with its depth.
+// the last hit it has seen, and the collector keeps only hits past them,
+// so the cost of a page does not grow with its depth.
 //
 // On the wire a cursor is opaque: base64url of a small JSON object. It
 // carries a fingerprint of the search it belongs to, so a cursor pasted
@@ -22,19 +20,20 @@ import (
 
 // cursorVersion changes when the layout below does; old cursors are then
 // refused with ErrBadQuery rather than misread.
-const cursorVersion = 1
+const cursorVersion = 2
 
 type cursor struct {
 	V int `json:"v"`
 	// Search is the fingerprint of the search (query, filters, sort).
 	Search string `json:"s"`
-	// Keys are the last hit's sort keys exactly as Bleve computed them.
-	// They are raw bytes (prefix-coded numbers), hence []byte, which JSON
-	// carries as base64.
-	Keys [][]byte `json:"k"`
+	// Keys are the last hit's sort keys: score, day, upvotes and id. The
+	// score is the exact float, so that equal scores stay equal.
+	Keys []string `json:"k"`
 	// Offset counts the hits before the page the cursor leads to; it only
 	// tells the caller where they are.
 	Offset int `json:"o"`
+
+	key rankKey // Keys, decoded
 }
 
 // fingerprint identifies what a search matches and in which order, but not
@@ -51,8 +50,9 @@ func (r *Request) fingerprint() string {
 	return strconv.FormatUint(h.Sum64(), 36)
 }
 
-func encodeCursor(c cursor) string {
+func encodeCursor(c cursor, k rankKey) string {
 	c.V = cursorVersion
+	c.Keys = []string{strconv.FormatFloat(k.score, 'g', -1, 64), strconv.Itoa(int(k.day)), strconv.Itoa(int(k.upvotes)), k.id}
 	b, err := json.Marshal(c)
 	if err != nil {
 		// A struct of strings, ints and byte slices always marshals.
@@ -76,34 +76,15 @@ func decodeCursor(s string, r *Request) (cursor, error) {
 	if c.Search != r.fingerprint() {
 		return cursor{}, fmt.Errorf("%w: cursor belongs to another search (query, filters or sort changed); start again without it", ErrBadQuery)
 	}
-	if len(c.Keys) != len(sortOrder(r.Sort)) {
+	if len(c.Keys) != 4 {
 		return cursor{}, bad
 	}
+	score, err1 := strconv.ParseFloat(c.Keys[0], 64)
+	day, err2 := strconv.ParseInt(c.Keys[1], 10, 32)
+	up, err3 := strconv.ParseInt(c.Keys[2], 10, 32)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return cursor{}, bad
+	}
+	c.key = rankKey{score: score, day: int32(day), upvotes: int32(up), id: c.Keys[3]}
 	return c, nil
-}
-
-// afterKeys turns a cursor's keys into Bleve's search-after values. The
-// score is the one key Bleve does not take as it gave it: Value reports
-// "_score" and the collector parses the float from the search-after list.
-func afterKeys(c cursor) []string {
-	out := make([]string, len(c.Keys))
-	for i, k := range c.Keys {
-		out[i] = string(k)
-	}
-	return out
-}
-
-// hitKeys returns the sort keys of a hit in the form afterKeys reads back.
-func hitKeys(h *bsearch.DocumentMatch, order bsearch.SortOrder) [][]byte {
-	out := make([][]byte, len(order))
-	for i, s := range order {
-		switch {
-		case i >= len(h.Sort):
-		case s.RequiresScoring():
-			out[i] = []byte(strconv.FormatFloat(h.Score, 'g', -1, 64))
-		default:
-			out[i] = []byte(h.Sort[i])
-		}
-	}
-	return out
 }

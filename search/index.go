@@ -43,6 +43,7 @@ type Index struct {
 	bi   bleve.Index
 	path string
 	log  *slog.Logger
+	cols *columnCache
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
 	// Batches may be written concurrently, and Bleve applies them in the
@@ -70,7 +71,7 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 	case err != nil:
 		return nil, openError(path, err)
 	}
-	idx := &Index{bi: bi, path: path, log: log}
+	idx := &Index{bi: bi, path: path, log: log, cols: newColumnCache()}
 	if err := idx.checkSchema(); err != nil {
 		bi.Close()
 		return nil, err

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -171,86 +171,65 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	}
 
 	from := (r.Page - 1) * r.Size
-	order := sortOrder(r.Sort)
-	var after []string
+	var after *rankKey
 	if r.Cursor != "" {
 		c, err := decodeCursor(r.Cursor, &r)
 		if err != nil {
 			return Result{}, err
 		}
-		from, after = c.Offset, afterKeys(c)
+		from, after = c.Offset, &c.key
 	}
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, 0, false)
-	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
-	req.SortByCustom(order)
+	keep := from + r.Size
 	if after != nil {
-		req.SetSearchAfter(after)
-	} else {
-		req.From = from
+		keep = r.Size
 	}
-	req.IncludeLocations = r.Query != ""
-	// Facets whose group has no active filter come from the main search;
-	// the others need a search without their own filter.
-	groups := []facetGroup{
-		{name: fieldTopics, size: topicFacetSize, active: len(r.Topics) > 0},
-		{name: fieldYear, size: yearFacetSize, active: r.YearFrom != 0 || r.YearTo != 0},
-		{name: fieldCategories, size: categoryFacetSize, active: len(r.Categories) > 0},
-	}
-	for _, g := range groups {
-		if !g.active {
-			req.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
-		}
-	}
-	res, err := x.bi.SearchInContext(ctx, req)
+	c, err := x.collect(ctx, text, &r, keep, after)
 	if err != nil {
 		return Result{}, fmt.Errorf("search %q: %w", r.Query, err)
 	}
-	facets := res.Facets
-	for _, g := range groups {
-		if !g.active {
-			continue
-		}
-		fr := bleve.NewSearchRequestOptions(withFilters(text, r, g.name), 0, 0, false)
-		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
-		fres, err := x.bi.SearchInContext(ctx, fr)
-		if err != nil {
-			return Result{}, fmt.Errorf("facet %s for %q: %w", g.name, r.Query, err)
-		}
-		if facets == nil {
-			facets = bsearch.FacetResults{}
-		}
-		facets[g.name] = fres.Facets[g.name]
+	defer c.release()
+	hits := c.ranked()
+	if after == nil {
+		hits = hits[min(from, len(hits)):]
+	}
+	papers, err := c.load(hits)
+	if err != nil {
+		return Result{}, err
 	}
 
-	out := Result{Query: r.Query, Sort: r.Sort, Total: res.Total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits))}
-	if n := len(res.Hits); n > 0 && uint64(from+n) < res.Total {
-		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Keys: hitKeys(res.Hits[n-1], order), Offset: from + n})
+	out := Result{Query: r.Query, Sort: r.Sort, Total: c.total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(hits))}
+	if n := len(hits); n > 0 && uint64(from+n) < c.total {
+		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Offset: from + n}, hits[n-1].rankKey)
 	}
-	for _, h := range res.Hits {
-		p, err := fromFields(h.ID, h.Fields)
-		if err != nil {
-			return Result{}, err
+	var terms map[string]*termSet
+	var titleAnalyzer, abstractAnalyzer analysis.Analyzer
+	if r.Query != "" {
+		m := x.bi.Mapping()
+		terms = queryTerms(text, m)
+		titleAnalyzer = m.AnalyzerNamed(m.AnalyzerNameForPath(fieldTitle))
+		abstractAnalyzer = m.AnalyzerNamed(m.AnalyzerNameForPath(fieldAbstract))
+	}
+	for i, h := range hits {
+		p := papers[i]
+		var titleLocs, abstractLocs bsearch.TermLocationMap
+		if len(terms) > 0 {
+			titleLocs = locations(titleAnalyzer, p.Title, terms[fieldTitle], terms[""])
+			abstractLocs = locations(abstractAnalyzer, p.Abstract, terms[fieldAbstract], terms[""])
 		}
-		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.Score, Highlights: map[string][]string{
-			fieldTitle:    {highlightTitle(p.Title, h.Locations[fieldTitle])},
-			fieldAbstract: {highlightAbstract(p.Abstract, h.Locations[fieldAbstract])},
+		out.Hits = append(out.Hits, Hit{Paper: p, Score: h.score, Highlights: map[string][]string{
+			fieldTitle:    {highlightTitle(p.Title, titleLocs)},
+			fieldAbstract: {highlightAbstract(p.Abstract, abstractLocs)},
 		}})
 	}
 	out.Facets = Facets{
-		Topics:     facetValues(facets[fieldTopics]),
-		Years:      facetValues(facets[fieldYear]),
-		Categories: facetValues(facets[fieldCategories]),
+		Topics:     c.facets(groupTopics, topicFacetSize),
+		Years:      c.yearFacets(yearFacetSize),
+		Categories: c.facets(groupCategories, categoryFacetSize),
 	}
 	// Years read best in order, newest first, like a timeline.
 	slices.SortFunc(out.Facets.Years, func(a, b FacetValue) int { return strings.Compare(b.Value, a.Value) })
 	out.Took = time.Since(start)
 	return out, nil
-}
-
-type facetGroup struct {
-	name   string
-	size   int
-	active bool
 }
 
 // compileText turns the query text into a Bleve query; empty text matches all.
@@ -278,83 +257,6 @@ func compileText(q string) (query.Query, error) {
 	return query.NewDisjunctionQuery(parts), nil
 }
 
-// withFilters wraps text in the request's filters, leaving out the group
-// named skip (for disjunctive facet counts).
-func withFilters(text query.Query, r Request, skip string) query.Query {
-	var filters []query.Query
-	if skip != fieldTopics && len(r.Topics) > 0 {
-		filters = append(filters, anyTerm(fieldTopics, r.Topics))
-	}
-	if skip != fieldCategories && len(r.Categories) > 0 {
-		filters = append(filters, anyTerm(fieldCategories, r.Categories))
-	}
-	if skip != fieldYear && (r.YearFrom != 0 || r.YearTo != 0) {
-		filters = append(filters, yearRange(r.YearFrom, r.YearTo))
-	}
-	if len(filters) == 0 {
-		return text
-	}
-	// Filters must not change scores: a boolean query's must clauses add
-	// to them, so the filters go in with zero boost.
-	for _, f := range filters {
-		if b, ok := f.(query.BoostableQuery); ok {
-			b.SetBoost(0)
-		}
-	}
-	return query.NewConjunctionQuery(append([]query.Query{text}, filters...))
-}
-
-func anyTerm(field string, values []string) query.Query {
-	qs := make([]query.Query, 0, len(values))
-	for _, v := range values {
-		t := query.NewTermQuery(v)
-		t.SetField(field)
-		qs = append(qs, t)
-	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return query.NewDisjunctionQuery(qs)
-}
-
-func yearRange(from, to int) query.Query {
-	var start, end time.Time
-	if from != 0 {
-		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if to != 0 {
-		end = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	incl, excl := true, false
-	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
-	q.SetField(fieldPublished)
-	return q
-}
-
-// sortOrder ends every order with the document id, so that hits never tie
-// and a cursor's position is exact. Fields sort as SortFieldAuto, which for
-// our single-valued numeric fields orders exactly as the typed sorts do, but
-// reports the raw key, missing values included: that is what a cursor can
-// hand back to search-after unchanged (the typed sorts would have it parse
-// the "missing" marker as a date, and fail).
-func sortOrder(s string) bsearch.SortOrder {
-	score := &bsearch.SortScore{Desc: true}
-	published := func(desc bool) *bsearch.SortField {
-		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}
-	}
-	id := &bsearch.SortDocID{}
-	switch s {
-	case SortNewest:
-		return bsearch.SortOrder{published(true), score, id}
-	case SortOldest:
-		return bsearch.SortOrder{published(false), score, id}
-	case SortUpvotes:
-		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
-	default:
-		return bsearch.SortOrder{score, published(true), id}
-	}
-}
-
 // Snippet returns the start of text, HTML-escaped, cut at a word boundary.
 func Snippet(text string) string {
 	if utf8.RuneCountInString(text) <= snippetRunes {
@@ -374,27 +276,16 @@ func Snippet(text string) string {
 	return html.EscapeString(strings.TrimRight(text, " ,.;:")) + "…"
 }
 
-func facetValues(fr *bsearch.FacetResult) []FacetValue {
-	out := []FacetValue{}
-	if fr == nil || fr.Terms == nil {
-		return out
-	}
-	for _, t := range fr.Terms.Terms() {
-		out = append(out, FacetValue{Value: t.Term, Count: t.Count})
-	}
-	return out
-}
-
 // TopicCounts returns how many papers carry each topic.
 func (x *Index) TopicCounts(ctx context.Context) (map[string]int, error) {
-	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
-	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
-	res, err := x.bi.SearchInContext(ctx, req)
+	r := Request{Sort: SortNewest}
+	c, err := x.collect(ctx, query.NewMatchAllQuery(), &r, 0, nil)
 	if err != nil {
 		return nil, fmt.Errorf("count topics: %w", err)
 	}
+	defer c.release()
 	out := map[string]int{}
-	for _, v := range facetValues(res.Facets[fieldTopics]) {
+	for _, v := range c.facets(groupTopics, len(c.counts)) {
 		out[v.Value] = v.Count
 	}
 	return out, nil
