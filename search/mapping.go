@@ -6,7 +6,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -30,6 +29,11 @@ const (
 // stemming or stop words, so "Li" and "The" survive in author searches.
 const analyzerName = "papersearch_name"
 
+// proseAnalyzer is Bleve's "en" analyzer (possessives, lower case, English
+// stop words, Porter stems) built from faster parts that give the same
+// terms: the ASCII fast-path tokenizer and the caching stemmer.
+const proseAnalyzer = "papersearch_en"
+
 // schemaVersion changes whenever the mapping or the stored document changes
 // in a way an older index cannot serve. Open refuses a mismatch.
 const schemaVersion = "1"
@@ -37,14 +41,22 @@ const schemaVersion = "1"
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = "bm25"
-	im.DefaultAnalyzer = en.AnalyzerName
+	im.DefaultAnalyzer = proseAnalyzer
 	im.StoreDynamic = false
 	im.IndexDynamic = false
 	im.DocValuesDynamic = false
 	err := im.AddCustomAnalyzer(analyzerName, map[string]any{
 		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
+		"tokenizer":     asciiTokenizerName,
 		"token_filters": []string{lowercase.Name},
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = im.AddCustomAnalyzer(proseAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     asciiTokenizerName,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, cachedPorterName},
 	})
 	if err != nil {
 		return nil, err
@@ -52,7 +64,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 
 	prose := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = proseAnalyzer
 		f.Store = store
 		// Term vectors give the highlighter its match positions and phrase
 		// queries their adjacency.
@@ -106,6 +118,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	meta.IncludeTermVectors = false
 	meta.DocValues = false
 	doc.AddFieldMappingsAt(fieldMeta, meta)
+
+	// No query reads the composite _all field; without it each document
+	// is one field lighter to index.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 
 	im.DefaultMapping = doc
 	return im, nil
