@@ -59,13 +59,13 @@ func TestFastAnalyzersMatchBleve(t *testing.T) {
 	texts := []string{"The model's cafés aren't GPT-4o's; naïve 3.14 U.S.A. e.g. hoping relational happiness"}
 	for n := 0; sc.Scan() && n < 800; n++ {
 		var p struct {
-			Title, Summary string
+			Title, Abstract string
 			Authors        []string
 		}
 		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
 			t.Fatal(err)
 		}
-		texts = append(texts, p.Title, p.Summary)
+		texts = append(texts, p.Title, p.Abstract)
 		texts = append(texts, p.Authors...)
 	}
 	for _, pair := range pairs {
@@ -96,6 +96,44 @@ func BenchmarkAnalyzeAbstract(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			for b.Loop() {
 				c.a.Analyze(text)
+			}
+		})
+	}
+}
+
+func BenchmarkAnalyzeCorpus(b *testing.B) {
+	f, err := os.Open("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(bzip2.NewReader(f))
+	sc.Buffer(nil, 1<<20)
+	var texts [][]byte
+	size := 0
+	for sc.Scan() {
+		var p struct{ Abstract string }
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, []byte(p.Abstract))
+		size += len(p.Abstract)
+	}
+	m, err := newMapping()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bleveEn, _ := registry.NewCache().AnalyzerNamed(en.AnalyzerName)
+	for _, c := range []struct {
+		name string
+		a    analysis.Analyzer
+	}{{"bleve-en", bleveEn}, {"papersearch-en", m.AnalyzerNamed(proseAnalyzer)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				for _, t := range texts {
+					c.a.Analyze(t)
+				}
 			}
 		})
 	}

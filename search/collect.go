@@ -331,18 +331,19 @@ func (c *collector) load(hits []hit) ([]Paper, error) {
 	out := make([]Paper, len(hits))
 	for i, h := range hits {
 		s := c.cols.locate(h.num, 0)
-		fields := map[string]any{}
+		var stored []byte
 		err := segs[s].VisitDocument(h.num-c.cols.starts[s], func(field string, _ byte, value []byte, _ []uint64) bool {
-			switch field {
-			case fieldTitle, fieldAbstract, fieldMeta:
-				fields[field] = string(value)
+			if field == fieldDoc {
+				// value is Bleve's buffer, reused once this returns.
+				stored = append([]byte(nil), value...)
+				return false
 			}
 			return true
 		})
 		if err != nil {
 			return nil, fmt.Errorf("load paper %s: %w", h.id, err)
 		}
-		if out[i], err = fromFields(h.id, fields); err != nil {
+		if out[i], err = decodeStored(h.id, stored); err != nil {
 			return nil, err
 		}
 	}

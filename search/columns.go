@@ -3,10 +3,8 @@ package search
 import (
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/numeric"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -157,16 +155,12 @@ func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 		case fieldCategories:
 			c.vals = append(c.vals, dict.id(groupCategories, term))
 		case fieldPublished:
-			// Numeric doc values hold the value at every precision; the
-			// full one has shift 0.
-			if v, ok := fullPrecision(term); ok {
-				t := time.Unix(0, v).UTC()
-				c.day[doc] = int32(t.Year()*10000 + int(t.Month())*100 + t.Day())
+			// YYYY-MM-DD
+			if len(term) == 10 {
+				c.day[doc] = int32(digits(term[0:4])*10000 + digits(term[5:7])*100 + digits(term[8:10]))
 			}
 		case fieldUpvotes:
-			if v, ok := fullPrecision(term); ok {
-				c.upvotes[doc] = int32(numeric.Int64ToFloat64(v))
-			}
+			c.upvotes[doc] = int32(digits(term))
 		}
 	}
 	var state segment.DocVisitState
@@ -186,11 +180,11 @@ func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 	return c, nil
 }
 
-func fullPrecision(term []byte) (int64, bool) {
-	pc := numeric.PrefixCoded(term)
-	if shift, err := pc.Shift(); err != nil || shift != 0 {
-		return 0, false
+// digits reads a run of ASCII digits.
+func digits(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n = n*10 + int(c-'0')
 	}
-	v, err := pc.Int64()
-	return v, err == nil
+	return n
 }

@@ -2,9 +2,9 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -25,7 +25,7 @@ func (x *Index) SearchWithBleve(ctx context.Context, r Request) (Result, error) 
 	}
 	from := (r.Page - 1) * r.Size
 	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, from, false)
-	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
+	req.Fields = []string{fieldDoc}
 	req.SortByCustom(sortOrder(r.Sort))
 	groups := []struct {
 		name   string
@@ -121,15 +121,16 @@ func anyTerm(field string, values []string) query.Query {
 }
 
 func yearRange(from, to int) query.Query {
-	var start, end time.Time
+	// Dates are keywords that sort as they read.
+	var start, end string
 	if from != 0 {
-		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
+		start = fmt.Sprintf("%04d-01-01", from)
 	}
 	if to != 0 {
-		end = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
+		end = fmt.Sprintf("%04d-01-01", to+1)
 	}
 	incl, excl := true, false
-	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
+	q := query.NewTermRangeInclusiveQuery(start, end, &incl, &excl)
 	q.SetField(fieldPublished)
 	return q
 }

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -223,7 +222,7 @@ func (x *Index) Lookup(ctx context.Context, ids []string) (map[string]Paper, err
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
+	req.Fields = []string{fieldDoc}
 	req.SortBy([]string{"_id"})
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -252,12 +251,9 @@ func (x *Index) Get(ctx context.Context, id string) (Paper, error) {
 	return p, nil
 }
 
-// toDoc turns a paper into the Bleve document. Title and abstract are stored
-// in their own fields (the highlighter needs them), so meta leaves them out.
+// toDoc turns a paper into the Bleve document.
 func toDoc(p *Paper) (map[string]any, error) {
-	meta := *p
-	meta.Title, meta.Abstract = "", ""
-	b, err := json.Marshal(meta)
+	stored, err := encodeStored(p)
 	if err != nil {
 		return nil, err
 	}
@@ -267,34 +263,22 @@ func toDoc(p *Paper) (map[string]any, error) {
 		fieldAuthors:    p.Authors,
 		fieldTopics:     p.Topics,
 		fieldCategories: p.Categories,
-		fieldUpvotes:    float64(p.Upvotes),
-		fieldMeta:       string(b),
+		fieldUpvotes:    upvotesKey(p.Upvotes),
+		fieldDoc:        stored,
 	}
 	if t := p.publishedTime(); !t.IsZero() {
-		doc[fieldPublished] = t
+		doc[fieldPublished] = t.Format(time.DateOnly)
 		doc[fieldYear] = strconv.Itoa(t.Year())
 	}
 	return doc, nil
 }
 
+// upvotesKey writes upvotes so that keys sort as the numbers do.
+func upvotesKey(n int) string {
+	return fmt.Sprintf("%010d", min(max(n, 0), 1<<31-1))
+}
+
 func fromFields(id string, fields map[string]any) (Paper, error) {
-	var p Paper
-	if s, ok := fields[fieldMeta].(string); ok {
-		if err := json.Unmarshal([]byte(s), &p); err != nil {
-			return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
-		}
-	}
-	p.ID = id
-	p.Title, _ = fields[fieldTitle].(string)
-	p.Abstract, _ = fields[fieldAbstract].(string)
-	if p.Authors == nil {
-		p.Authors = []string{}
-	}
-	if p.Categories == nil {
-		p.Categories = []string{}
-	}
-	if p.Topics == nil {
-		p.Topics = []string{}
-	}
-	return p, nil
+	s, _ := fields[fieldDoc].(string)
+	return decodeStored(id, []byte(s))
 }

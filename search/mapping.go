@@ -20,9 +20,9 @@ const (
 	fieldYear       = "year"
 	fieldPublished  = "published"
 	fieldUpvotes    = "upvotes"
-	// fieldMeta stores the whole paper as JSON, unindexed, so that a hit is
-	// rebuilt from one stored field instead of a dozen.
-	fieldMeta = "meta"
+	// fieldDoc stores the whole paper, unindexed (see stored.go), so that a
+	// hit is rebuilt from one stored field instead of a dozen.
+	fieldDoc = "doc"
 )
 
 // analyzerName is the analyzer for names: split and lowercase, but no
@@ -36,7 +36,7 @@ const proseAnalyzer = "papersearch_en"
 
 // schemaVersion changes whenever the mapping or the stored document changes
 // in a way an older index cannot serve. Open refuses a mismatch.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
@@ -62,10 +62,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		return nil, err
 	}
 
-	prose := func(store bool) *mapping.FieldMapping {
+	prose := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = proseAnalyzer
-		f.Store = store
+		f.Store = false
 		// Term vectors give the highlighter its match positions and phrase
 		// queries their adjacency.
 		f.IncludeTermVectors = true
@@ -84,8 +84,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	doc := bleve.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fieldTitle, prose(true))
-	doc.AddFieldMappingsAt(fieldAbstract, prose(true))
+	doc.AddFieldMappingsAt(fieldTitle, prose())
+	doc.AddFieldMappingsAt(fieldAbstract, prose())
 
 	authors := bleve.NewTextFieldMapping()
 	authors.Analyzer = analyzerName
@@ -99,25 +99,20 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fieldCategories, keywordField())
 	doc.AddFieldMappingsAt(fieldYear, keywordField())
 
-	published := bleve.NewDateTimeFieldMapping()
-	published.Store = false
-	published.IncludeInAll = false
-	published.DocValues = true
-	doc.AddFieldMappingsAt(fieldPublished, published)
+	// The date and the upvotes are keywords that sort as they read
+	// ("2024-07-07", "0000000012"): one term each, where Bleve's date and
+	// number fields index sixteen, and filters and sorts run on columns
+	// (columns.go) rather than on Bleve's range queries.
+	doc.AddFieldMappingsAt(fieldPublished, keywordField())
+	doc.AddFieldMappingsAt(fieldUpvotes, keywordField())
 
-	upvotes := bleve.NewNumericFieldMapping()
-	upvotes.Store = false
-	upvotes.IncludeInAll = false
-	upvotes.DocValues = true
-	doc.AddFieldMappingsAt(fieldUpvotes, upvotes)
-
-	meta := bleve.NewTextFieldMapping()
-	meta.Index = false
-	meta.Store = true
-	meta.IncludeInAll = false
-	meta.IncludeTermVectors = false
-	meta.DocValues = false
-	doc.AddFieldMappingsAt(fieldMeta, meta)
+	stored := bleve.NewTextFieldMapping()
+	stored.Index = false
+	stored.Store = true
+	stored.IncludeInAll = false
+	stored.IncludeTermVectors = false
+	stored.DocValues = false
+	doc.AddFieldMappingsAt(fieldDoc, stored)
 
 	// No query reads the composite _all field; without it each document
 	// is one field lighter to index.

@@ -16,7 +16,7 @@ import (
 const cachedPorterName = "papersearch_porter"
 
 func init() {
-	f := newCachedPorter(1 << 17)
+	f := newCachedPorter(1 << 14)
 	err := registry.RegisterTokenFilter(cachedPorterName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
 		return f, nil
 	})
