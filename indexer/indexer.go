@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultBatchSize is how many papers go into one index commit.
-const DefaultBatchSize = 1000
+const DefaultBatchSize = 500
 
 // Format is one source format papersearch reads.
 type Format struct {

@@ -1,7 +1,10 @@
 package indexer
 
 import (
+	"slices"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -91,4 +94,49 @@ func TestMerge(t *testing.T) {
 	if got := Merge(hf, arxiv).Source; got != "hf-api,arxiv-atom" {
 		t.Errorf("Source = %q", got)
 	}
+}
+
+// cleanTextRunes is CleanText as first written, a rune at a time; the
+// byte-at-a-time version must agree with it.
+func cleanTextRunes(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func FuzzCleanText(f *testing.F) {
+	for _, s := range []string{"", "  a\tb\r\n c  ", "\x00\x7f\x1fx\u0085y\u00a0z", "bad \xff utf8", "\u202Eevil\u2066 \uFEFFbom", "naïve café"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := CleanText(s), cleanTextRunes(s); got != want {
+			t.Errorf("CleanText(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+func FuzzSplitWords(f *testing.F) {
+	f.Add("GPT-4o's 3.5x speed-up (e.g. on H100s)")
+	f.Add("naïve café 日本語")
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if got := splitWords(s); !slices.Equal(got, want) {
+			t.Errorf("splitWords(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -225,7 +226,7 @@ func (s *signal) matches(toks []string, i int) bool {
 // tagTokens splits text into runs of letters and digits. With lower, tokens
 // are lowercased and spelling-normalised, as signals are.
 func tagTokens(s string, lower bool) []string {
-	toks := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	toks := splitWords(s)
 	if lower {
 		for i, w := range toks {
 			toks[i] = normWord(strings.ToLower(w))
@@ -240,6 +241,31 @@ var britishSuffixes = [][2]string{
 	{"isations", "izations"}, {"isation", "ization"}, {"ising", "izing"}, {"ised", "ized"},
 	{"iser", "izer"}, {"isers", "izers"}, {"elling", "eling"}, {"elled", "eled"},
 	{"our", "or"}, {"ours", "ors"},
+}
+
+// splitWords splits s into runs of letters and digits, byte by byte while
+// s is ASCII (nearly always: tagging runs on every paper indexed).
+func splitWords(s string) []string {
+	toks := make([]string, 0, len(s)/7+1)
+	start := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		}
+		word := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			toks = append(toks, s[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		toks = append(toks, s[start:])
+	}
+	return toks
 }
 
 func normWord(w string) string {
