@@ -60,7 +60,7 @@ func TestFastAnalyzersMatchBleve(t *testing.T) {
 	for n := 0; sc.Scan() && n < 800; n++ {
 		var p struct {
 			Title, Abstract string
-			Authors        []string
+			Authors         []string
 		}
 		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
 			t.Fatal(err)
