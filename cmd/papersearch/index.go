@@ -32,6 +32,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 	if *batch < 1 {
 		return usageError{"--batch must be at least 1"}
 	}
+	e.bulkGC()
 	tax := indexer.DefaultTaxonomy()
 	if *topicsFile != "" {
 		f, err := os.Open(*topicsFile)
