@@ -101,6 +101,7 @@ func lastIfZero(day int32) int32 {
 
 // filter is a request's filters in terms of column values.
 type filter struct {
+	none               bool     // no filter at all
 	topics, categories []uint32 // any of; nil means no filter
 	years              bool
 	yearFrom, yearTo   int32 // inclusive; 0 means open
@@ -135,41 +136,58 @@ type collector struct {
 	total  uint64
 	counts []int32 // per value id
 	years  []int32 // per year - minYear
-	seg    int     // segment of the last document
+
+	// The segment of the last document: documents mostly come in order.
+	seg              int
+	cur              *columns
+	curStart, curEnd uint64
 }
 
 var yearCounts = sync.Pool{New: func() any { return make([]int32, maxYear-minYear+1) }}
 
 func (c *collector) handle(d *bsearch.DocumentMatch) {
 	num := d.IndexInternalID.Value()
-	c.seg = c.cols.locate(num, c.seg)
-	cols := c.cols.segs[c.seg]
-	doc := num - c.cols.starts[c.seg]
+	if num < c.curStart || num >= c.curEnd {
+		c.seg = c.cols.locate(num, c.seg)
+		c.cur = c.cols.segs[c.seg]
+		c.curStart = c.cols.starts[c.seg]
+		c.curEnd = c.curStart + uint64(len(c.cur.day))
+	}
+	cols := c.cur
+	doc := num - c.curStart
 	vals := cols.vals[cols.off[doc]:cols.off[doc+1]]
 	day := cols.day[doc]
 	year := day / 10000
 
 	f := &c.filter
-	inTopics := f.topics == nil || anyOf(vals, f.topics)
-	inCategories := f.categories == nil || anyOf(vals, f.categories)
-	inYears := !f.years || (year > 0 && (f.yearFrom == 0 || year >= f.yearFrom) && (f.yearTo == 0 || year <= f.yearTo))
-	// Each facet group counts the documents that pass the other groups'
-	// filters.
-	for _, v := range vals {
-		if c.cols.group[v] == groupTopics {
-			if inCategories && inYears {
-				c.counts[v]++
-			}
-		} else if inTopics && inYears {
+	if f.none {
+		for _, v := range vals {
 			c.counts[v]++
 		}
+	} else {
+		inTopics := f.topics == nil || anyOf(vals, f.topics)
+		inCategories := f.categories == nil || anyOf(vals, f.categories)
+		inYears := !f.years || (year > 0 && (f.yearFrom == 0 || year >= f.yearFrom) && (f.yearTo == 0 || year <= f.yearTo))
+		// Each facet group counts the documents that pass the other
+		// groups' filters.
+		for _, v := range vals {
+			if c.cols.group[v] == groupTopics {
+				if inCategories && inYears {
+					c.counts[v]++
+				}
+			} else if inTopics && inYears {
+				c.counts[v]++
+			}
+		}
+		if !(inTopics && inCategories) {
+			return
+		}
+		if !inYears {
+			c.countYear(year)
+			return
+		}
 	}
-	if inTopics && inCategories && year >= minYear && year <= maxYear {
-		c.years[year-minYear]++
-	}
-	if !(inTopics && inCategories && inYears) {
-		return
-	}
+	c.countYear(year)
 	c.total++
 	if c.keep == 0 {
 		return
@@ -179,6 +197,12 @@ func (c *collector) handle(d *bsearch.DocumentMatch) {
 		return
 	}
 	c.push(h)
+}
+
+func (c *collector) countYear(year int32) {
+	if year >= minYear && year <= maxYear {
+		c.years[year-minYear]++
+	}
 }
 
 // push keeps h if it is among the best c.keep so far. The heap has the
@@ -319,10 +343,12 @@ func (c *columnCache) filter(r *Request) filter {
 		}
 		return out
 	}
-	return filter{
+	f := filter{
 		topics: ids(groupTopics, r.Topics), categories: ids(groupCategories, r.Categories),
 		years: r.YearFrom != 0 || r.YearTo != 0, yearFrom: int32(r.YearFrom), yearTo: int32(r.YearTo),
 	}
+	f.none = f.topics == nil && f.categories == nil && !f.years
+	return f
 }
 
 // load reads the stored papers of hits from the collector's snapshot.
