@@ -3,6 +3,7 @@ package search
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -171,14 +172,14 @@ var wildcardToRegexp = strings.NewReplacer(
 	"+", `\+`, "(", `\(`, ")", `\)`, "^", `\^`, "$", `\$`, ".", `\.`, "{", `\{`, "}", `\}`,
 	"[", `\[`, "]", `\]`, `|`, `\|`, `\`, `\\`, "*", ".*", "?", ".")
 
-// locations finds the terms of s (and of any) in text as field's analyzer
-// splits it, in the form Bleve reports term-vector locations.
+// locations finds the terms of sets in text as analyzer a splits it, in
+// the form Bleve reports term-vector locations.
 func locations(a analysis.Analyzer, text string, sets ...*termSet) bsearch.TermLocationMap {
-	var out bsearch.TermLocationMap
 	if a == nil {
 		return nil
 	}
-	for _, t := range a.Analyze([]byte(text)) {
+	var out bsearch.TermLocationMap
+	add := func(t *analysis.Token) {
 		term := string(t.Term)
 		for _, s := range sets {
 			if s != nil && s.matches(term) {
@@ -186,11 +187,68 @@ func locations(a analysis.Analyzer, text string, sets ...*termSet) bsearch.TermL
 					out = bsearch.TermLocationMap{}
 				}
 				out[term] = append(out[term], &bsearch.Location{Start: uint64(t.Start), End: uint64(t.End), Pos: uint64(t.Position)})
-				break
+				return
 			}
 		}
 	}
+	heads, ok := exactHeads(sets)
+	da, isDefault := a.(*analysis.DefaultAnalyzer)
+	if !ok || !isDefault || len(da.CharFilters) > 0 {
+		for _, t := range a.Analyze([]byte(text)) {
+			add(t)
+		}
+		return out
+	}
+	// Token filters (lower case, stop words, stemming) only ever change the
+	// end of a word, so an ASCII word whose first two letters, lower-cased,
+	// begin no query term cannot match one: only the rest go through the
+	// filters, one at a time.
+	for _, t := range da.Tokenizer.Tokenize([]byte(text)) {
+		if len(t.Term) >= 2 && t.Term[0] < utf8.RuneSelf && t.Term[1] < utf8.RuneSelf &&
+			!heads[[2]byte{lowerASCII(t.Term[0]), lowerASCII(t.Term[1])}] && !heads[[2]byte{lowerASCII(t.Term[0]), 0}] {
+			continue
+		}
+		ts := analysis.TokenStream{t}
+		for _, f := range da.TokenFilters {
+			ts = f.Filter(ts)
+		}
+		for _, t := range ts {
+			add(t)
+		}
+	}
 	return out
+}
+
+// exactHeads returns the first two bytes of every term of sets (a term of
+// one byte with a zero second), or false when a set matches more than exact
+// terms.
+func exactHeads(sets []*termSet) (map[[2]byte]bool, bool) {
+	heads := map[[2]byte]bool{}
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		if len(s.prefix) > 0 || len(s.pattern) > 0 || len(s.fuzzy) > 0 {
+			return nil, false
+		}
+		for t := range s.exact {
+			switch {
+			case t == "":
+			case len(t) == 1:
+				heads[[2]byte{t[0], 0}] = true
+			default:
+				heads[[2]byte{t[0], t[1]}] = true
+			}
+		}
+	}
+	return heads, true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // editDistance returns the Levenshtein distance of a and b, or limit+1
