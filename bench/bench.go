@@ -49,7 +49,10 @@ type Config struct {
 	// Keep, when set, is a new directory to build the index in and leave
 	// behind; otherwise a temporary one is removed at the end.
 	Keep string
-	Log  *slog.Logger
+	// Index, when set, is an existing index to query instead of building
+	// one: the corpus then only gives the query mix.
+	Index string
+	Log   *slog.Logger
 }
 
 // Report is what a run measured. The JSON names are what
@@ -114,21 +117,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	dir := filepath.Join(work, "index")
 	if cfg.Keep != "" {
-		if entries, err := os.ReadDir(cfg.Keep); err == nil && len(entries) > 0 {
-			return Report{}, fmt.Errorf("%s is not empty; the benchmark builds a fresh index", cfg.Keep)
-		}
 		dir = cfg.Keep
 	}
-	// What was read to prepare the run is not the build's memory.
-	runtime.GC()
-	debug.FreeOSMemory()
-	if !resetPeakRSS() {
-		cfg.Log.Warn("cannot reset the peak RSS; it includes preparing the run")
-	}
-
-	cfg.Log.Info("building", "corpus", corpus, "index", dir)
-	rep, err := build(ctx, dir, corpus, limit, cfg.BatchSize, tax, cfg.Log)
-	if err != nil {
+	var rep Report
+	if cfg.Index != "" {
+		dir = cfg.Index
+		if cfg.Duration <= 0 {
+			return Report{}, errors.New("querying an existing index needs a duration")
+		}
+	} else if rep, err = buildFresh(ctx, cfg, dir, corpus, limit, tax); err != nil {
 		return Report{}, err
 	}
 	if cfg.Duration <= 0 {
@@ -139,6 +136,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	defer idx.Close()
+	if rep.Docs == 0 {
+		if rep.Docs, err = idx.Count(); err != nil {
+			return Report{}, err
+		}
+	}
 	cfg.Log.Info("querying", "clients", cfg.Clients, "duration", cfg.Duration, "mix", len(mix))
 	lat, elapsed, err := load(ctx, idx, mix, cfg.Clients, cfg.Duration)
 	if err != nil {
@@ -149,6 +151,23 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep.QPS = float64(len(lat)) / elapsed.Seconds()
 	rep.P50Ms, rep.P95Ms, rep.P99Ms = percentileMs(lat, 0.50), percentileMs(lat, 0.95), percentileMs(lat, 0.99)
 	return rep, nil
+}
+
+// buildFresh builds the index in dir, which must be new or empty, and
+// reports the build.
+func buildFresh(ctx context.Context, cfg Config, dir, corpus string, limit int, tax *indexer.Taxonomy) (Report, error) {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return Report{}, fmt.Errorf("%s is not empty; the benchmark builds a fresh index", dir)
+	}
+	// What was read to prepare the run is not the build's memory.
+	runtime.GC()
+	debug.FreeOSMemory()
+	if !resetPeakRSS() {
+		cfg.Log.Warn("cannot reset the peak RSS; it includes preparing the run")
+	}
+
+	cfg.Log.Info("building", "corpus", corpus, "index", dir)
+	return build(ctx, dir, corpus, limit, cfg.BatchSize, tax, cfg.Log)
 }
 
 // prepare reads the corpus to learn the query vocabulary and, for a

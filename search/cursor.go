@@ -8,13 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
 // A cursor is how a caller pages past MaxWindow: it holds the sort keys of
-// the last hit it has seen, and Bleve's search-after starts the next page
-// just past them, so the cost of a page does not grow with its depth.
+// the last hit it has seen, and the next page starts just past them, so the
+// cost of a page does not grow with its depth.
 //
 // On the wire a cursor is opaque: base64url of a small JSON object. It
 // carries a fingerprint of the search it belongs to, so a cursor pasted
@@ -22,16 +20,14 @@ import (
 
 // cursorVersion changes when the layout below does; old cursors are then
 // refused with ErrBadQuery rather than misread.
-const cursorVersion = 1
+const cursorVersion = 2
 
 type cursor struct {
 	V int `json:"v"`
 	// Search is the fingerprint of the search (query, filters, sort).
 	Search string `json:"s"`
-	// Keys are the last hit's sort keys exactly as Bleve computed them.
-	// They are raw bytes (prefix-coded numbers), hence []byte, which JSON
-	// carries as base64.
-	Keys [][]byte `json:"k"`
+	// Key is the last hit's sort key.
+	Key rankKey `json:"k"`
 	// Offset counts the hits before the page the cursor leads to; it only
 	// tells the caller where they are.
 	Offset int `json:"o"`
@@ -55,55 +51,26 @@ func encodeCursor(c cursor) string {
 	c.V = cursorVersion
 	b, err := json.Marshal(c)
 	if err != nil {
-		// A struct of strings, ints and byte slices always marshals.
+		// A struct of strings and numbers always marshals.
 		panic(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // decodeCursor reads a cursor and checks that it belongs to r, which must
-// be normalized, sorted by order.
-func decodeCursor(s string, r *Request, order bsearch.SortOrder) (cursor, error) {
+// be normalized.
+func decodeCursor(s string, r *Request) (cursor, error) {
 	bad := fmt.Errorf("%w: cursor is not one this server issued; start again without it", ErrBadQuery)
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) > 4096 {
 		return cursor{}, bad
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.V != cursorVersion || c.Offset < 0 {
+	if err := json.Unmarshal(b, &c); err != nil || c.V != cursorVersion || c.Offset < 0 || c.Key.ID == "" {
 		return cursor{}, bad
 	}
 	if c.Search != r.fingerprint() {
 		return cursor{}, fmt.Errorf("%w: cursor belongs to another search (query, filters or sort changed); start again without it", ErrBadQuery)
 	}
-	if len(c.Keys) != len(order) {
-		return cursor{}, bad
-	}
 	return c, nil
-}
-
-// afterKeys turns a cursor's keys into Bleve's search-after values. The
-// score is the one key Bleve does not take as it gave it: Value reports
-// "_score" and the collector parses the float from the search-after list.
-func afterKeys(c cursor) []string {
-	out := make([]string, len(c.Keys))
-	for i, k := range c.Keys {
-		out[i] = string(k)
-	}
-	return out
-}
-
-// hitKeys returns the sort keys of a hit in the form afterKeys reads back.
-func hitKeys(h *bsearch.DocumentMatch, order bsearch.SortOrder) [][]byte {
-	out := make([][]byte, len(order))
-	for i, s := range order {
-		switch {
-		case i >= len(h.Sort):
-		case s.RequiresScoring():
-			out[i] = []byte(strconv.FormatFloat(h.Score, 'g', -1, 64))
-		default:
-			out[i] = []byte(h.Sort[i])
-		}
-	}
-	return out
 }

@@ -59,7 +59,7 @@ func (x *Index) prefixTerms(ctx context.Context, r index.IndexReader, field, pre
 	if err != nil {
 		return nil, err
 	}
-	return x.collect(ctx, r, fd, field, n)
+	return x.collectTerms(ctx, r, fd, field, n)
 }
 
 // fuzzyTerms returns up to n terms of field within edits of term, the
@@ -79,7 +79,7 @@ func (x *Index) fuzzyTerms(ctx context.Context, r index.IndexReader, field, term
 	if err != nil {
 		return nil, err
 	}
-	found, err := x.collect(ctx, r, fd, field, maxDictScan)
+	found, err := x.collectTerms(ctx, r, fd, field, maxDictScan)
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +101,9 @@ func (x *Index) fuzzyTerms(ctx context.Context, r index.IndexReader, field, term
 	return out[:min(len(out), n)], nil
 }
 
-// collect reads a dictionary iterator, counts each term's papers and keeps
+// collectTerms reads a dictionary iterator, counts each term's papers and keeps
 // the n most common.
-func (x *Index) collect(ctx context.Context, r index.IndexReader, fd index.FieldDict, field string, n int) ([]termCount, error) {
+func (x *Index) collectTerms(ctx context.Context, r index.IndexReader, fd index.FieldDict, field string, n int) ([]termCount, error) {
 	defer fd.Close()
 	var out []termCount
 	for len(out) < maxDictScan {

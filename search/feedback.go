@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -33,49 +33,87 @@ func (p *plan) filter() query.Query {
 	return zeroScore{p.match}
 }
 
-// rankQuery returns the query that ranks a request: the plan's, or, for a
-// relevance-sorted text query, a second pass whose bag is enriched with
-// terms typical of the first pass's top papers (RM3 pseudo-relevance
-// feedback). The second pass matches exactly the papers the first did.
+// rankQuery returns the query that ranks a request: the plan's, reranked,
+// for a relevance-sorted text query, with terms typical of its own top
+// papers (RM3 pseudo-relevance feedback). The reranking matches exactly
+// the papers the plan does. Feedback comes from the query alone, not from
+// its filters: a filter then only selects papers and never changes their
+// scores.
 func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query, error) {
-	base := p.query()
+	p.bag.stats = x.stats
 	rk := p.bag.rank
 	if r.Sort != SortRelevance || len(p.bag.terms) == 0 || rk.fbDocs == 0 {
-		return base, nil
+		return p.query(), nil
 	}
-	// Feedback comes from the query alone, not from its filters: a filter
-	// then only selects papers and never changes their scores.
-	req := bleve.NewSearchRequestOptions(base, rk.fbDocs, 0, false)
-	req.SortByCustom(sortOrder(SortRelevance))
+	if p.match == nil {
+		// The bag alone decides what matches, so its searcher can take
+		// the top papers of its own first scoring, and rescore the
+		// papers it found with the feedback terms added, in one pass
+		// over the postings.
+		p.bag.feedback = &feedbackSource{prose: x.prose}
+		return p.query(), nil
+	}
+	// A boolean query: the top papers are those it matches, so a first
+	// search finds them.
+	base := p.query()
 	var found []uint64
 	p.bag.seen = &found
-	res, err := x.bi.SearchInContext(ctx, req)
+	c, err := x.collect(ctx, base, &Request{}, collectOptions{sort: SortRelevance, keep: rk.fbDocs})
 	p.bag.seen = nil
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", r.Query, err)
 	}
-	if len(res.Hits) == 0 {
-		return base, nil
-	}
-	ids := make([]string, len(res.Hits))
-	var total float64
-	for i, h := range res.Hits {
-		ids[i] = h.ID
-		total += h.Score
-	}
-	if total <= 0 {
-		return base, nil
-	}
-	papers, err := x.lookup(ctx, ids)
+	defer c.release()
+	hits := c.ranked()
+	papers, err := c.load(hits)
 	if err != nil {
 		return nil, err
 	}
-	// P(w|R): each top paper's term distribution, weighted by its share of
-	// the top scores.
+	tops := make([]fbPaper, len(hits))
+	for i, h := range hits {
+		tops[i] = fbPaper{text: papers[i].Title + "\n" + papers[i].Abstract, score: h.Score}
+	}
+	bag := p.bag.withFeedback(feedbackTerms(rk, x.prose, tops))
+	if bag == nil {
+		return base, nil
+	}
+	// The second pass ranks the papers the bag found only: reading the
+	// postings of common feedback words for all papers would cost more
+	// than the rest of the search.
+	bag.within = found
+	return query.NewBooleanQuery([]query.Query{p.filter()}, []query.Query{bag}, nil), nil
+}
+
+// feedbackSource is what a bag searcher needs to take feedback itself.
+type feedbackSource struct {
+	prose analysis.Analyzer
+}
+
+// fbPaper is one top paper of a first pass: its text and score.
+type fbPaper struct {
+	text  string
+	score float64
+}
+
+type weightedTerm struct {
+	term string
+	w    float64
+}
+
+// feedbackTerms returns RM3's expansion terms from the top papers of a
+// first pass, with their weights P(w|R): each paper's term distribution,
+// weighted by its share of the top scores.
+func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []weightedTerm {
+	var total float64
+	for _, p := range tops {
+		total += p.score
+	}
+	if total <= 0 {
+		return nil
+	}
 	fb := map[string]float64{}
-	for _, h := range res.Hits {
-		p := papers[h.ID]
-		toks := analyze(x.prose, p.Title+"\n"+p.Abstract)
+	for _, p := range tops {
+		toks := analyze(prose, p.text)
 		if len(toks) == 0 {
 			continue
 		}
@@ -84,14 +122,10 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 			tf[t]++
 		}
 		for t, n := range tf {
-			fb[t] += n / float64(len(toks)) * h.Score / total
+			fb[t] += n / float64(len(toks)) * p.score / total
 		}
 	}
-	type weighted struct {
-		term string
-		w    float64
-	}
-	var cands []weighted
+	var cands []weightedTerm
 	for t, w := range fb {
 		if len(t) < 2 {
 			continue
@@ -99,39 +133,43 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 		if _, err := strconv.Atoi(t); err == nil {
 			continue // numbers say little about a topic
 		}
-		cands = append(cands, weighted{t, w})
+		cands = append(cands, weightedTerm{t, w})
 	}
-	slices.SortFunc(cands, func(a, b weighted) int {
+	slices.SortFunc(cands, func(a, b weightedTerm) int {
 		if c := cmp.Compare(b.w, a.w); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.term, b.term)
 	})
-	cands = cands[:min(len(cands), rk.fbTerms)]
+	return cands[:min(len(cands), rk.fbTerms)]
+}
+
+// withFeedback returns the bag that keeps fbKeep of the weight on q's own
+// terms and gives the rest to cands, or nil when there is nothing to
+// give. q's terms and names keep their places, first in the new bag.
+func (q *bagQuery) withFeedback(cands []weightedTerm) *bagQuery {
+	rk := q.rank
 	var fbSum, qSum float64
 	for _, c := range cands {
 		fbSum += c.w
 	}
-	for _, t := range p.bag.terms {
+	for _, t := range q.terms {
 		qSum += t.weight
 	}
 	if fbSum == 0 || qSum == 0 {
-		return base, nil
+		return nil
 	}
 	keep := rk.fbKeep / qSum
-	// The second pass ranks the first pass's papers only: reading the
-	// postings of common feedback words for all papers would cost more
-	// than the rest of the search.
-	bag := &bagQuery{rank: rk, pairs: p.bag.pairs, within: found}
+	bag := &bagQuery{rank: rk, pairs: q.pairs, stats: q.stats}
 	at := map[string]int{}
-	for _, t := range p.bag.terms {
+	for _, t := range q.terms {
 		t.weight *= keep
 		if t.fields == 0 || t.fields == 3 {
 			at[t.text] = len(bag.terms)
 		}
 		bag.terms = append(bag.terms, t)
 	}
-	for _, t := range p.bag.names {
+	for _, t := range q.names {
 		t.weight *= keep
 		bag.names = append(bag.names, t)
 	}
@@ -143,5 +181,48 @@ func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query,
 		}
 		bag.terms = append(bag.terms, queryTerm{text: c.term, weight: w, fields: 3, note: "from the top results (feedback)"})
 	}
-	return query.NewBooleanQuery([]query.Query{p.filter()}, []query.Query{bag}, nil), nil
+	return bag
+}
+
+// addFeedback reranks the papers found with RM3: the best fbDocs lend
+// their typical terms, which are read for the papers found only.
+func (s *bagSearcher) addFeedback(ctx context.Context) error {
+	top := s.best(s.q.rank.fbDocs)
+	tops := make([]fbPaper, 0, len(top))
+	for _, d := range top {
+		var title, abstract string
+		err := s.v.stored(s.accs[d.acc].id, func(field string, value []byte) {
+			switch field {
+			case fieldTitle:
+				title = string(value)
+			case fieldAbstract:
+				abstract = string(value)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("read a top paper for feedback: %w", err)
+		}
+		tops = append(tops, fbPaper{text: title + "\n" + abstract, score: d.score})
+	}
+	bag := s.q.withFeedback(feedbackTerms(s.q.rank, s.q.feedback.prose, tops))
+	if bag == nil {
+		return nil
+	}
+	terms, names := len(s.q.terms), len(s.q.names)
+	s.q = bag
+	// Feedback terms are common words whose postings would cost more than
+	// the rest of the search; they are read for the best rerankDepth
+	// papers only. The others keep their share of the first scores, below
+	// every paper above them, so the order stays consistent.
+	top = s.best(rerankDepth)
+	known := make([]uint64, len(top))
+	for i, d := range top {
+		known[i] = s.accs[d.acc].id
+	}
+	slices.Sort(known)
+	if err := s.read(ctx, terms, names, known, true); err != nil {
+		return err
+	}
+	s.rescore()
+	return nil
 }

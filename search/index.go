@@ -65,6 +65,10 @@ type Index struct {
 	// topics caches the recorded taxonomy, which every query consults.
 	topics atomic.Pointer[[]Topic]
 	health healthState
+	// cols caches what filters, facets and sorting read, per segment.
+	cols *columnCache
+	// stats caches the ranker's collection statistics.
+	stats *statsCache
 }
 
 // runtimeConfig is the Bleve configuration every open uses. It never sets
@@ -86,7 +90,7 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	x := &Index{path: path, log: log}
+	x := &Index{path: path, log: log, cols: newColumnCache(), stats: &statsCache{}}
 	// Bleve reports background errors by store path; register before
 	// opening so that none is missed.
 	openStores.Store(storePath(path), x)

@@ -245,82 +245,49 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	}
 
 	from := (r.Page - 1) * r.Size
-	order := p.sortOrder(r.Sort)
-	var after []string
+	o := collectOptions{sort: r.Sort, keep: from + r.Size, explain: r.Explain}
 	if r.Cursor != "" {
-		c, err := decodeCursor(r.Cursor, &r, order)
+		c, err := decodeCursor(r.Cursor, &r)
 		if err != nil {
 			return Result{}, err
 		}
-		from, after = c.Offset, afterKeys(c)
+		from, o.keep, o.after = c.Offset, r.Size, &c.Key
 	}
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), r.Size, 0, r.Explain)
-	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
-	req.SortByCustom(order)
-	if after != nil {
-		req.SetSearchAfter(after)
-	} else {
-		req.From = from
-	}
-	// Facets whose group has no active filter come from the main search;
-	// the others need a search without their own filter.
-	groups := []facetGroup{
-		{name: fieldTopics, size: topicFacetSize, active: len(r.Topics) > 0},
-		{name: fieldYear, size: yearFacetSize, active: r.YearFrom != 0 || r.YearTo != 0},
-		{name: fieldCategories, size: categoryFacetSize, active: len(r.Categories) > 0},
-	}
-	for _, g := range groups {
-		if !g.active {
-			req.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
-		}
-	}
-	res, err := x.bi.SearchInContext(ctx, req)
+	c, err := x.collect(ctx, text, &r, o)
 	if err != nil {
 		return Result{}, fmt.Errorf("search %q: %w", r.Query, err)
 	}
-	facets := res.Facets
-	for _, g := range groups {
-		if !g.active {
-			continue
-		}
-		// Counting needs only which papers match, not how they rank.
-		fr := bleve.NewSearchRequestOptions(withFilters(p.filter(), r, g.name), 0, 0, false)
-		fr.AddFacet(g.name, bleve.NewFacetRequest(g.name, g.size))
-		fres, err := x.bi.SearchInContext(ctx, fr)
-		if err != nil {
-			return Result{}, fmt.Errorf("facet %s for %q: %w", g.name, r.Query, err)
-		}
-		if facets == nil {
-			facets = bsearch.FacetResults{}
-		}
-		facets[g.name] = fres.Facets[g.name]
+	defer c.release()
+	hits := c.ranked()
+	if r.Cursor == "" {
+		hits = hits[min(from, len(hits)):]
 	}
-
+	papers, err := c.load(hits)
+	if err != nil {
+		return Result{}, err
+	}
 	out := Result{
-		Query: r.Query, Sort: r.Sort, Total: res.Total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(res.Hits)),
+		Query: r.Query, Sort: r.Sort, Total: c.total, Page: from/r.Size + 1, Size: r.Size, Hits: make([]Hit, 0, len(hits)),
 		CorrectedQuery: p.corrected, Expansions: p.expansions, Notices: p.notices,
 	}
-	if n := len(res.Hits); n > 0 && uint64(from+n) < res.Total {
-		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Keys: hitKeys(res.Hits[n-1], order), Offset: from + n})
+	if n := len(hits); n > 0 && uint64(from+n) < c.total {
+		out.NextCursor = encodeCursor(cursor{Search: r.fingerprint(), Key: hits[n-1].rankKey, Offset: from + n})
 	}
-	for _, h := range res.Hits {
-		pp, err := fromFields(h.ID, h.Fields)
-		if err != nil {
-			return Result{}, err
-		}
+	for i, h := range hits {
+		pp := papers[i]
 		hit := Hit{Paper: pp, Score: h.Score, Highlights: map[string][]string{
 			fieldTitle:    {highlightTitle(pp.Title, x.matchSpans(pp.Title, p.highlight))},
 			fieldAbstract: {highlightAbstract(pp.Abstract, x.matchSpans(pp.Abstract, p.highlight))},
 		}}
 		if r.Explain {
-			hit.Explanation = flatten(h.Expl)
+			hit.Explanation = flatten(h.expl)
 		}
 		out.Hits = append(out.Hits, hit)
 	}
 	out.Facets = Facets{
-		Topics:     facetValues(facets[fieldTopics]),
-		Years:      facetValues(facets[fieldYear]),
-		Categories: facetValues(facets[fieldCategories]),
+		Topics:     c.facets(groupTopics, topicFacetSize),
+		Years:      c.yearFacets(yearFacetSize),
+		Categories: c.facets(groupCategories, categoryFacetSize),
 	}
 	// Years read best in order, newest first, like a timeline.
 	slices.SortFunc(out.Facets.Years, func(a, b FacetValue) int { return strings.Compare(b.Value, a.Value) })
@@ -352,18 +319,18 @@ func (x *Index) Rank(ctx context.Context, r Request, n int) ([]Scored, error) {
 		return nil, err
 	}
 	defer x.mu.RUnlock()
-	p, text, err := x.plan(ctx, r)
+	_, text, err := x.plan(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	req := bleve.NewSearchRequestOptions(withFilters(text, r, ""), n, 0, false)
-	req.SortByCustom(p.sortOrder(r.Sort))
-	res, err := x.bi.SearchInContext(ctx, req)
+	c, err := x.collect(ctx, text, &r, collectOptions{sort: r.Sort, keep: n})
 	if err != nil {
 		return nil, fmt.Errorf("rank %q: %w", r.Query, err)
 	}
-	out := make([]Scored, len(res.Hits))
-	for i, h := range res.Hits {
+	defer c.release()
+	hits := c.ranked()
+	out := make([]Scored, len(hits))
+	for i, h := range hits {
 		out[i] = Scored{ID: h.ID, Score: h.Score}
 	}
 	return out, nil
@@ -379,14 +346,14 @@ func (x *Index) plan(ctx context.Context, r Request) (*plan, query.Query, error)
 		return nil, nil, err
 	}
 	if p.shortUnknown {
-		n, err := x.count(ctx, withFilters(p.filter(), r, ""))
+		n, err := x.count(ctx, p.filter(), &r)
 		if err != nil {
 			return nil, nil, err
 		}
 		if n < fewHits {
 			opts.correctShort = true
 			if p2, err := x.compile(ctx, r.Query, opts); err == nil && p2.corrected != "" {
-				if n2, err := x.count(ctx, withFilters(p2.filter(), r, "")); err == nil && n2 > n {
+				if n2, err := x.count(ctx, p2.filter(), &r); err == nil && n2 > n {
 					p = p2
 				}
 			}
@@ -399,66 +366,16 @@ func (x *Index) plan(ctx context.Context, r Request) (*plan, query.Query, error)
 	return p, q, nil
 }
 
-// count returns how many papers a query matches.
-func (x *Index) count(ctx context.Context, q query.Query) (uint64, error) {
-	res, err := x.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+// count returns how many papers a query matches within a request's
+// filters.
+func (x *Index) count(ctx context.Context, q query.Query, r *Request) (uint64, error) {
+	c, err := x.collect(ctx, q, r, collectOptions{sort: SortRelevance})
 	if err != nil {
 		return 0, fmt.Errorf("count matches: %w", err)
 	}
-	return res.Total, nil
+	c.release()
+	return c.total, nil
 }
-
-type facetGroup struct {
-	name   string
-	size   int
-	active bool
-}
-
-// withFilters wraps text in the request's filters, leaving out the group
-// named skip (for disjunctive facet counts).
-func withFilters(text query.Query, r Request, skip string) query.Query {
-	var filters []query.Query
-	if skip != fieldTopics && len(r.Topics) > 0 {
-		filters = append(filters, anyTerm(fieldTopics, r.Topics))
-	}
-	if skip != fieldCategories && len(r.Categories) > 0 {
-		filters = append(filters, anyTerm(fieldCategories, r.Categories))
-	}
-	if skip != fieldYear && (r.YearFrom != 0 || r.YearTo != 0) {
-		filters = append(filters, yearRange(r.YearFrom, r.YearTo))
-	}
-	if len(filters) == 0 {
-		return text
-	}
-	// Filters must not change scores: a boolean query's must clauses add
-	// to them, so the filters go in with zero boost.
-	for _, f := range filters {
-		if b, ok := f.(query.BoostableQuery); ok {
-			b.SetBoost(0)
-		}
-	}
-	return query.NewConjunctionQuery(append([]query.Query{text}, filters...))
-}
-
-func anyTerm(field string, values []string) query.Query {
-	qs := make([]query.Query, 0, len(values))
-	for _, v := range values {
-		t := query.NewTermQuery(v)
-		t.SetField(field)
-		qs = append(qs, t)
-	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return query.NewDisjunctionQuery(qs)
-}
-
-// Bleve stores dates as nanoseconds since 1970 in an int64: years outside
-// these bounds cannot be expressed, and no paper falls outside them.
-const (
-	firstDateYear = 1678
-	lastDateYear  = 2261
-)
 
 func yearRange(from, to int) query.Query {
 	if from < firstDateYear {
@@ -484,17 +401,6 @@ func yearRange(from, to int) query.Query {
 	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
 	q.SetField(fieldPublished)
 	return q
-}
-
-// sortOrder is the plan's sort. Ranked by relevance, scores rarely tie, so
-// ties go by id: breaking them by date would read every matching paper's
-// date, a fifth of the time of a broad search. A query whose words score
-// nothing (filters only) ties everywhere and lists newest first.
-func (p *plan) sortOrder(s string) bsearch.SortOrder {
-	if s == SortRelevance && !p.bag.empty() {
-		return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
-	}
-	return sortOrder(s)
 }
 
 // sortOrder ends every order with the document id, so that hits never tie

@@ -9,11 +9,13 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Ranking is done here rather than by Bleve's scorer. Bleve 2.6's "bm25"
@@ -100,6 +102,11 @@ type bagQuery struct {
 	pairs [][2]int    // indexes into terms of words adjacent in the query
 	names []queryTerm // author-name terms
 	rank  rankParams
+	// stats, when not nil, caches the collection statistics.
+	stats *statsCache
+	// feedback, when not nil, has the searcher rerank with terms typical
+	// of its own best papers (RM3), as rankQuery explains.
+	feedback *feedbackSource
 	// within, when not nil, limits the search to these papers (sorted
 	// internal ids): feedback's second pass reads only the first pass's
 	// papers in the postings of its common words.
@@ -140,89 +147,152 @@ type scoredDoc struct {
 // above it ahead of every paper below, so the order is consistent.
 const proxCandidates = 1000
 
+// rerankDepth is how many papers, best first by their first scores, get
+// the feedback terms' share of the score (see addFeedback).
+const rerankDepth = 1000
+
 // Searcher implements query.Query.
 func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	st, err := readCorpusStats(ctx, r)
+	v, err := newSegmentView(r)
 	if err != nil {
 		return nil, err
 	}
-	s := &bagSearcher{q: q, st: st, explain: opt.Explain, at: map[uint64]int32{}}
-	get := func(id index.IndexInternalID) (*docAcc, error) {
-		if len(id) != 8 {
-			return nil, fmt.Errorf("unexpected internal id %x", []byte(id))
-		}
-		n := binary.BigEndian.Uint64(id)
-		i, ok := s.at[n]
-		if !ok {
-			i = int32(len(s.accs))
-			s.at[n] = i
-			s.accs = append(s.accs, docAcc{id: n, head: -1, tail: -1})
-		}
-		return &s.accs[i], nil
+	st, err := q.stats.get(ctx, r)
+	if err != nil {
+		return nil, err
 	}
-	add := func(d *docAcc, h hit) {
-		h.next = -1
-		s.arena = append(s.arena, h)
-		at := int32(len(s.arena) - 1)
-		if d.tail >= 0 {
-			s.arena[d.tail].next = at
-		} else {
-			d.head = at
-		}
-		d.tail = at
+	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v}
+	slots := getSlots(v.size)
+	s.slots = *slots
+	defer func() {
+		putSlots(slots, s.accs)
+		s.slots = nil
+	}()
+	if err := s.read(ctx, 0, 0, q.within, false); err != nil {
+		return nil, err
 	}
-	df := make([]float64, len(q.terms))
-	scanned := 0
-	for ti, t := range q.terms {
+	s.docs = make([]scoredDoc, len(s.accs))
+	s.rescore()
+	if q.feedback != nil && len(s.docs) > 0 {
+		if err := s.addFeedback(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.q.pairs) > 0 && s.q.rank.proxWeight > 0 {
+		if err := s.proximity(); err != nil {
+			return nil, err
+		}
+	}
+	s.sortByID()
+	if q.seen != nil {
+		ids := make([]uint64, len(s.docs))
+		for i, d := range s.docs {
+			ids[i] = s.accs[d.acc].id
+		}
+		*q.seen = ids
+	}
+	return s, nil
+}
+
+// read adds the hits of the prose terms from fromTerm on and of the author
+// names from fromName on. With within (sorted document numbers), only
+// those papers are read; with onlyKnown too, only papers already found,
+// which within then lists.
+func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within []uint64, onlyKnown bool) error {
+	q := s.q
+	// postings reads one term of one field and returns its paper count.
+	postings := func(text, field string, add func(uint64, segment.Posting)) (uint64, error) {
+		if within == nil {
+			return s.v.each(ctx, []byte(text), field, false, add)
+		}
+		n, err := s.v.count([]byte(text), field)
+		if err != nil {
+			return 0, err
+		}
+		// Skipping from paper to paper pays when they are few against
+		// the postings; otherwise reading straight through is cheaper.
+		if onlyKnown && n < 16*uint64(len(within)) {
+			_, err = s.v.each(ctx, []byte(text), field, false, add)
+			return n, err
+		}
+		return n, s.v.at([]byte(text), field, false, within, add)
+	}
+	for ti := fromTerm; ti < len(q.terms); ti++ {
+		t := q.terms[ti]
+		var df uint64
 		for fi, field := range proseFields {
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			err := eachPosting(ctx, r, []byte(t.text), field, false, q.within, func(tfr index.TermFieldReader) {
-				// The paper count of a term is taken as that of its
-				// commoner field; titles mostly repeat abstract words.
-				df[ti] = max(df[ti], float64(tfr.Count()))
-			}, func(m *index.TermFieldDoc) error {
-				if scanned++; scanned%4096 == 0 && ctx.Err() != nil {
-					return ctx.Err()
+			n, err := postings(t.text, field, func(num uint64, p segment.Posting) {
+				d := s.slot(num, onlyKnown)
+				if d == nil {
+					return
 				}
-				d, err := get(m.ID)
-				if err != nil {
-					return err
+				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(p.Frequency())})
+				if n := p.Norm(); n > 0 {
+					d.len[fi] = float32(math.Round(1 / (n * n)))
 				}
-				add(d, hit{term: int32(ti), field: int8(fi), tf: float32(m.Freq)})
-				if m.Norm > 0 {
-					d.len[fi] = float32(math.Round(1 / (m.Norm * m.Norm)))
-				}
-				return nil
 			})
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	nameDF := make([]float64, len(q.names))
-	for ni, t := range q.names {
-		err := eachPosting(ctx, r, []byte(t.text), fieldAuthors, false, q.within, func(tfr index.TermFieldReader) {
-			nameDF[ni] = float64(tfr.Count())
-		}, func(m *index.TermFieldDoc) error {
-			d, err := get(m.ID)
 			if err != nil {
 				return err
 			}
-			add(d, hit{term: int32(ni), field: 2, tf: float32(m.Freq)})
-			return nil
+			// The paper count of a term is taken as that of its commoner
+			// field; titles mostly repeat abstract words.
+			df = max(df, n)
+		}
+		s.df = append(s.df, float64(df))
+	}
+	for ni := fromName; ni < len(q.names); ni++ {
+		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, p segment.Posting) {
+			if d := s.slot(num, onlyKnown); d != nil {
+				s.add(d, hit{term: int32(ni), field: 2, tf: float32(p.Frequency())})
+			}
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
+		s.nameDF = append(s.nameDF, float64(n))
 	}
+	s.computeIDF()
+	return nil
+}
 
+// slot returns the accumulator of paper num, making one unless onlyKnown.
+func (s *bagSearcher) slot(num uint64, onlyKnown bool) *docAcc {
+	i := s.slots[num]
+	if i < 0 {
+		if onlyKnown {
+			return nil
+		}
+		i = int32(len(s.accs))
+		s.slots[num] = i
+		s.accs = append(s.accs, docAcc{id: num, head: -1, tail: -1})
+	}
+	return &s.accs[i]
+}
+
+// add appends h to the hits of d. A paper's hits stay grouped by term, as
+// score expects: postings are read term by term, title before abstract.
+func (s *bagSearcher) add(d *docAcc, h hit) {
+	h.next = -1
+	s.arena = append(s.arena, h)
+	at := int32(len(s.arena) - 1)
+	if d.tail >= 0 {
+		s.arena[d.tail].next = at
+	} else {
+		d.head = at
+	}
+	d.tail = at
+}
+
+func (s *bagSearcher) computeIDF() {
+	q := s.q
 	s.idf = make([]float64, len(q.terms))
 	groupIDF := map[int]float64{}
 	for i, t := range q.terms {
-		s.idf[i] = st.idf(df[i])
-		if g := t.group; g != 0 && df[i] > 0 {
+		s.idf[i] = s.st.idf(s.df[i])
+		if g := t.group; g != 0 && s.df[i] > 0 {
 			if v, ok := groupIDF[g]; !ok || s.idf[i] < v {
 				groupIDF[g] = s.idf[i]
 			}
@@ -238,34 +308,69 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.
 	}
 	s.nameIDF = make([]float64, len(q.names))
 	for i := range q.names {
-		s.nameIDF[i] = st.idf(nameDF[i])
+		s.nameIDF[i] = s.st.idf(s.nameDF[i])
 	}
-	s.docs = make([]scoredDoc, len(s.accs))
+}
+
+func (s *bagSearcher) rescore() {
 	for i := range s.accs {
 		s.docs[i] = scoredDoc{acc: int32(i), score: s.score(&s.accs[i], nil)}
 	}
-	if len(q.pairs) > 0 && q.rank.proxWeight > 0 {
-		if err := s.proximity(ctx, r); err != nil {
-			return nil, err
+}
+
+// best returns the n best papers by score, best first; ties go to the
+// lower document number.
+func (s *bagSearcher) best(n int) []scoredDoc {
+	better := func(a, b scoredDoc) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id)
+	}
+	if n >= len(s.docs) {
+		out := slices.Clone(s.docs)
+		slices.SortFunc(out, better)
+		return out
+	}
+	// A bounded selection: most papers fall below the worst kept at once.
+	out := make([]scoredDoc, 0, n+1)
+	for _, d := range s.docs {
+		if len(out) == n && better(d, out[n-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(out, d, better)
+		out = slices.Insert(out, i, d)
+		if len(out) > n {
+			out = out[:n]
 		}
 	}
-	slices.SortFunc(s.docs, func(a, b scoredDoc) int { return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id) })
-	if q.seen != nil {
-		ids := make([]uint64, len(s.docs))
-		for i, d := range s.docs {
-			ids[i] = s.accs[d.acc].id
-		}
-		*q.seen = ids
+	return out
+}
+
+// sortByID puts docs in document order, as Bleve's searchers hand papers
+// over.
+func (s *bagSearcher) sortByID() {
+	if uint64(len(s.docs))*8 < uint64(len(s.slots)) {
+		slices.SortFunc(s.docs, func(a, b scoredDoc) int { return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id) })
+		return
 	}
-	return s, nil
+	// Most papers match: walking the slots is cheaper than sorting.
+	scores := make([]float64, len(s.accs))
+	for _, d := range s.docs {
+		scores[d.acc] = d.score
+	}
+	s.docs = s.docs[:0]
+	for _, i := range s.slots {
+		if i >= 0 {
+			s.docs = append(s.docs, scoredDoc{acc: i, score: scores[i]})
+		}
+	}
 }
 
 // proximity reads the positions of the paired terms in the best
 // proxCandidates papers and adds their bonus.
-func (s *bagSearcher) proximity(ctx context.Context, r index.IndexReader) error {
-	top := slices.Clone(s.docs)
-	slices.SortFunc(top, func(a, b scoredDoc) int { return cmp.Compare(b.score, a.score) })
-	top = top[:min(len(top), proxCandidates)]
+func (s *bagSearcher) proximity() error {
+	top := s.best(proxCandidates)
 	ids := make([]uint64, len(top))
 	for i, d := range top {
 		ids[i] = s.accs[d.acc].id
@@ -283,18 +388,18 @@ func (s *bagSearcher) proximity(ctx context.Context, r index.IndexReader) error 
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			err := eachPosting(ctx, r, []byte(t.text), field, true, ids, nil, func(m *index.TermFieldDoc) error {
-				d := &s.accs[s.at[binary.BigEndian.Uint64(m.ID)]]
+			err := s.v.at([]byte(t.text), field, true, ids, func(num uint64, p segment.Posting) {
+				d := &s.accs[s.slots[num]]
 				if d.pos == nil {
 					d.pos = map[[2]int32][]uint64{}
 				}
-				pos := make([]uint64, len(m.Vectors))
-				for i, v := range m.Vectors {
-					pos[i] = v.Pos
+				locs := p.Locations()
+				pos := make([]uint64, len(locs))
+				for i, l := range locs {
+					pos[i] = l.Pos()
 				}
 				slices.Sort(pos)
 				d.pos[[2]int32{int32(ti), int32(fi)}] = pos
-				return nil
 			})
 			if err != nil {
 				return err
@@ -309,63 +414,41 @@ func (s *bagSearcher) proximity(ctx context.Context, r index.IndexReader) error 
 	return nil
 }
 
-// eachPosting calls f for each posting of term in field: all of them, or,
-// with within (sorted internal ids), those of the listed papers only,
-// skipping ahead in the postings. counted, when not nil, sees the reader
-// first.
-func eachPosting(ctx context.Context, r index.IndexReader, term []byte, field string, vectors bool, within []uint64,
-	counted func(index.TermFieldReader), f func(*index.TermFieldDoc) error) error {
-	tfr, err := r.TermFieldReader(ctx, term, field, true, true, vectors)
-	if err != nil {
-		return fmt.Errorf("read postings of %q: %w", term, err)
-	}
-	defer tfr.Close()
-	if counted != nil {
-		counted(tfr)
-	}
-	var tfd index.TermFieldDoc
-	if within == nil {
-		for {
-			m, err := tfr.Next(tfd.Reset())
-			if err != nil || m == nil {
-				return err
-			}
-			if err := f(m); err != nil {
-				return err
-			}
-		}
-	}
-	var buf [8]byte
-	var last *index.TermFieldDoc
-	var cur uint64
-	for _, c := range within {
-		if last != nil && cur >= c {
-			if cur == c {
-				if err := f(last); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		binary.BigEndian.PutUint64(buf[:], c)
-		m, err := tfr.Advance(buf[:], tfd.Reset())
-		if err != nil || m == nil {
-			return err
-		}
-		last, cur = m, binary.BigEndian.Uint64(m.ID)
-		if cur == c {
-			if err := f(m); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // corpusStats are the collection statistics BM25 needs.
 type corpusStats struct {
 	n      float64    // papers in the index
 	avgLen [2]float64 // average title and abstract length, in tokens
+}
+
+// statsCache keeps the statistics of the latest snapshot searched: they
+// change only when the index does, and summing the length fields costs a
+// tenth of a search.
+type statsCache struct {
+	mu sync.Mutex
+	// snap identifies the snapshot the statistics are of. Holding it keeps
+	// its address from being reused by a later snapshot.
+	snap index.IndexReader
+	st   corpusStats
+}
+
+func (c *statsCache) get(ctx context.Context, r index.IndexReader) (corpusStats, error) {
+	if c == nil {
+		return readCorpusStats(ctx, r)
+	}
+	c.mu.Lock()
+	snap, st := c.snap, c.st
+	c.mu.Unlock()
+	if snap == r {
+		return st, nil
+	}
+	st, err := readCorpusStats(ctx, r)
+	if err != nil {
+		return st, err
+	}
+	c.mu.Lock()
+	c.snap, c.st = r, st
+	c.mu.Unlock()
+	return st, nil
 }
 
 // readCorpusStats sums the length fields: a few hundred distinct lengths,
@@ -427,16 +510,18 @@ func (st corpusStats) idf(df float64) float64 {
 }
 
 type bagSearcher struct {
-	q       *bagQuery
-	st      corpusStats
-	idf     []float64
-	nameIDF []float64
-	at      map[uint64]int32 // internal id -> index in accs
-	accs    []docAcc
-	arena   []hit
-	docs    []scoredDoc // sorted by internal id
-	next    int
-	explain bool
+	q          *bagQuery
+	st         corpusStats
+	v          *segmentView
+	df, nameDF []float64
+	idf        []float64
+	nameIDF    []float64
+	slots      []int32 // document number -> index in accs, or -1
+	accs       []docAcc
+	arena      []hit
+	docs       []scoredDoc // sorted by document number once built
+	next       int
+	explain    bool
 }
 
 // scoreParts is the breakdown of a score that explain=true shows.

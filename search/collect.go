@@ -1,0 +1,451 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// The collector replaces Bleve's for searches: Bleve's searchers find and
+// score the papers that match the query text and hand each to the
+// collector, which applies the filters, counts facets and keeps the best
+// hits in order, all from columns. Filters run here rather than in the
+// query so that one pass gives both the hits and the disjunctive facet
+// counts (each group counted without its own filter), where Bleve needs a
+// search per filtered group; and a filter never changes a score.
+
+// rankKey is what orders a hit. It is also what a cursor carries.
+type rankKey struct {
+	Score     float64 `json:"s"`
+	Published int64   `json:"p"` // Unix nanoseconds, or noDate
+	Upvotes   float64 `json:"u"`
+	ID        string  `json:"i"`
+}
+
+// kept is a hit kept for the page, with its global document number in the
+// snapshot it was found in.
+type kept struct {
+	rankKey
+	num  uint64
+	expl *bsearch.Explanation // when asked for
+}
+
+// compareFunc returns a negative number when a ranks before b. Every order
+// ends with the id, so that no two hits tie and a cursor is exact.
+type compareFunc func(a, b *rankKey) int
+
+// comparer returns the order of a sort. Papers without a date come last
+// whichever way dates run. The keys are compared one after the other, not
+// with cmp.Or, which would compare the ids of every pair of hits.
+func comparer(sort string) compareFunc {
+	byID := func(a, b *rankKey) int { return strings.Compare(a.ID, b.ID) }
+	switch sort {
+	case SortNewest:
+		return func(a, b *rankKey) int {
+			if a.Published != b.Published {
+				return cmp.Compare(b.Published, a.Published)
+			}
+			if a.Score != b.Score {
+				return cmp.Compare(b.Score, a.Score)
+			}
+			return byID(a, b)
+		}
+	case SortOldest:
+		return func(a, b *rankKey) int {
+			if a.Published != b.Published {
+				return cmp.Compare(lastIfMissing(a.Published), lastIfMissing(b.Published))
+			}
+			if a.Score != b.Score {
+				return cmp.Compare(b.Score, a.Score)
+			}
+			return byID(a, b)
+		}
+	case SortUpvotes:
+		return func(a, b *rankKey) int {
+			if a.Upvotes != b.Upvotes {
+				return cmp.Compare(b.Upvotes, a.Upvotes)
+			}
+			if a.Score != b.Score {
+				return cmp.Compare(b.Score, a.Score)
+			}
+			if a.Published != b.Published {
+				return cmp.Compare(b.Published, a.Published)
+			}
+			return byID(a, b)
+		}
+	default:
+		return func(a, b *rankKey) int {
+			if a.Score != b.Score {
+				return cmp.Compare(b.Score, a.Score)
+			}
+			if a.Published != b.Published {
+				return cmp.Compare(b.Published, a.Published)
+			}
+			return byID(a, b)
+		}
+	}
+}
+
+func lastIfMissing(published int64) int64 {
+	if published == noDate {
+		return 1<<63 - 1
+	}
+	return published
+}
+
+// filter is a request's filters in terms of column values.
+type filter struct {
+	none               bool     // no filter at all
+	topics, categories []uint32 // any of; nil means no filter
+	dates              bool     // a year range applies
+	from, to           int64    // published in [from, to), Unix nanoseconds
+}
+
+func anyOf(vals, want []uint32) bool {
+	for _, v := range vals {
+		if slices.Contains(want, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// The year facet counts years in this range (four-digit years, as
+// Normalize accepts).
+const (
+	minYear = 1000
+	maxYear = 9999
+)
+
+// collector gathers one search. Its handler runs on Bleve's search
+// goroutine, one paper at a time.
+type collector struct {
+	cols    *snapshotColumns
+	snap    *scorch.IndexSnapshot
+	filter  filter
+	sort    string
+	compare compareFunc
+	keep    int      // hits to keep: the page and every hit before it
+	after   *rankKey // only hits after this one (a cursor)
+	explain bool
+
+	heap   []kept // the kept hits, worst first
+	total  uint64
+	counts []int32 // per value id
+	years  []int32 // per year - minYear
+
+	// The segment of the last paper: papers come in order.
+	seg              int
+	cur              *columns
+	curStart, curEnd uint64
+}
+
+var yearCounts = sync.Pool{New: func() any { return make([]int32, maxYear-minYear+1) }}
+
+func (c *collector) handle(d *bsearch.DocumentMatch) {
+	num := d.IndexInternalID.Value()
+	if num < c.curStart || num >= c.curEnd {
+		c.seg = c.cols.locate(num, c.seg)
+		c.cur = c.cols.segs[c.seg]
+		c.curStart = c.cols.starts[c.seg]
+		c.curEnd = c.curStart + uint64(len(c.cur.published))
+	}
+	cols := c.cur
+	doc := num - c.curStart
+	vals := cols.vals[cols.off[doc]:cols.off[doc+1]]
+	published := cols.published[doc]
+	year := cols.year[doc]
+
+	f := &c.filter
+	if f.none {
+		for _, v := range vals {
+			c.counts[v]++
+		}
+	} else {
+		inTopics := f.topics == nil || anyOf(vals, f.topics)
+		inCategories := f.categories == nil || anyOf(vals, f.categories)
+		inDates := !f.dates || (published != noDate && published >= f.from && published < f.to)
+		// Each facet group counts the papers that pass the other groups'
+		// filters.
+		for _, v := range vals {
+			if c.cols.group[v] == groupTopics {
+				if inCategories && inDates {
+					c.counts[v]++
+				}
+			} else if inTopics && inDates {
+				c.counts[v]++
+			}
+		}
+		if !inTopics || !inCategories {
+			return
+		}
+		c.countYear(year)
+		if !inDates {
+			return
+		}
+		c.collect(d, cols, doc, num)
+		return
+	}
+	c.countYear(year)
+	c.collect(d, cols, doc, num)
+}
+
+func (c *collector) collect(d *bsearch.DocumentMatch, cols *columns, doc, num uint64) {
+	c.total++
+	if c.keep == 0 || c.worseThanAll(d.Score, cols.published[doc], cols.upvotes[doc]) {
+		return
+	}
+	h := kept{rankKey: rankKey{Score: d.Score, Published: cols.published[doc], Upvotes: cols.upvotes[doc], ID: cols.ids[doc]}, num: num}
+	if c.explain {
+		h.expl = d.Expl
+	}
+	if c.after != nil && c.compare(c.after, &h.rankKey) >= 0 {
+		return
+	}
+	c.push(h)
+}
+
+// worseThanAll reports, from the first sort key alone, that a paper ranks
+// after every kept hit of a full heap: the common case, decided without
+// building the hit.
+func (c *collector) worseThanAll(score float64, published int64, upvotes float64) bool {
+	if len(c.heap) < c.keep {
+		return false
+	}
+	worst := &c.heap[0].rankKey
+	switch c.sort {
+	case SortNewest:
+		return published < worst.Published
+	case SortOldest:
+		return lastIfMissing(published) > lastIfMissing(worst.Published)
+	case SortUpvotes:
+		return upvotes < worst.Upvotes
+	default:
+		return score < worst.Score
+	}
+}
+
+func (c *collector) countYear(year int16) {
+	if year >= minYear && year <= maxYear {
+		c.years[year-minYear]++
+	}
+}
+
+// push keeps h if it is among the best c.keep so far. The heap has the
+// worst kept hit at its root.
+func (c *collector) push(h kept) {
+	worse := func(i, j int) bool { return c.compare(&c.heap[i].rankKey, &c.heap[j].rankKey) > 0 }
+	if len(c.heap) < c.keep {
+		c.heap = append(c.heap, h)
+		for i := len(c.heap) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !worse(i, p) {
+				break
+			}
+			c.heap[i], c.heap[p] = c.heap[p], c.heap[i]
+			i = p
+		}
+		return
+	}
+	if c.compare(&h.rankKey, &c.heap[0].rankKey) >= 0 {
+		return
+	}
+	c.heap[0] = h
+	for i := 0; ; {
+		l, r, w := 2*i+1, 2*i+2, i
+		if l < len(c.heap) && worse(l, w) {
+			w = l
+		}
+		if r < len(c.heap) && worse(r, w) {
+			w = r
+		}
+		if w == i {
+			break
+		}
+		c.heap[i], c.heap[w] = c.heap[w], c.heap[i]
+		i = w
+	}
+}
+
+// ranked returns the kept hits, best first.
+func (c *collector) ranked() []kept {
+	out := slices.Clone(c.heap)
+	slices.SortFunc(out, func(a, b kept) int { return c.compare(&a.rankKey, &b.rankKey) })
+	return out
+}
+
+// facets returns the counted values of one group, most frequent first (ties
+// by value), at most size of them, as Bleve's term facets would.
+func (c *collector) facets(g uint8, size int) []FacetValue {
+	out := []FacetValue{}
+	for v, n := range c.counts {
+		if n > 0 && c.cols.group[v] == g {
+			out = append(out, FacetValue{Value: c.cols.names[v], Count: int(n)})
+		}
+	}
+	return topFacets(out, size)
+}
+
+func (c *collector) yearFacets(size int) []FacetValue {
+	out := []FacetValue{}
+	for i, n := range c.years {
+		if n > 0 {
+			out = append(out, FacetValue{Value: strconv.Itoa(minYear + i), Count: int(n)})
+		}
+	}
+	return topFacets(out, size)
+}
+
+func topFacets(vs []FacetValue, size int) []FacetValue {
+	slices.SortFunc(vs, func(a, b FacetValue) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value)) })
+	return vs[:min(len(vs), size)]
+}
+
+// release lets go of the snapshot the search ran on.
+func (c *collector) release() {
+	if c.years != nil {
+		clear(c.years)
+		yearCounts.Put(c.years)
+		c.years = nil
+	}
+	if c.snap != nil {
+		_ = c.snap.DecRef()
+		c.snap = nil
+	}
+}
+
+// collectOptions say what a collection keeps besides the total.
+type collectOptions struct {
+	sort    string
+	keep    int      // the best hits to keep
+	after   *rankKey // keep only hits after this key
+	explain bool     // keep each kept hit's score explanation
+}
+
+// collect runs text through Bleve's searchers with the collector. On
+// success the collector holds a reference to the snapshot searched, so that
+// its hits can be loaded; the caller must release it.
+func (x *Index) collect(ctx context.Context, text query.Query, r *Request, o collectOptions) (*collector, error) {
+	c := &collector{sort: o.sort, compare: comparer(o.sort), keep: o.keep, after: o.after, explain: o.explain}
+	makeHandler := func(sc *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
+		snap, ok := sc.IndexReader.(*scorch.IndexSnapshot)
+		if !ok {
+			return nil, false, fmt.Errorf("index reader is a %T, not a scorch snapshot", sc.IndexReader)
+		}
+		cols, err := x.cols.forSnapshot(snap)
+		if err != nil {
+			return nil, false, err
+		}
+		snap.AddRef()
+		c.snap, c.cols = snap, cols
+		c.filter = x.cols.filter(r)
+		c.counts = make([]int32, len(cols.names))
+		c.years = yearCounts.Get().([]int32)
+		return func(d *bsearch.DocumentMatch) error {
+			if d != nil {
+				c.handle(d)
+				sc.DocumentMatchPool.Put(d)
+			}
+			return nil
+		}, false, nil
+	}
+	ctx = context.WithValue(ctx, bsearch.MakeDocumentMatchHandlerKey, bsearch.MakeDocumentMatchHandler(makeHandler))
+	// Size 0 and the default order (by score) keep Bleve's own collector
+	// out of the way: it neither sorts nor reads doc values.
+	req := bleve.NewSearchRequestOptions(text, 0, 0, o.explain)
+	if _, err := x.bi.SearchInContext(ctx, req); err != nil {
+		c.release()
+		return nil, err
+	}
+	if c.cols == nil {
+		// The handler is made once the index has a snapshot; this one
+		// had none to search.
+		c.cols = &snapshotColumns{}
+		c.years = yearCounts.Get().([]int32)
+	}
+	return c, nil
+}
+
+// filter resolves a request's filters to value ids. A value the index has
+// never seen matches nothing.
+func (c *columnCache) filter(r *Request) filter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := func(g uint8, values []string) []uint32 {
+		if len(values) == 0 {
+			return nil
+		}
+		out := []uint32{}
+		for _, v := range values {
+			if id, ok := c.dict.ids[string(append([]byte{g}, v...))]; ok {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	f := filter{topics: ids(groupTopics, r.Topics), categories: ids(groupCategories, r.Categories)}
+	if r.YearFrom != 0 || r.YearTo != 0 {
+		f.dates = true
+		f.from, f.to = dateBounds(r.YearFrom, r.YearTo)
+	}
+	f.none = f.topics == nil && f.categories == nil && !f.dates
+	return f
+}
+
+// Bleve stores dates as nanoseconds since 1970 in an int64: years outside
+// these bounds cannot be expressed, and no paper falls outside them.
+const (
+	firstDateYear = 1678
+	lastDateYear  = 2261
+)
+
+// dateBounds turns an inclusive year range (0 for open) into the half-open
+// range of publication times it admits.
+func dateBounds(from, to int) (int64, int64) {
+	lo, hi := int64(noDate+1), int64(1<<63-1)
+	if to != 0 && to < firstDateYear || from > lastDateYear {
+		return 0, 0 // nothing
+	}
+	if from >= firstDateYear {
+		lo = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	}
+	if to != 0 && to <= lastDateYear {
+		hi = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	}
+	return lo, hi
+}
+
+// load reads the stored papers of hits from the collector's snapshot.
+func (c *collector) load(hits []kept) ([]Paper, error) {
+	segs := c.snap.Segments()
+	out := make([]Paper, len(hits))
+	for i, h := range hits {
+		s := c.cols.locate(h.num, 0)
+		fields := map[string]any{}
+		err := segs[s].VisitDocument(h.num-c.cols.starts[s], func(field string, _ byte, value []byte, _ []uint64) bool {
+			switch field {
+			case fieldTitle, fieldAbstract, fieldMeta:
+				// value is Bleve's buffer, reused once this returns.
+				fields[field] = string(value)
+			}
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load paper %s: %w", h.ID, err)
+		}
+		if out[i], err = fromFields(h.ID, fields); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,209 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/numeric"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Filters, facet counts and sort keys come from columns: a compact
+// in-memory copy of the few fields they need, read once per index segment
+// from Bleve's doc values. Bleve's collector decodes those doc values again
+// for every paper that matches every search, which costs more than the
+// search itself; a column lookup costs nanoseconds. A segment never changes
+// once written, so its columns stay valid until a merge replaces it.
+
+// noDate marks a paper without a publication date in columns.published.
+const noDate = math.MinInt64
+
+// columns hold, for every document number of one segment (deleted ones
+// included, since Bleve numbers them too), what the collector needs.
+type columns struct {
+	published []int64 // Unix nanoseconds, or noDate
+	year      []int16 // the year facet's value, or 0
+	upvotes   []float64
+	ids       []string
+	// The topic and category values of document d are vals[off[d]:off[d+1]],
+	// as ids in the cache's facetDict.
+	off  []uint32
+	vals []uint32
+}
+
+// Facet groups of facetDict values.
+const (
+	groupTopics uint8 = iota
+	groupCategories
+)
+
+// facetDict numbers the topic and category values of an index. It only
+// grows, so a prefix of it is a consistent view for a search that started
+// earlier.
+type facetDict struct {
+	ids   map[string]uint32 // group byte + value -> id
+	names []string
+	group []uint8
+}
+
+func (d *facetDict) id(g uint8, value []byte) uint32 {
+	key := string(append([]byte{g}, value...))
+	if id, ok := d.ids[key]; ok {
+		return id
+	}
+	id := uint32(len(d.names))
+	d.ids[key] = id
+	d.names = append(d.names, string(value))
+	d.group = append(d.group, g)
+	return id
+}
+
+// columnCache holds the columns of an index's live segments.
+type columnCache struct {
+	mu   sync.Mutex
+	segs map[segment.Segment]*columns
+	dict facetDict
+}
+
+func newColumnCache() *columnCache {
+	return &columnCache{segs: map[segment.Segment]*columns{}, dict: facetDict{ids: map[string]uint32{}}}
+}
+
+// snapshotColumns are the columns of one index snapshot, in its segment
+// order, with the global document number each segment starts at.
+type snapshotColumns struct {
+	segs   []*columns
+	starts []uint64
+	// names and group describe every value id the columns use.
+	names []string
+	group []uint8
+}
+
+// locate returns the segment of global document number num, trying hint
+// first: a searcher hands documents over in increasing order.
+func (s *snapshotColumns) locate(num uint64, hint int) int {
+	if hint < len(s.starts) && num >= s.starts[hint] && (hint+1 == len(s.starts) || num < s.starts[hint+1]) {
+		return hint
+	}
+	lo, hi := 0, len(s.starts)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if s.starts[mid] <= num {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// size is the number of document numbers the snapshot spans.
+func (s *snapshotColumns) size() uint64 {
+	if len(s.segs) == 0 {
+		return 0
+	}
+	last := len(s.segs) - 1
+	return s.starts[last] + uint64(len(s.segs[last].published))
+}
+
+// forSnapshot returns the columns of snap, reading those of segments it has
+// not seen, and forgets segments that snap no longer has.
+func (c *columnCache) forSnapshot(snap *scorch.IndexSnapshot) (*snapshotColumns, error) {
+	segs := snap.Segments()
+	out := &snapshotColumns{segs: make([]*columns, len(segs)), starts: make([]uint64, len(segs))}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var start uint64
+	built := false
+	for i, ss := range segs {
+		seg := ss.Segment()
+		out.starts[i] = start
+		start += seg.Count()
+		cols, ok := c.segs[seg]
+		if !ok {
+			var err error
+			if cols, err = readColumns(seg, &c.dict); err != nil {
+				return nil, err
+			}
+			c.segs[seg] = cols
+			built = true
+		}
+		out.segs[i] = cols
+	}
+	if built && len(c.segs) > len(segs) {
+		live := make(map[segment.Segment]bool, len(segs))
+		for _, ss := range segs {
+			live[ss.Segment()] = true
+		}
+		for seg := range c.segs {
+			if !live[seg] {
+				delete(c.segs, seg)
+			}
+		}
+	}
+	out.names, out.group = c.dict.names, c.dict.group
+	return out, nil
+}
+
+// columnFields are the doc-value fields columns are read from.
+var columnFields = []string{fieldTopics, fieldCategories, fieldYear, fieldPublished, fieldUpvotes}
+
+func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return nil, fmt.Errorf("segment %T has no doc values", seg)
+	}
+	n := int(seg.Count())
+	c := &columns{
+		published: make([]int64, n), year: make([]int16, n), upvotes: make([]float64, n), ids: make([]string, n),
+		off: make([]uint32, n+1), vals: make([]uint32, 0, 4*n),
+	}
+	doc := 0
+	visit := func(field string, term []byte) {
+		switch field {
+		case fieldTopics:
+			c.vals = append(c.vals, dict.id(groupTopics, term))
+		case fieldCategories:
+			c.vals = append(c.vals, dict.id(groupCategories, term))
+		case fieldYear:
+			if y, err := strconv.Atoi(string(term)); err == nil && y > 0 && y <= math.MaxInt16 {
+				c.year[doc] = int16(y)
+			}
+		case fieldPublished, fieldUpvotes:
+			// Numbers and dates are indexed at several precisions; the
+			// value itself is the term of shift 0.
+			pc := numeric.PrefixCoded(term)
+			if shift, err := pc.Shift(); err != nil || shift != 0 {
+				return
+			}
+			v, err := pc.Int64()
+			if err != nil {
+				return
+			}
+			if field == fieldPublished {
+				c.published[doc] = v
+			} else {
+				c.upvotes[doc] = numeric.Int64ToFloat64(v)
+			}
+		}
+	}
+	var state segment.DocVisitState
+	for doc = range n {
+		c.off[doc] = uint32(len(c.vals))
+		c.published[doc] = noDate
+		var err error
+		if state, err = dv.VisitDocValues(uint64(doc), columnFields, visit, state); err != nil {
+			return nil, fmt.Errorf("read doc values: %w", err)
+		}
+		id, err := seg.DocID(uint64(doc))
+		if err != nil {
+			return nil, fmt.Errorf("read document id: %w", err)
+		}
+		c.ids[doc] = string(id)
+	}
+	c.off[n] = uint32(len(c.vals))
+	return c, nil
+}
