@@ -66,10 +66,12 @@ type columnCache struct {
 	mu   sync.Mutex
 	segs map[segment.Segment]*columns
 	dict facetDict
+	// postings, when not nil, forgets segments when this cache does.
+	postings *postingsCache
 }
 
-func newColumnCache() *columnCache {
-	return &columnCache{segs: map[segment.Segment]*columns{}, dict: facetDict{ids: map[string]uint32{}}}
+func newColumnCache(postings *postingsCache) *columnCache {
+	return &columnCache{segs: map[segment.Segment]*columns{}, dict: facetDict{ids: map[string]uint32{}}, postings: postings}
 }
 
 // snapshotColumns are the columns of one index snapshot, in its segment
@@ -142,6 +144,9 @@ func (c *columnCache) forSnapshot(snap *scorch.IndexSnapshot) (*snapshotColumns,
 			if !live[seg] {
 				delete(c.segs, seg)
 			}
+		}
+		if c.postings != nil {
+			c.postings.forget(func(seg segment.Segment) bool { return !live[seg] })
 		}
 	}
 	out.names, out.group = c.dict.names, c.dict.group

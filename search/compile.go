@@ -276,7 +276,7 @@ func (c *compiler) words(text, scope string, phrase, negated bool, w float64, no
 		if len(names) == 1 {
 			return termQuery(fieldAuthors, names[0]), names
 		}
-		return phraseQuery(fieldAuthors, text), names
+		return c.phrase(fieldAuthors, text), names
 	}
 	if len(prose) == 0 {
 		return nil, nil // stop words only
@@ -295,7 +295,7 @@ func (c *compiler) words(text, scope string, phrase, negated bool, w float64, no
 		if len(prose) == 1 {
 			qs = append(qs, termQuery(f, prose[0]))
 		} else {
-			qs = append(qs, phraseQuery(f, text))
+			qs = append(qs, c.phrase(f, text))
 		}
 	}
 	if scope == scopeAny && !phrase && len(names) == 1 {
@@ -493,6 +493,17 @@ func termQuery(field, term string) query.Query {
 	q := query.NewTermQuery(term)
 	q.SetField(field)
 	return q
+}
+
+// phrase matches text as a phrase in field, through the index's match
+// cache: phrases of common words are the costliest part of a query, and
+// the same ones recur.
+func (c *compiler) phrase(field, text string) query.Query {
+	q := phraseQuery(field, text)
+	if c.x.matched == nil {
+		return q
+	}
+	return cachedQuery{q: q, key: field + "\x00" + text, cache: c.x.matched}
 }
 
 func phraseQuery(field, text string) query.Query {

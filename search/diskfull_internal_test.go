@@ -62,9 +62,13 @@ func TestFailedWriteReopensIndex(t *testing.T) {
 	if perr == nil || !strings.Contains(perr.Error(), "no space left on device") {
 		t.Fatalf("Put on a full disk: %v", perr)
 	}
+	// Every acknowledged paper is there. The failed batch is not
+	// acknowledged, and is in the index wholly or not at all: Bleve's
+	// merger may have written it to disk inside a merged segment before
+	// the batch's own persist failed.
 	n, err := x.Count()
-	if err != nil || n != uint64(acked) {
-		t.Errorf("after the failed write: %d papers, %v; want the %d acknowledged", n, err, acked)
+	if err != nil || n != uint64(acked) && n != uint64(acked+20) {
+		t.Errorf("after the failed write: %d papers, %v; want the %d acknowledged, or those and the failed batch of 20", n, err, acked)
 	}
 	if res, err := x.Search(context.Background(), Request{Query: "word5"}); err != nil || res.Total != 1 {
 		t.Errorf("search after the failed write: %d hits, %v", res.Total, err)

@@ -22,7 +22,8 @@ func (p *plan) query() query.Query {
 		}
 		return zeroScore{p.match}
 	}
-	return query.NewBooleanQuery([]query.Query{zeroScore{p.match}}, []query.Query{p.bag}, nil)
+	p.bag.match = p.match
+	return p.bag
 }
 
 // filter is the query that selects the plan's papers, unscored.
@@ -35,53 +36,18 @@ func (p *plan) filter() query.Query {
 
 // rankQuery returns the query that ranks a request: the plan's, reranked,
 // for a relevance-sorted text query, with terms typical of its own top
-// papers (RM3 pseudo-relevance feedback). The reranking matches exactly
-// the papers the plan does. Feedback comes from the query alone, not from
-// its filters: a filter then only selects papers and never changes their
+// papers (RM3 pseudo-relevance feedback): the bag's searcher takes the top
+// papers of its own first scoring, and rescores the papers it found with
+// the feedback terms added, in one pass. The reranking matches exactly the
+// papers the plan does. Feedback comes from the query alone, not from its
+// filters: a filter then only selects papers and never changes their
 // scores.
-func (x *Index) rankQuery(ctx context.Context, p *plan, r Request) (query.Query, error) {
-	p.bag.stats = x.stats
-	rk := p.bag.rank
-	if r.Sort != SortRelevance || len(p.bag.terms) == 0 || rk.fbDocs == 0 {
-		return p.query(), nil
-	}
-	if p.match == nil {
-		// The bag alone decides what matches, so its searcher can take
-		// the top papers of its own first scoring, and rescore the
-		// papers it found with the feedback terms added, in one pass
-		// over the postings.
+func (x *Index) rankQuery(p *plan, r Request) query.Query {
+	p.bag.stats, p.bag.cache = x.stats, x.postings
+	if r.Sort == SortRelevance && len(p.bag.terms) > 0 && p.bag.rank.fbDocs > 0 {
 		p.bag.feedback = &feedbackSource{prose: x.prose}
-		return p.query(), nil
 	}
-	// A boolean query: the top papers are those it matches, so a first
-	// search finds them.
-	base := p.query()
-	var found []uint64
-	p.bag.seen = &found
-	c, err := x.collect(ctx, base, &Request{}, collectOptions{sort: SortRelevance, keep: rk.fbDocs})
-	p.bag.seen = nil
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", r.Query, err)
-	}
-	defer c.release()
-	hits := c.ranked()
-	papers, err := c.load(hits)
-	if err != nil {
-		return nil, err
-	}
-	tops := make([]fbPaper, len(hits))
-	for i, h := range hits {
-		tops[i] = fbPaper{text: papers[i].Title + "\n" + papers[i].Abstract, score: h.Score}
-	}
-	bag := p.bag.withFeedback(feedbackTerms(rk, x.prose, tops))
-	if bag == nil {
-		return base, nil
-	}
-	// The second pass ranks the papers the bag found only: reading the
-	// postings of common feedback words for all papers would cost more
-	// than the rest of the search.
-	bag.within = found
-	return query.NewBooleanQuery([]query.Query{p.filter()}, []query.Query{bag}, nil), nil
+	return p.query()
 }
 
 // feedbackSource is what a bag searcher needs to take feedback itself.
@@ -160,7 +126,7 @@ func (q *bagQuery) withFeedback(cands []weightedTerm) *bagQuery {
 		return nil
 	}
 	keep := rk.fbKeep / qSum
-	bag := &bagQuery{rank: rk, pairs: q.pairs, stats: q.stats}
+	bag := &bagQuery{rank: rk, pairs: q.pairs, stats: q.stats, cache: q.cache}
 	at := map[string]int{}
 	for _, t := range q.terms {
 		t.weight *= keep

@@ -67,8 +67,11 @@ type Index struct {
 	health healthState
 	// cols caches what filters, facets and sorting read, per segment.
 	cols *columnCache
-	// stats caches the ranker's collection statistics.
-	stats *statsCache
+	// stats caches the ranker's collection statistics; postings, the
+	// decoded postings of common terms.
+	stats    *statsCache
+	postings *postingsCache
+	matched  *matchCache
 }
 
 // runtimeConfig is the Bleve configuration every open uses. It never sets
@@ -90,7 +93,8 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	x := &Index{path: path, log: log, cols: newColumnCache(), stats: &statsCache{}}
+	x := &Index{path: path, log: log, stats: &statsCache{}, postings: newPostingsCache(defaultPostingsCacheBytes), matched: &matchCache{}}
+	x.cols = newColumnCache(x.postings)
 	// Bleve reports background errors by store path; register before
 	// opening so that none is missed.
 	openStores.Store(storePath(path), x)

@@ -3,9 +3,14 @@ package search
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -16,21 +21,26 @@ import (
 // posting (an id copied into bytes, a match struct filled). Documents are
 // numbered as Bleve numbers them across a snapshot: a segment's first
 // document follows the last of the segment before, deleted ones included.
+//
+// The postings of common terms are kept decoded in a postingsCache:
+// they are what every broad query and every feedback pass reads, and
+// decoding them costs more than the rest of a search.
 type segmentView struct {
 	segs   []*scorch.SegmentSnapshot
 	starts []uint64
 	size   uint64 // document numbers spanned
 	dicts  map[string][]segment.TermDictionary
+	cache  *postingsCache
 	pl     segment.PostingsList
 	it     segment.PostingsIterator
 }
 
-func newSegmentView(r index.IndexReader) (*segmentView, error) {
+func newSegmentView(r index.IndexReader, cache *postingsCache) (*segmentView, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil, fmt.Errorf("index reader is a %T, not a scorch snapshot", r)
 	}
-	v := &segmentView{segs: snap.Segments(), dicts: map[string][]segment.TermDictionary{}}
+	v := &segmentView{segs: snap.Segments(), dicts: map[string][]segment.TermDictionary{}, cache: cache}
 	v.starts = make([]uint64, len(v.segs))
 	for i, ss := range v.segs {
 		v.starts[i] = v.size
@@ -54,40 +64,128 @@ func (v *segmentView) dictionaries(field string) ([]segment.TermDictionary, erro
 	return d, nil
 }
 
-// count returns how many live papers have term in field.
-func (v *segmentView) count(term []byte, field string) (uint64, error) {
+// decoded are the postings of one term in one field of one segment,
+// deleted documents included, in document order.
+type decoded struct {
+	docs []uint32
+	tf   []uint32
+	norm []float32
+}
+
+func (d *decoded) bytes() int { return 12*len(d.docs) + 64 }
+
+// postings returns the decoded postings of term in segment i, from the
+// cache or, for a list long enough to be worth keeping, decoding it into
+// the cache; nil means the caller should read Bleve's list (v.pl) itself.
+func (v *segmentView) postings(i int, term []byte, field string) (*decoded, error) {
+	seg := v.segs[i].Segment()
+	key := postingsKey{seg: seg, field: field, term: string(term)}
+	if d := v.cache.get(key); d != nil {
+		return d, nil
+	}
 	dicts, err := v.dictionaries(field)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var n uint64
-	for i, d := range dicts {
-		if v.pl, err = d.PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
-			return 0, fmt.Errorf("read postings of %q: %w", term, err)
+	if v.pl, err = dicts[i].PostingsList(term, nil, v.pl); err != nil {
+		return nil, fmt.Errorf("read postings of %q: %w", term, err)
+	}
+	n := v.pl.Count()
+	if n < cacheMinPostings || v.cache == nil {
+		return nil, nil
+	}
+	d := &decoded{docs: make([]uint32, 0, n), tf: make([]uint32, 0, n), norm: make([]float32, 0, n)}
+	v.it = v.pl.Iterator(true, true, false, v.it)
+	for {
+		p, err := v.it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("read postings of %q: %w", term, err)
 		}
-		n += v.pl.Count()
+		if p == nil {
+			break
+		}
+		d.docs = append(d.docs, uint32(p.Number()))
+		d.tf = append(d.tf, uint32(p.Frequency()))
+		d.norm = append(d.norm, float32(p.Norm()))
+	}
+	v.cache.put(key, d)
+	return d, nil
+}
+
+// liveDeleted returns segment i's deleted documents, or nil when none are.
+func (v *segmentView) liveDeleted(i int) *roaring.Bitmap {
+	if del := v.segs[i].Deleted(); del != nil && !del.IsEmpty() {
+		return del
+	}
+	return nil
+}
+
+// count returns how many live papers have term in field.
+func (v *segmentView) count(term []byte, field string) (uint64, error) {
+	var n uint64
+	for i := range v.segs {
+		d, err := v.postings(i, term, field)
+		if err != nil {
+			return 0, err
+		}
+		del := v.liveDeleted(i)
+		switch {
+		case d == nil:
+			if del != nil {
+				dicts, _ := v.dictionaries(field)
+				if v.pl, err = dicts[i].PostingsList(term, del, v.pl); err != nil {
+					return 0, fmt.Errorf("read postings of %q: %w", term, err)
+				}
+			}
+			n += v.pl.Count()
+		case del == nil:
+			n += uint64(len(d.docs))
+		default:
+			for _, doc := range d.docs {
+				if !del.Contains(doc) {
+					n++
+				}
+			}
+		}
 	}
 	return n, nil
 }
 
+// postingFunc receives one posting: the paper's number in the snapshot,
+// the term's frequency in the field, and the field's length norm.
+type postingFunc func(num uint64, tf uint32, norm float32)
+
 // each calls f with every live posting of term in field, in document
 // order, and returns how many there were.
-func (v *segmentView) each(ctx context.Context, term []byte, field string, locations bool, f func(num uint64, p segment.Posting)) (uint64, error) {
-	dicts, err := v.dictionaries(field)
-	if err != nil {
-		return 0, err
-	}
+func (v *segmentView) each(ctx context.Context, term []byte, field string, f postingFunc) (uint64, error) {
 	var n uint64
-	for i, d := range dicts {
-		if v.pl, err = d.PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
-			return 0, fmt.Errorf("read postings of %q: %w", term, err)
+	for i := range v.segs {
+		d, err := v.postings(i, term, field)
+		if err != nil {
+			return 0, err
+		}
+		start := v.starts[i]
+		del := v.liveDeleted(i)
+		if d != nil {
+			for k, doc := range d.docs {
+				if del != nil && del.Contains(doc) {
+					continue
+				}
+				n++
+				f(start+uint64(doc), d.tf[k], d.norm[k])
+			}
+			continue
+		}
+		if del != nil {
+			dicts, _ := v.dictionaries(field)
+			if v.pl, err = dicts[i].PostingsList(term, del, v.pl); err != nil {
+				return 0, fmt.Errorf("read postings of %q: %w", term, err)
+			}
 		}
 		if v.pl.Count() == 0 {
 			continue
 		}
-		n += v.pl.Count()
-		v.it = v.pl.Iterator(true, true, locations, v.it)
-		start := v.starts[i]
+		v.it = v.pl.Iterator(true, true, false, v.it)
 		for k := 0; ; k++ {
 			if k%4096 == 4095 && ctx.Err() != nil {
 				return 0, ctx.Err()
@@ -99,49 +197,140 @@ func (v *segmentView) each(ctx context.Context, term []byte, field string, locat
 			if p == nil {
 				break
 			}
-			f(start+p.Number(), p)
+			n++
+			f(start+p.Number(), uint32(p.Frequency()), float32(p.Norm()))
 		}
 	}
 	return n, nil
 }
 
 // at calls f with the postings of term in field of the papers nums (sorted
-// global numbers) that have it, skipping ahead in the postings.
-func (v *segmentView) at(term []byte, field string, locations bool, nums []uint64, f func(num uint64, p segment.Posting)) error {
+// numbers) that have it.
+func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc) error {
+	return v.atSegments(nums, func(i int, local []uint64) error {
+		d, err := v.postings(i, term, field)
+		if err != nil {
+			return err
+		}
+		start := v.starts[i]
+		if d != nil {
+			if del := v.liveDeleted(i); del != nil {
+				f = skipDeleted(del, start, f)
+			}
+		}
+		if d != nil && len(local) > len(d.docs)/8 {
+			// Merge: the papers are many against the postings.
+			k := 0
+			for _, doc := range local {
+				for k < len(d.docs) && uint64(d.docs[k]) < doc {
+					k++
+				}
+				if k == len(d.docs) {
+					break
+				}
+				if uint64(d.docs[k]) == doc {
+					f(start+doc, d.tf[k], d.norm[k])
+				}
+			}
+			return nil
+		}
+		if d != nil {
+			// Search the decoded list for each paper: both are sorted.
+			k := 0
+			for _, doc := range local {
+				k += sort.Search(len(d.docs)-k, func(j int) bool { return uint64(d.docs[k+j]) >= doc })
+				if k == len(d.docs) {
+					break
+				}
+				if uint64(d.docs[k]) == doc {
+					f(start+doc, d.tf[k], d.norm[k])
+				}
+			}
+			return nil
+		}
+		return v.advance(i, term, field, false, local, func(p segment.Posting) {
+			f(start+p.Number(), uint32(p.Frequency()), float32(p.Norm()))
+		})
+	})
+}
+
+// skipDeleted wraps f so that it never sees the deleted papers of the
+// segment that starts at start.
+func skipDeleted(del *roaring.Bitmap, start uint64, f postingFunc) postingFunc {
+	return func(num uint64, tf uint32, norm float32) {
+		if !del.Contains(uint32(num - start)) {
+			f(num, tf, norm)
+		}
+	}
+}
+
+// positionsAt calls f with the positions of term in field in each of the
+// papers nums (sorted numbers) that have it.
+func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f func(num uint64, pos []uint64)) error {
+	var pos []uint64
+	return v.atSegments(nums, func(i int, local []uint64) error {
+		start := v.starts[i]
+		return v.advance(i, term, field, true, local, func(p segment.Posting) {
+			pos = pos[:0]
+			for _, l := range p.Locations() {
+				pos = append(pos, l.Pos())
+			}
+			f(start+p.Number(), pos)
+		})
+	})
+}
+
+// atSegments splits sorted numbers by segment and calls f with each
+// segment's share, as numbers within the segment.
+func (v *segmentView) atSegments(nums []uint64, f func(i int, local []uint64) error) error {
+	local := make([]uint64, 0, len(nums))
+	for i := 0; i < len(v.segs) && len(nums) > 0; i++ {
+		end := v.size
+		if i+1 < len(v.starts) {
+			end = v.starts[i+1]
+		}
+		k := sort.Search(len(nums), func(j int) bool { return nums[j] >= end })
+		if k == 0 {
+			continue
+		}
+		local = local[:0]
+		for _, num := range nums[:k] {
+			local = append(local, num-v.starts[i])
+		}
+		nums = nums[k:]
+		if err := f(i, local); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// advance reads the postings of local (sorted numbers in segment i) from
+// Bleve's list, skipping ahead; deleted papers have none.
+func (v *segmentView) advance(i int, term []byte, field string, locations bool, local []uint64, f func(segment.Posting)) error {
 	dicts, err := v.dictionaries(field)
 	if err != nil {
 		return err
 	}
-	seg, loaded, exhausted := 0, -1, false
+	if v.pl, err = dicts[i].PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
+		return fmt.Errorf("read postings of %q: %w", term, err)
+	}
+	if v.pl.Count() == 0 {
+		return nil
+	}
+	v.it = v.pl.Iterator(true, true, locations, v.it)
 	var cur segment.Posting
-	for _, num := range nums {
-		for seg+1 < len(v.starts) && v.starts[seg+1] <= num {
-			seg++
-		}
-		if seg != loaded {
-			if v.pl, err = dicts[seg].PostingsList(term, v.segs[seg].Deleted(), v.pl); err != nil {
-				return fmt.Errorf("read postings of %q: %w", term, err)
-			}
-			loaded, cur, exhausted = seg, nil, v.pl.Count() == 0
-			if !exhausted {
-				v.it = v.pl.Iterator(true, true, locations, v.it)
-			}
-		}
-		if exhausted {
-			continue
-		}
-		local := num - v.starts[seg]
-		if cur == nil || cur.Number() < local {
-			if cur, err = v.it.Advance(local); err != nil {
+	for _, doc := range local {
+		if cur == nil || cur.Number() < doc {
+			if cur, err = v.it.Advance(doc); err != nil {
 				return fmt.Errorf("read postings of %q: %w", term, err)
 			}
 			if cur == nil {
-				exhausted = true
-				continue
+				return nil
 			}
 		}
-		if cur.Number() == local {
-			f(num, cur)
+		if cur.Number() == doc {
+			f(cur)
 		}
 	}
 	return nil
@@ -149,10 +338,7 @@ func (v *segmentView) at(term []byte, field string, locations bool, nums []uint6
 
 // stored calls f with the stored fields of paper num.
 func (v *segmentView) stored(num uint64, f func(field string, value []byte)) error {
-	i := len(v.starts) - 1
-	for i > 0 && v.starts[i] > num {
-		i--
-	}
+	i := sort.Search(len(v.starts), func(j int) bool { return v.starts[j] > num }) - 1
 	if i < 0 {
 		return fmt.Errorf("no paper numbered %d", num)
 	}
@@ -160,6 +346,124 @@ func (v *segmentView) stored(num uint64, f func(field string, value []byte)) err
 		f(field, value)
 		return true
 	})
+}
+
+// cacheMinPostings is the shortest postings list worth keeping decoded:
+// shorter ones decode in microseconds.
+const cacheMinPostings = 128
+
+// defaultPostingsCacheBytes bounds the decoded postings an index keeps.
+const defaultPostingsCacheBytes = 128 << 20
+
+type postingsKey struct {
+	seg   segment.Segment
+	field string
+	term  string
+}
+
+// postingsCache keeps decoded postings lists of live segments, up to a
+// number of bytes; past it, entries picked at random make room (Go's map
+// order), which keeps the commonest terms most of the time at no
+// bookkeeping cost per hit.
+type postingsCache struct {
+	mu    sync.RWMutex
+	m     map[postingsKey]*decoded
+	bytes int
+	limit int
+}
+
+func newPostingsCache(limit int) *postingsCache {
+	return &postingsCache{m: map[postingsKey]*decoded{}, limit: limit}
+}
+
+func (c *postingsCache) get(k postingsKey) *decoded {
+	if c == nil {
+		return nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[k]
+}
+
+func (c *postingsCache) put(k postingsKey, d *decoded) {
+	n := d.bytes()
+	if n > c.limit/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	for key, old := range c.m {
+		if c.bytes+n <= c.limit {
+			break
+		}
+		c.bytes -= old.bytes()
+		delete(c.m, key)
+	}
+	c.m[k] = d
+	c.bytes += n
+}
+
+// forget drops the entries of segments that are gone.
+func (c *postingsCache) forget(gone func(segment.Segment) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, d := range c.m {
+		if gone(key.seg) {
+			c.bytes -= d.bytes()
+			delete(c.m, key)
+		}
+	}
+}
+
+// matchCache keeps the papers that recent phrases matched in the latest
+// snapshot. Expansions make the same phrases recur across queries ("large
+// language model" for every query that says LLM), and a phrase of common
+// words costs more to match than the rest of the search; a new snapshot
+// (any write) empties the cache.
+type matchCache struct {
+	mu   sync.Mutex
+	snap index.IndexReader // held so that its address is not reused
+	m    map[string][]uint64
+	size int // document numbers held
+}
+
+// maxMatchCache bounds the document numbers a matchCache holds.
+const maxMatchCache = 4 << 20
+
+func (c *matchCache) get(r index.IndexReader, key string) ([]uint64, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != r {
+		return nil, false
+	}
+	nums, ok := c.m[key]
+	return nums, ok
+}
+
+func (c *matchCache) put(r index.IndexReader, key string, nums []uint64) {
+	if c == nil || len(nums) > maxMatchCache/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != r {
+		c.snap, c.m, c.size = r, map[string][]uint64{}, 0
+	}
+	for k, old := range c.m {
+		if c.size+len(nums) <= maxMatchCache {
+			break
+		}
+		c.size -= len(old)
+		delete(c.m, k)
+	}
+	c.m[key] = nums
+	c.size += len(nums)
 }
 
 // slotPool recycles the dense maps from document numbers to accumulator
@@ -184,3 +488,54 @@ func putSlots(s *[]int32, accs []docAcc) {
 	}
 	slotPool.Put(s)
 }
+
+// cachedQuery matches what q matches, taking the papers from a matchCache
+// when this snapshot has seen q before. It scores nothing: it only ever
+// selects papers.
+type cachedQuery struct {
+	q     query.Query
+	key   string
+	cache *matchCache
+}
+
+func (c cachedQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	nums, ok := c.cache.get(r, c.key)
+	if !ok {
+		var err error
+		if nums, err = matches(ctx, c.q, r, m); err != nil {
+			return nil, err
+		}
+		c.cache.put(r, c.key, nums)
+	}
+	return &listSearcher{nums: nums}, nil
+}
+
+// listSearcher hands over a sorted list of document numbers.
+type listSearcher struct {
+	nums []uint64
+	next int
+}
+
+func (l *listSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	if l.next >= len(l.nums) {
+		return nil, nil
+	}
+	dm := ctx.DocumentMatchPool.Get()
+	dm.IndexInternalID = index.NewIndexInternalID(dm.IndexInternalID[:0], l.nums[l.next])
+	l.next++
+	return dm, nil
+}
+
+func (l *listSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	want := id.Value()
+	l.next += sort.Search(len(l.nums)-l.next, func(i int) bool { return l.nums[l.next+i] >= want })
+	return l.Next(ctx)
+}
+
+func (l *listSearcher) Close() error               { return nil }
+func (l *listSearcher) Weight() float64            { return 0 }
+func (l *listSearcher) SetQueryNorm(float64)       {}
+func (l *listSearcher) Count() uint64              { return uint64(len(l.nums)) }
+func (l *listSearcher) Min() int                   { return 0 }
+func (l *listSearcher) Size() int                  { return 64 + 8*len(l.nums) }
+func (l *listSearcher) DocumentMatchPoolSize() int { return 1 }

@@ -359,11 +359,7 @@ func (x *Index) plan(ctx context.Context, r Request) (*plan, query.Query, error)
 			}
 		}
 	}
-	q, err := x.rankQuery(ctx, p, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, q, nil
+	return p, x.rankQuery(p, r), nil
 }
 
 // count returns how many papers a query matches within a request's

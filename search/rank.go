@@ -15,7 +15,6 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
-	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Ranking is done here rather than by Bleve's scorer. Bleve 2.6's "bm25"
@@ -102,17 +101,17 @@ type bagQuery struct {
 	pairs [][2]int    // indexes into terms of words adjacent in the query
 	names []queryTerm // author-name terms
 	rank  rankParams
-	// stats, when not nil, caches the collection statistics.
+	// stats, when not nil, caches the collection statistics; cache, the
+	// decoded postings of common terms.
 	stats *statsCache
+	cache *postingsCache
 	// feedback, when not nil, has the searcher rerank with terms typical
 	// of its own best papers (RM3), as rankQuery explains.
 	feedback *feedbackSource
-	// within, when not nil, limits the search to these papers (sorted
-	// internal ids): feedback's second pass reads only the first pass's
-	// papers in the postings of its common words.
-	within []uint64
-	// seen, when not nil, receives the internal ids of the papers found.
-	seen *[]uint64
+	// match, when not nil, selects the papers (a boolean query of
+	// phrases, scopes, exclusions); the bag then only ranks them, and
+	// papers the match selects without any bag term score nothing.
+	match query.Query
 }
 
 func (q *bagQuery) empty() bool { return len(q.terms) == 0 && len(q.names) == 0 }
@@ -132,8 +131,10 @@ type docAcc struct {
 	head, tail int32
 	len        [2]float32 // prose field lengths, known where a hit is
 	// pos holds positions by (term, field), for the papers that compete
-	// for the top places only (see proxCandidates).
-	pos map[[2]int32][]uint64
+	// for the top places only (see proxCandidates); posRead says they
+	// were read (a paper may have none).
+	pos     map[[2]int32][]uint64
+	posRead bool
 }
 
 type scoredDoc struct {
@@ -147,13 +148,18 @@ type scoredDoc struct {
 // above it ahead of every paper below, so the order is consistent.
 const proxCandidates = 1000
 
+// fbCandidates is how many papers, best first by their term scores, get
+// their proximity bonus before feedback picks the best of them: the bonus
+// is small, so the best few with it are among these.
+const fbCandidates = 50
+
 // rerankDepth is how many papers, best first by their first scores, get
 // the feedback terms' share of the score (see addFeedback).
 const rerankDepth = 1000
 
 // Searcher implements query.Query.
-func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	v, err := newSegmentView(r)
+func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	v, err := newSegmentView(r, q.cache)
 	if err != nil {
 		return nil, err
 	}
@@ -168,54 +174,88 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.
 		putSlots(slots, s.accs)
 		s.slots = nil
 	}()
-	if err := s.read(ctx, 0, 0, q.within, false); err != nil {
+	var matched []uint64
+	if q.match != nil {
+		if matched, err = matches(ctx, q.match, r, m); err != nil {
+			return nil, err
+		}
+		if len(matched) == 0 {
+			return s, nil
+		}
+	}
+	if err := s.read(ctx, 0, 0, matched, false); err != nil {
 		return nil, err
+	}
+	// Papers the match selects for words the bag does not score (an
+	// author's name in a phrase, say) are found all the same.
+	for _, num := range matched {
+		s.slot(num, false)
 	}
 	s.docs = make([]scoredDoc, len(s.accs))
 	s.rescore()
+	prox := len(s.q.pairs) > 0 && s.q.rank.proxWeight > 0
 	if q.feedback != nil && len(s.docs) > 0 {
+		// The papers that lend feedback are the best with their proximity
+		// bonus, which reorders the top few: it is read for the first
+		// fbCandidates papers now, and reused below.
+		if prox {
+			if err := s.proximity(fbCandidates); err != nil {
+				return nil, err
+			}
+		}
 		if err := s.addFeedback(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if len(s.q.pairs) > 0 && s.q.rank.proxWeight > 0 {
-		if err := s.proximity(); err != nil {
+	if prox {
+		if err := s.proximity(proxCandidates); err != nil {
 			return nil, err
 		}
 	}
 	s.sortByID()
-	if q.seen != nil {
-		ids := make([]uint64, len(s.docs))
-		for i, d := range s.docs {
-			ids[i] = s.accs[d.acc].id
-		}
-		*q.seen = ids
-	}
 	return s, nil
+}
+
+// matches returns the document numbers of the papers q matches, in order.
+func matches(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping) ([]uint64, error) {
+	ms, err := q.Searcher(ctx, r, m, bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	defer ms.Close()
+	sc := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(ms.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+	var out []uint64
+	for {
+		if len(out)%4096 == 4095 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		dm, err := ms.Next(sc)
+		if err != nil {
+			return nil, err
+		}
+		if dm == nil {
+			return out, nil
+		}
+		out = append(out, dm.IndexInternalID.Value())
+		sc.DocumentMatchPool.Put(dm)
+	}
 }
 
 // read adds the hits of the prose terms from fromTerm on and of the author
 // names from fromName on. With within (sorted document numbers), only
-// those papers are read; with onlyKnown too, only papers already found,
-// which within then lists.
+// those papers are read; onlyKnown says they have been found already.
 func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within []uint64, onlyKnown bool) error {
 	q := s.q
 	// postings reads one term of one field and returns its paper count.
-	postings := func(text, field string, add func(uint64, segment.Posting)) (uint64, error) {
+	postings := func(text, field string, add postingFunc) (uint64, error) {
 		if within == nil {
-			return s.v.each(ctx, []byte(text), field, false, add)
+			return s.v.each(ctx, []byte(text), field, add)
 		}
 		n, err := s.v.count([]byte(text), field)
 		if err != nil {
 			return 0, err
 		}
-		// Skipping from paper to paper pays when they are few against
-		// the postings; otherwise reading straight through is cheaper.
-		if onlyKnown && n < 16*uint64(len(within)) {
-			_, err = s.v.each(ctx, []byte(text), field, false, add)
-			return n, err
-		}
-		return n, s.v.at([]byte(text), field, false, within, add)
+		return n, s.v.at([]byte(text), field, within, add)
 	}
 	for ti := fromTerm; ti < len(q.terms); ti++ {
 		t := q.terms[ti]
@@ -224,14 +264,14 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			n, err := postings(t.text, field, func(num uint64, p segment.Posting) {
+			n, err := postings(t.text, field, func(num uint64, tf uint32, norm float32) {
 				d := s.slot(num, onlyKnown)
 				if d == nil {
 					return
 				}
-				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(p.Frequency())})
-				if n := p.Norm(); n > 0 {
-					d.len[fi] = float32(math.Round(1 / (n * n)))
+				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(tf)})
+				if norm > 0 {
+					d.len[fi] = float32(math.Round(1 / float64(norm*norm)))
 				}
 			})
 			if err != nil {
@@ -244,9 +284,9 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 		s.df = append(s.df, float64(df))
 	}
 	for ni := fromName; ni < len(q.names); ni++ {
-		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, p segment.Posting) {
+		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, tf uint32, _ float32) {
 			if d := s.slot(num, onlyKnown); d != nil {
-				s.add(d, hit{term: int32(ni), field: 2, tf: float32(p.Frequency())})
+				s.add(d, hit{term: int32(ni), field: 2, tf: float32(tf)})
 			}
 		})
 		if err != nil {
@@ -367,13 +407,19 @@ func (s *bagSearcher) sortByID() {
 	}
 }
 
-// proximity reads the positions of the paired terms in the best
-// proxCandidates papers and adds their bonus.
-func (s *bagSearcher) proximity() error {
-	top := s.best(proxCandidates)
-	ids := make([]uint64, len(top))
-	for i, d := range top {
-		ids[i] = s.accs[d.acc].id
+// proximity reads the positions of the paired terms in the best n papers
+// (those not read before) and adds their bonus.
+func (s *bagSearcher) proximity(n int) error {
+	top := s.best(n)
+	ids := make([]uint64, 0, len(top))
+	for _, d := range top {
+		if a := &s.accs[d.acc]; !a.posRead {
+			a.posRead = true
+			ids = append(ids, a.id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	slices.Sort(ids)
 	paired := map[int]bool{}
@@ -388,16 +434,12 @@ func (s *bagSearcher) proximity() error {
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			err := s.v.at([]byte(t.text), field, true, ids, func(num uint64, p segment.Posting) {
+			err := s.v.positionsAt([]byte(t.text), field, ids, func(num uint64, pos []uint64) {
 				d := &s.accs[s.slots[num]]
 				if d.pos == nil {
 					d.pos = map[[2]int32][]uint64{}
 				}
-				locs := p.Locations()
-				pos := make([]uint64, len(locs))
-				for i, l := range locs {
-					pos[i] = l.Pos()
-				}
+				pos = slices.Clone(pos)
 				slices.Sort(pos)
 				d.pos[[2]int32{int32(ti), int32(fi)}] = pos
 			})
