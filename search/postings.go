@@ -91,7 +91,7 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 		return nil, fmt.Errorf("read postings of %q: %w", term, err)
 	}
 	n := v.pl.Count()
-	if n < cacheMinPostings || v.cache == nil {
+	if v.cache == nil || n < uint64(v.cache.minPostings) {
 		return nil, nil
 	}
 	d := &decoded{docs: make([]uint32, 0, n), tf: make([]uint32, 0, n), norm: make([]float32, 0, n)}
@@ -205,7 +205,7 @@ func (v *segmentView) each(ctx context.Context, term []byte, field string, f pos
 }
 
 // at calls f with the postings of term in field of the papers nums (sorted
-// numbers) that have it.
+// numbers of live papers, as a searcher found them) that have it.
 func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc) error {
 	return v.atSegments(nums, func(i int, local []uint64) error {
 		d, err := v.postings(i, term, field)
@@ -213,11 +213,6 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			return err
 		}
 		start := v.starts[i]
-		if d != nil {
-			if del := v.liveDeleted(i); del != nil {
-				f = skipDeleted(del, start, f)
-			}
-		}
 		if d != nil && len(local) > len(d.docs)/8 {
 			// Merge: the papers are many against the postings.
 			k := 0
@@ -252,16 +247,6 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			f(start+p.Number(), uint32(p.Frequency()), float32(p.Norm()))
 		})
 	})
-}
-
-// skipDeleted wraps f so that it never sees the deleted papers of the
-// segment that starts at start.
-func skipDeleted(del *roaring.Bitmap, start uint64, f postingFunc) postingFunc {
-	return func(num uint64, tf uint32, norm float32) {
-		if !del.Contains(uint32(num - start)) {
-			f(num, tf, norm)
-		}
-	}
 }
 
 // positionsAt calls f with the positions of term in field in each of the
@@ -370,10 +355,12 @@ type postingsCache struct {
 	m     map[postingsKey]*decoded
 	bytes int
 	limit int
+	// minPostings is the shortest list kept (cacheMinPostings but in tests).
+	minPostings int
 }
 
 func newPostingsCache(limit int) *postingsCache {
-	return &postingsCache{m: map[postingsKey]*decoded{}, limit: limit}
+	return &postingsCache{m: map[postingsKey]*decoded{}, limit: limit, minPostings: cacheMinPostings}
 }
 
 func (c *postingsCache) get(k postingsKey) *decoded {

@@ -1,0 +1,349 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// The collector (filters, facets, order from columns) and the ranker's own
+// posting reader replace Bleve's. These tests hold Search to an answer
+// computed another way: Bleve's own collector finds the papers and their
+// scores, and the filters, facet counts and order are worked out here from
+// the stored papers.
+
+var refVocab = strings.Fields("alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega tensor sparse kernel")
+
+func refCorpus(rng *rand.Rand, n, gen int) []Paper {
+	topics := []string{"quantization", "pruning", "distillation", "perplexity", "reasoning", "agents"}
+	cats := []string{"cs.LG", "cs.CL", "cs.CV", "stat.ML", "cs.AI"}
+	words := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = refVocab[rng.IntN(len(refVocab))]
+		}
+		return strings.Join(w, " ")
+	}
+	pick := func(from []string, k int) []string {
+		out := []string{}
+		for _, i := range rng.Perm(len(from))[:k] {
+			out = append(out, from[i])
+		}
+		return out
+	}
+	ps := make([]Paper, n)
+	for i := range ps {
+		p := Paper{
+			ID:         fmt.Sprintf("ref-%03d", i),
+			Title:      words(3 + rng.IntN(4)),
+			Abstract:   words(10 + rng.IntN(30)),
+			Authors:    []string{"Ada Lovelace", "Alan Turing"}[:1+rng.IntN(2)],
+			Upvotes:    rng.IntN(4), // few values: ties are the point
+			Topics:     pick(topics, rng.IntN(3)),
+			Categories: pick(cats, 1+rng.IntN(2)),
+		}
+		if rng.IntN(10) > 0 {
+			p.Published = time.Date(2019+rng.IntN(7), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+		}
+		if gen > 0 {
+			p.Title += " revised"
+		}
+		ps[i] = p
+	}
+	return ps
+}
+
+// openRefIndex builds an index over several segments, with updated and
+// deleted papers, so that columns and postings meet deleted documents.
+func openRefIndex(t *testing.T) *Index {
+	t.Helper()
+	x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	rng := rand.New(rand.NewPCG(7, 11))
+	ps := refCorpus(rng, 400, 0)
+	for i := 0; i < len(ps); i += 100 {
+		if err := x.Put(ps[i : i+100]); err != nil {
+			t.Fatal(err)
+		}
+		// Search between batches, so that caches hold segments that
+		// later batches delete from or merge away.
+		if _, err := x.Search(context.Background(), Request{Query: "alpha beta"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	updated := refCorpus(rng, 40, 1)
+	if err := x.Put(updated); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Delete([]string{"ref-100", "ref-101", "ref-102", "ref-250", "ref-399"}); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+type refAnswer struct {
+	total  int
+	ids    []string // every matching paper, in order
+	facets Facets
+}
+
+// reference answers r with Bleve's collector and the stored papers.
+func reference(t *testing.T, x *Index, r Request) refAnswer {
+	t.Helper()
+	ctx := context.Background()
+	if err := r.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, text, err := x.plan(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := func(q query.Query) map[string]float64 {
+		req := bleve.NewSearchRequestOptions(q, 10000, 0, false)
+		res, err := x.bi.SearchInContext(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, h := range res.Hits {
+			out[h.ID] = h.Score
+		}
+		return out
+	}
+	// Which papers match comes from the plan's filter, which Bleve's own
+	// searchers evaluate; their order from the ranking query's scores.
+	scores := all(text)
+	selected := all(bleveMatch(p))
+	if len(selected) != len(scores) {
+		t.Errorf("%q: the ranking query finds %d papers, the plan's filter %d", r.Query, len(scores), len(selected))
+	}
+	papers := map[string]Paper{}
+	{
+		ids := make([]string, 0, len(selected))
+		for id := range selected {
+			ids = append(ids, id)
+		}
+		papers, err = x.lookup(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	inYears := func(p Paper) bool {
+		if r.YearFrom == 0 && r.YearTo == 0 {
+			return true
+		}
+		if p.Published == "" {
+			return false
+		}
+		y, _ := strconv.Atoi(p.Published[:4])
+		return (r.YearFrom == 0 || y >= r.YearFrom) && (r.YearTo == 0 || y <= r.YearTo)
+	}
+	anyOfStrings := func(have, want []string) bool {
+		if len(want) == 0 {
+			return true
+		}
+		for _, h := range have {
+			if slices.Contains(want, h) {
+				return true
+			}
+		}
+		return false
+	}
+	var ans refAnswer
+	topicCounts, catCounts, yearCounts := map[string]int{}, map[string]int{}, map[string]int{}
+	for id := range selected {
+		pp := papers[id]
+		inT, inC, inY := anyOfStrings(pp.Topics, r.Topics), anyOfStrings(pp.Categories, r.Categories), inYears(pp)
+		if inC && inY {
+			for _, v := range pp.Topics {
+				topicCounts[v]++
+			}
+		}
+		if inT && inY {
+			for _, v := range pp.Categories {
+				catCounts[v]++
+			}
+		}
+		if inT && inC && pp.Published != "" {
+			yearCounts[pp.Published[:4]]++
+		}
+		if inT && inC && inY {
+			ans.ids = append(ans.ids, id)
+		}
+	}
+	ans.total = len(ans.ids)
+	key := func(id string) rankKey {
+		pp := papers[id]
+		k := rankKey{Score: scores[id], Published: noDate, Upvotes: float64(pp.Upvotes), ID: id}
+		if pp.Published != "" {
+			tm, err := time.Parse("2006-01-02", pp.Published)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k.Published = tm.UnixNano()
+		}
+		return k
+	}
+	compare := comparer(r.Sort)
+	slices.SortFunc(ans.ids, func(a, b string) int {
+		ka, kb := key(a), key(b)
+		return compare(&ka, &kb)
+	})
+	facet := func(m map[string]int, size int) []FacetValue {
+		out := []FacetValue{}
+		for v, n := range m {
+			out = append(out, FacetValue{Value: v, Count: n})
+		}
+		slices.SortFunc(out, func(a, b FacetValue) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value)) })
+		return out[:min(len(out), size)]
+	}
+	ans.facets = Facets{Topics: facet(topicCounts, topicFacetSize), Years: facet(yearCounts, yearFacetSize), Categories: facet(catCounts, categoryFacetSize)}
+	slices.SortFunc(ans.facets.Years, func(a, b FacetValue) int { return strings.Compare(b.Value, a.Value) })
+	return ans
+}
+
+func TestSearchMatchesReference(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		minPostings int
+	}{
+		{"postings read from Bleve", 1 << 30},
+		{"postings read from the cache", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := openRefIndex(t)
+			x.postings.minPostings = tc.minPostings
+			checkAgainstReference(t, x)
+		})
+	}
+}
+
+func checkAgainstReference(t *testing.T, x *Index) {
+	queries := []string{"", "alpha", "alpha beta", `"alpha beta"`, "alpha -beta", "gamma OR delta", "kernel sparse tensor", "author:turing sigma"}
+	filters := []Request{
+		{},
+		{Topics: []string{"pruning"}},
+		{Topics: []string{"pruning", "agents"}, Categories: []string{"cs.CL"}},
+		{YearFrom: 2021, YearTo: 2023},
+		{Topics: []string{"reasoning"}, Categories: []string{"cs.LG", "stat.ML"}, YearFrom: 2024},
+		{Topics: []string{"no-such-topic"}},
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, q := range queries {
+		// Fresh updates leave deleted documents in live segments, which
+		// every reader of postings and columns must skip (a merge would
+		// otherwise have removed them by now).
+		updates := refCorpus(rng, 60, 2)[rng.IntN(50):][:10]
+		if err := x.Put(updates); err != nil {
+			t.Fatal(err)
+		}
+		for fi, f := range filters {
+			for _, sort := range Sorts {
+				r := f
+				r.Query, r.Sort, r.Size = q, sort, 7
+				name := fmt.Sprintf("%s/filters%d/%s", q, fi, sort)
+				want := reference(t, x, r)
+				for _, page := range []int{1, 3} {
+					r.Page = page
+					got, err := x.Search(ctx, r)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					if int(got.Total) != want.total {
+						t.Errorf("%s: total %d, want %d", name, got.Total, want.total)
+					}
+					from := min((page-1)*7, len(want.ids))
+					wantIDs := want.ids[from:min(from+7, len(want.ids))]
+					if ids := hitIDs(got.Hits); !slices.Equal(ids, wantIDs) {
+						t.Errorf("%s page %d: hits %v, want %v", name, page, ids, wantIDs)
+					}
+					if fmt.Sprint(got.Facets) != fmt.Sprint(want.facets) {
+						t.Errorf("%s: facets\n%v\nwant\n%v", name, got.Facets, want.facets)
+					}
+				}
+				// Following cursors walks the whole order.
+				r.Page = 0
+				var walked []string
+				for range 200 {
+					got, err := x.Search(ctx, r)
+					if err != nil {
+						t.Fatalf("%s cursor: %v", name, err)
+					}
+					walked = append(walked, hitIDs(got.Hits)...)
+					if got.NextCursor == "" {
+						break
+					}
+					r.Cursor = got.NextCursor
+				}
+				if !slices.Equal(walked, want.ids) {
+					t.Errorf("%s: cursor walk %v, want %v", name, walked, want.ids)
+				}
+			}
+		}
+	}
+}
+
+// bleveMatch is a query of Bleve's own that selects what the plan does: its
+// match, or any of its bag's terms.
+func bleveMatch(p *plan) query.Query {
+	if p.match != nil {
+		return p.match
+	}
+	var qs []query.Query
+	for _, t := range p.bag.terms {
+		for fi, field := range proseFields {
+			if t.fields == 0 || t.fields&(1<<fi) != 0 {
+				qs = append(qs, termQuery(field, t.text))
+			}
+		}
+	}
+	for _, t := range p.bag.names {
+		qs = append(qs, termQuery(fieldAuthors, t.text))
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+func hitIDs(hits []Hit) []string {
+	ids := []string{}
+	for _, h := range hits {
+		ids = append(ids, h.Paper.ID)
+	}
+	return ids
+}
+
+// TestPostingsCacheEvicts holds the cache to its byte budget.
+func TestPostingsCacheEvicts(t *testing.T) {
+	c := newPostingsCache(64 * 1024)
+	for i := range 100 {
+		d := &decoded{docs: make([]uint32, 1000), tf: make([]uint32, 1000), norm: make([]float32, 1000)}
+		c.put(postingsKey{field: "abstract", term: strconv.Itoa(i)}, d)
+		if c.bytes > c.limit {
+			t.Fatalf("after %d entries: %d bytes held, over the limit of %d", i+1, c.bytes, c.limit)
+		}
+	}
+	if len(c.m) == 0 || len(c.m) > 6 {
+		t.Errorf("%d entries of 12 KB each held in 64 KB", len(c.m))
+	}
+	c.forget(func(segment.Segment) bool { return true })
+	if len(c.m) != 0 || c.bytes != 0 {
+		t.Errorf("after forgetting every segment: %d entries, %d bytes", len(c.m), c.bytes)
+	}
+}
