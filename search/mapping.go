@@ -6,7 +6,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -38,7 +37,9 @@ const (
 // analyzerProse analyses titles and abstracts: Unicode word boundaries,
 // possessives dropped, lower case, English stop words, and the Snowball
 // English (Porter2) stemmer, which ranked better than Porter's on our judged
-// collections.
+// collections. It is built from parts that give Bleve's terms, positions
+// and offsets faster: the ASCII fast-path tokenizer and the caching stemmer
+// (analyzer_test.go holds them to Bleve's answer).
 const analyzerProse = "papersearch_prose"
 
 // analyzerName is the analyzer for names: split and lowercase, but no
@@ -58,7 +59,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	im.DocValuesDynamic = false
 	err := im.AddCustomAnalyzer(analyzerName, map[string]any{
 		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
+		"tokenizer":     asciiTokenizerName,
 		"token_filters": []string{lowercase.Name},
 	})
 	if err != nil {
@@ -66,8 +67,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	err = im.AddCustomAnalyzer(analyzerProse, map[string]any{
 		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
-		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
+		"tokenizer":     asciiTokenizerName,
+		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, cachedSnowballName},
 	})
 	if err != nil {
 		return nil, err
