@@ -5,9 +5,9 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/numeric"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -177,21 +177,13 @@ func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 			if y, err := strconv.Atoi(string(term)); err == nil && y > 0 && y <= math.MaxInt16 {
 				c.year[doc] = int16(y)
 			}
-		case fieldPublished, fieldUpvotes:
-			// Numbers and dates are indexed at several precisions; the
-			// value itself is the term of shift 0.
-			pc := numeric.PrefixCoded(term)
-			if shift, err := pc.Shift(); err != nil || shift != 0 {
-				return
+		case fieldPublished:
+			if t, err := time.Parse(time.DateOnly, string(term)); err == nil {
+				c.published[doc] = t.UnixNano()
 			}
-			v, err := pc.Int64()
-			if err != nil {
-				return
-			}
-			if field == fieldPublished {
-				c.published[doc] = v
-			} else {
-				c.upvotes[doc] = numeric.Int64ToFloat64(v)
+		case fieldUpvotes:
+			if n, err := strconv.Atoi(string(term)); err == nil {
+				c.upvotes[doc] = float64(n)
 			}
 		}
 	}

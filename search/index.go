@@ -519,7 +519,7 @@ func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 		fieldAuthors:    p.Authors,
 		fieldTopics:     p.Topics,
 		fieldCategories: p.Categories,
-		fieldUpvotes:    float64(p.Upvotes),
+		fieldUpvotes:    strconv.Itoa(p.Upvotes),
 		fieldMeta:       string(b),
 		fieldWords:      p.Title + "\n" + p.Abstract,
 	}
@@ -531,8 +531,8 @@ func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 		data[fieldAbstractLen] = strconv.Itoa(n)
 	}
 	if t := p.publishedTime(); !t.IsZero() {
-		data[fieldPublished] = t
-		data[fieldYear] = strconv.Itoa(t.Year())
+		data[fieldPublished] = t.Format(time.DateOnly)
+		data[fieldYear] = fmt.Sprintf("%04d", t.Year())
 	}
 	doc := document.NewDocument(p.ID)
 	if err := x.mapping.MapDocument(doc, data); err != nil {

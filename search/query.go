@@ -386,41 +386,18 @@ func yearRange(from, to int) query.Query {
 	if from == 0 && to == 0 {
 		return query.NewMatchAllQuery()
 	}
-	var start, end time.Time
+	// Years are four-digit keywords, so their order is the string order.
+	var lo, hi string
 	if from != 0 {
-		start = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
+		lo = fmt.Sprintf("%04d", from)
 	}
 	if to != 0 {
-		end = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
+		hi = fmt.Sprintf("%04d", to)
 	}
-	incl, excl := true, false
-	q := query.NewDateRangeInclusiveQuery(start, end, &incl, &excl)
-	q.SetField(fieldPublished)
+	incl := true
+	q := query.NewTermRangeInclusiveQuery(lo, hi, &incl, &incl)
+	q.SetField(fieldYear)
 	return q
-}
-
-// sortOrder ends every order with the document id, so that hits never tie
-// and a cursor's position is exact. Fields sort as SortFieldAuto, which for
-// our single-valued numeric fields orders exactly as the typed sorts do, but
-// reports the raw key, missing values included: that is what a cursor can
-// hand back to search-after unchanged (the typed sorts would have it parse
-// the "missing" marker as a date, and fail).
-func sortOrder(s string) bsearch.SortOrder {
-	score := &bsearch.SortScore{Desc: true}
-	published := func(desc bool) *bsearch.SortField {
-		return &bsearch.SortField{Field: fieldPublished, Desc: desc, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}
-	}
-	id := &bsearch.SortDocID{}
-	switch s {
-	case SortNewest:
-		return bsearch.SortOrder{published(true), score, id}
-	case SortOldest:
-		return bsearch.SortOrder{published(false), score, id}
-	case SortUpvotes:
-		return bsearch.SortOrder{&bsearch.SortField{Field: fieldUpvotes, Desc: true, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}, score, published(true), id}
-	default:
-		return bsearch.SortOrder{score, published(true), id}
-	}
 }
 
 // Snippet returns the start of text, HTML-escaped, cut at a word boundary.

@@ -638,10 +638,12 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 			parts.terms = append(parts.terms, part)
 		}
 	}
-	for _, g := range sortedKeys(best) {
-		total += best[g].score
-		if parts != nil {
-			parts.terms = append(parts.terms, best[g])
+	if best != nil {
+		for _, g := range sortedKeys(best) {
+			total += best[g].score
+			if parts != nil {
+				parts.terms = append(parts.terms, best[g])
+			}
 		}
 	}
 	if p.proxWeight > 0 && d.pos != nil {

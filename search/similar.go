@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -86,7 +87,7 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{id})})
 	req := bleve.NewSearchRequestOptions(q, 3*n, 0, false)
 	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
-	req.SortByCustom(sortOrder(SortRelevance))
+	req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("similar to %s: %w", id, err)
