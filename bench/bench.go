@@ -52,7 +52,10 @@ type Config struct {
 	// Index, when set, is an existing index to query instead of building
 	// one: the corpus then only gives the query mix.
 	Index string
-	Log   *slog.Logger
+	// AfterBuild, when set, runs between the build and the queries (the
+	// command lifts its build-time memory limit there).
+	AfterBuild func()
+	Log        *slog.Logger
 }
 
 // Report is what a run measured. The JSON names are what
@@ -130,6 +133,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	if cfg.Duration <= 0 {
 		return rep, nil
+	}
+	if cfg.AfterBuild != nil {
+		cfg.AfterBuild()
 	}
 	idx, err := search.Open(dir, cfg.Log)
 	if err != nil {
@@ -325,13 +331,14 @@ func (j *jsonLines) close() error {
 // does, and closes it, so that the time includes making it durable.
 func build(ctx context.Context, dir, corpus string, limit, batch int, tax *indexer.Taxonomy, log *slog.Logger) (Report, error) {
 	start := time.Now()
-	idx, err := search.Open(dir, log)
+	// A new index is a bulk load, as "papersearch index" makes it.
+	idx, err := search.OpenBulk(dir, log)
 	if err != nil {
 		return Report{}, err
 	}
 	defer func() {
 		if idx != nil {
-			idx.Close()
+			idx.FinishBulk(false)
 		}
 	}()
 	if err := idx.SetTopics(tax.Topics()); err != nil {
@@ -362,7 +369,7 @@ func build(ctx context.Context, dir, corpus string, limit, batch int, tax *index
 	if err != nil {
 		return Report{}, err
 	}
-	err = idx.Close()
+	err = idx.FinishBulk(true)
 	idx = nil
 	if err != nil {
 		return Report{}, err

@@ -12,6 +12,7 @@ import (
 	"iter"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -122,13 +123,17 @@ type Indexer struct {
 	batch []search.Paper
 	pos   map[string]int // id -> position in batch
 
-	mu       sync.Mutex
-	cond     sync.Cond // signalled when a write ends
-	stats    Stats
-	writing  int             // batches being written
-	inflight map[string]bool // ids of the papers being written
-	err      error           // the first write that failed
-	commitMu sync.Mutex      // serialises OnCommit
+	mu                  sync.Mutex
+	cond                sync.Cond // signalled when a write ends
+	stats               Stats
+	writing             int             // batches being written
+	inflight            map[string]bool // ids of the papers being written
+	dispatched, lastSeq int             // batches handed to writers; the latest committed
+	// written holds, in a bulk load, the ids written so far: the index
+	// started empty, so only these can have a stored paper to merge with.
+	written  map[string]bool
+	err      error      // the first write that failed
+	commitMu sync.Mutex // serialises OnCommit
 
 	// BatchSize is how many papers go into one commit.
 	BatchSize int
@@ -152,6 +157,12 @@ type Indexer struct {
 // Reading and parsing still run ahead of the writer.
 const DefaultWriters = 1
 
+// BulkWriters is how many batches an Indexer writes at once into a bulk
+// load (search.OpenBulk), where batches may commit side by side: Bleve
+// builds each batch's segment on the goroutine that commits it, so two
+// keep both cores of a laptop busy.
+const BulkWriters = 2
+
 // New returns an Indexer writing to idx, tagging with tax.
 func New(idx *search.Index, tax *Taxonomy, log *slog.Logger) *Indexer {
 	if log == nil {
@@ -162,6 +173,10 @@ func New(idx *search.Index, tax *Taxonomy, log *slog.Logger) *Indexer {
 		BatchSize: DefaultBatchSize, Writers: DefaultWriters,
 	}
 	ix.cond.L = &ix.mu
+	if idx.Bulk() {
+		ix.Writers = BulkWriters
+		ix.written = map[string]bool{}
+	}
 	return ix
 }
 
@@ -346,11 +361,13 @@ func (ix *Indexer) dispatch() error {
 		ix.inflight[batch[i].ID] = true
 	}
 	ix.writing++
+	ix.dispatched++
+	seq := ix.dispatched
 	// BatchSize may be "everything" (Ingest's all-or-nothing batch), so the
 	// capacity is only a hint, capped.
 	ix.batch = make([]search.Paper, 0, min(ix.BatchSize, DefaultBatchSize))
 	clear(ix.pos)
-	go ix.write(batch)
+	go ix.write(batch, seq)
 	return nil
 }
 
@@ -367,11 +384,14 @@ func (ix *Indexer) writingAny(batch []search.Paper) bool {
 }
 
 // write merges a batch with what is stored, tags it and commits it.
-func (ix *Indexer) write(batch []search.Paper) {
+func (ix *Indexer) write(batch []search.Paper, seq int) {
 	added, err := ix.commit(batch)
 	ix.mu.Lock()
 	for i := range batch {
 		delete(ix.inflight, batch[i].ID)
+		if err == nil && ix.written != nil {
+			ix.written[batch[i].ID] = true
+		}
 	}
 	if err != nil && ix.err == nil {
 		ix.err = err
@@ -380,7 +400,12 @@ func (ix *Indexer) write(batch []search.Paper) {
 		ix.stats.Added += added
 		ix.stats.Updated += len(batch) - added
 		ix.stats.Batches++
-		ix.stats.LastID = batch[len(batch)-1].ID
+		// Batches may end out of order with several writers; the last
+		// id is that of the latest batch read that has committed.
+		if seq > ix.lastSeq {
+			ix.lastSeq = seq
+			ix.stats.LastID = batch[len(batch)-1].ID
+		}
 	}
 	s := ix.stats
 	ix.cond.Broadcast()
@@ -406,11 +431,22 @@ func (ix *Indexer) commit(batch []search.Paper) (added int, err error) {
 	for i := range batch {
 		ids[i] = batch[i].ID
 	}
-	// Writes run detached from the caller's context: Flush is how an
-	// interrupted run saves what it has read.
-	stored, err := ix.idx.Lookup(context.Background(), ids)
-	if err != nil {
-		return 0, err
+	if ix.written != nil {
+		// A bulk load looks up only what it wrote itself: most batches
+		// then need no read at all, which would wait for the commits in
+		// flight to end.
+		ix.mu.Lock()
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !ix.written[id] })
+		ix.mu.Unlock()
+	}
+	stored := map[string]search.Paper{}
+	if len(ids) > 0 {
+		// Writes run detached from the caller's context: Flush is how an
+		// interrupted run saves what it has read.
+		var err error
+		if stored, err = ix.idx.Lookup(context.Background(), ids); err != nil {
+			return 0, err
+		}
 	}
 	for i := range batch {
 		p := &batch[i]

@@ -77,6 +77,9 @@ type Index struct {
 	stats    *statsCache
 	postings *postingsCache
 	matched  *matchCache
+	// bulk, when not nil, makes this the first load of a new index
+	// (bulk.go).
+	bulk *bulkLoad
 }
 
 // runtimeConfig is the Bleve configuration every open uses. It never sets
@@ -292,6 +295,12 @@ func (x *Index) rlock() error {
 		x.mu.RUnlock()
 		return fmt.Errorf("index %s: %w", x.path, err)
 	}
+	// After a failed batch, Bleve's snapshot may hold a segment it has
+	// closed (see mu): a bulk load is over, and nothing reads it again.
+	if err := x.bulk.failed(); err != nil {
+		x.mu.RUnlock()
+		return fmt.Errorf("index %s: %w: %w", x.path, errUnavailable, err)
+	}
 	return nil
 }
 
@@ -375,6 +384,15 @@ func (x *Index) Delete(ids []string) error {
 }
 
 func (x *Index) newBatch() (*bleve.Batch, error) {
+	if x.bulk != nil {
+		// A bulk load's Bleve index never changes hands (nothing reopens
+		// it), and a batch is only a buffer: making one need not wait for
+		// the commits in flight.
+		if err := x.bulk.failed(); err != nil {
+			return nil, fmt.Errorf("index %s: %w: %w", x.path, errUnavailable, err)
+		}
+		return x.bulk.bi.NewBatch(), nil
+	}
 	if err := x.rlock(); err != nil {
 		return nil, err
 	}
@@ -392,6 +410,9 @@ var errReadOnly = errors.New("the index is open read-only")
 func (x *Index) commit(b *bleve.Batch) error {
 	if x.readOnly {
 		return fmt.Errorf("write batch to %s: %w", x.path, errReadOnly)
+	}
+	if x.bulk != nil {
+		return x.commitBulk(b)
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()

@@ -128,7 +128,8 @@ func checkAcknowledged(t *testing.T, dir string, acked []string) (time.Duration,
 
 // SIGKILL at random moments never loses an acknowledged batch nor leaves
 // an index that cannot be opened; a rerun completes. Every fifth round
-// starts from nothing, so some kills land while the index is created.
+// starts from nothing, so some kills land during a bulk load, which must
+// leave no index or a complete one.
 func TestCrashSafety(t *testing.T) {
 	t.Parallel()
 	corpus, ids := crashCorpus(t, *crashPapers)
@@ -151,6 +152,7 @@ func TestCrashSafety(t *testing.T) {
 		if round%5 == 0 {
 			dir = filepath.Join(t.TempDir(), "index")
 		}
+		bulk := !indexExists(dir) // a new index is built aside and moved in at the end
 		start := time.Now()
 		p := startProc(t, nil, nil, args(dir)...)
 		delay := time.Duration(rng.Int64N(int64(estimate) * 6 / 5))
@@ -174,8 +176,14 @@ func TestCrashSafety(t *testing.T) {
 			}
 			acked = ids
 		}
+		if bulk && wasKilled && indexExists(dir) && len(acked) != len(ids) {
+			t.Errorf("round %d: a killed bulk load left an index without having said it committed", round)
+		}
 		took, n := checkAcknowledged(t, dir, acked)
 		maxOpen = max(maxOpen, took)
+		if bulk && wasKilled && n != 0 && n != uint64(len(ids)) {
+			t.Errorf("round %d: a killed bulk load left %d papers; want none or all %d", round, n, len(ids))
+		}
 		// The bound, with a wide margin: opening takes
 		// milliseconds, and the lock wait alone is 3 s.
 		if took > 5*time.Second {
@@ -205,10 +213,39 @@ func TestCrashSafety(t *testing.T) {
 // TestWriteErrorInjected covers the same path with a read-only store.
 func TestDiskFull(t *testing.T) {
 	t.Parallel()
-	mnt := mountTmpfs(t, "3m")
 	corpus, ids := crashCorpus(t, 600)
+
+	// A bulk load (a new index) that fills the disk fails and leaves no
+	// index, nor anything the next load does not clear away.
+	bulkMnt := mountTmpfs(t, "3m")
+	bulkDir := filepath.Join(bulkMnt, "bulk")
+	p, code := runProc(t, nil, nil, "index", "--index", bulkDir, "--batch", "25", "--log-commits", corpus)
+	if code == 0 || !strings.Contains(p.stderr.String(), "no space left on device") {
+		t.Errorf("bulk load on a 3 MiB disk: exit %d, want a full-disk error:\n%s", code, p.stderr)
+	}
+	if strings.Contains(p.stderr.String(), "msg=committed") {
+		t.Errorf("a failed bulk load said it committed:\n%s", p.stderr)
+	}
+	if indexExists(bulkDir) {
+		t.Errorf("a failed bulk load left an index at %s", bulkDir)
+	}
+	first := crashCorpusPrefix(t, corpus, 5)
+	if _, code := runProc(t, nil, nil, "index", "--index", bulkDir, first); code != 0 {
+		t.Errorf("a bulk load after the failed one: exit %d", code)
+	}
+	if left, _ := filepath.Glob(filepath.Join(bulkMnt, ".bulk.loading-*")); len(left) > 0 {
+		t.Errorf("the next bulk load left %v of the failed one", left)
+	}
+
+	mnt := mountTmpfs(t, "3m")
+
+	// Writes to an existing index commit batch by batch; each one
+	// acknowledged stays.
 	dir := filepath.Join(mnt, "index")
-	p, code := runProc(t, nil, nil, "index", "--index", dir, "--batch", "25", "--log-commits", corpus)
+	if _, code := runProc(t, nil, nil, "index", "--index", dir, first); code != 0 {
+		t.Fatalf("creating the index: exit %d", code)
+	}
+	p, code = runProc(t, nil, nil, "index", "--index", dir, "--batch", "25", "--log-commits", corpus)
 	if code == 0 {
 		t.Fatalf("index on a 3 MiB disk succeeded; the test needs the disk to fill")
 	}
@@ -256,6 +293,22 @@ func TestDiskFull(t *testing.T) {
 	if code := stopProc(t, srv); code != 0 {
 		t.Errorf("serve exit %d", code)
 	}
+}
+
+// crashCorpusPrefix writes the first n lines of corpus to a file of their
+// own and returns its path.
+func crashCorpusPrefix(t *testing.T, corpus string, n int) string {
+	t.Helper()
+	b, err := os.ReadFile(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	path := filepath.Join(t.TempDir(), "first.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines[:min(n, len(lines))], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // mountTmpfs mounts a tmpfs of the given size for the test, or skips.

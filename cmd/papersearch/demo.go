@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/papersearch/papersearch/indexer"
 	"github.com/papersearch/papersearch/search"
@@ -32,54 +30,28 @@ func indexExists(dir string) bool {
 
 // openOrDemo opens the index at dir, first building it from the demo corpus
 // when there is none yet, so that every command works on a fresh machine.
-// The demo index is built under a temporary name and renamed into place,
-// so that an interrupted build (even by SIGKILL) leaves nothing at dir to
-// be taken for a finished index.
+// The demo index is a bulk load (search.OpenBulk): built under a temporary
+// name and moved into place at the end, so that an interrupted build (even
+// by SIGKILL) leaves nothing at dir to be taken for a finished index.
 func (e *env) openOrDemo(ctx context.Context, dir string) (*search.Index, error) {
 	if indexExists(dir) {
 		return search.Open(dir, e.log)
 	}
 	e.log.Info("no index yet; building one from the built-in demo corpus", "index", dir)
-	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	removeStaleDemos(parent, "."+base+".demo-")
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("build demo index: %w", err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".demo-")
+	idx, err := search.OpenBulk(dir, e.log)
 	if err != nil {
 		return nil, fmt.Errorf("build demo index: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	idx, err := search.Open(filepath.Join(tmp, "index"), e.log)
-	if err != nil {
-		return nil, err
 	}
 	stats, err := buildDemo(ctx, idx, indexer.DefaultTaxonomy())
-	if cerr := idx.Close(); err == nil {
-		err = cerr
+	if ferr := idx.FinishBulk(err == nil); err == nil {
+		err = ferr
 	}
-	if err != nil {
-		return nil, fmt.Errorf("build demo index: %w", err)
-	}
-	// Rename onto a missing or empty directory; if another process built
-	// one meanwhile, use that.
-	_ = os.Remove(dir)
-	if err := os.Rename(filepath.Join(tmp, "index"), dir); err != nil && !indexExists(dir) {
+	// If another process built one meanwhile, use that.
+	if err != nil && !indexExists(dir) {
 		return nil, fmt.Errorf("build demo index: %w", err)
 	}
 	e.log.Info("demo index ready", "papers", stats.Added, "took", stats.Elapsed.Round(1e6))
 	return search.Open(dir, e.log)
-}
-
-// removeStaleDemos deletes demo builds that crashed runs left, once they
-// are too old to be in progress.
-func removeStaleDemos(parent, prefix string) {
-	entries, _ := os.ReadDir(parent)
-	for _, d := range entries {
-		if info, err := d.Info(); err == nil && d.IsDir() && strings.HasPrefix(d.Name(), prefix) && time.Since(info.ModTime()) > 10*time.Minute {
-			os.RemoveAll(filepath.Join(parent, d.Name()))
-		}
-	}
 }
 
 func buildDemo(ctx context.Context, idx *search.Index, tax *indexer.Taxonomy) (indexer.Stats, error) {

@@ -40,14 +40,32 @@ func (e *env) index(ctx context.Context, args []string) error {
 		return err
 	}
 
-	idx, err := search.Open(*dir, e.log)
+	// A new index is a bulk load: built aside and moved into place at the
+	// end, with batches committing side by side (search.OpenBulk). A
+	// crash leaves no index, and running the command again rebuilds it.
+	bulk := !indexExists(*dir)
+	var idx *search.Index
+	if bulk {
+		idx, err = search.OpenBulk(*dir, e.log)
+	} else {
+		idx, err = search.Open(*dir, e.log)
+	}
 	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" && le.Owner.URL != "" {
 		return servedError(le, args)
 	}
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	finished := false
+	defer func() {
+		if !finished {
+			if bulk {
+				idx.FinishBulk(false)
+			} else {
+				idx.Close()
+			}
+		}
+	}()
 	if err := idx.SetOwner("index", ""); err != nil {
 		e.log.Warn("cannot record this process as the index's owner", "err", err)
 	}
@@ -60,8 +78,9 @@ func (e *env) index(ctx context.Context, args []string) error {
 	progress := newProgress(e.stderr)
 	ix.OnCommit = func(s indexer.Stats) {
 		// Logged after the batch is durably committed: a paper read at or
-		// before last_id survives a crash from here on.
-		if *logCommits {
+		// before last_id survives a crash from here on. A bulk load
+		// commits nothing for good until it ends (see below).
+		if *logCommits && !bulk {
 			e.log.Info("committed", "batch", s.Batches, "papers", s.Added+s.Updated, "last_id", s.LastID)
 		}
 		progress.update(s)
@@ -104,6 +123,17 @@ func (e *env) index(ctx context.Context, args []string) error {
 	progress.done()
 	st := ix.Stats()
 	n, _ := idx.Count()
+	finished = true
+	if bulk {
+		if err := idx.FinishBulk(flushErr == nil); err != nil {
+			return err
+		}
+		if *logCommits && flushErr == nil && st.Batches > 0 {
+			e.log.Info("committed", "batch", st.Batches, "papers", st.Added+st.Updated, "last_id", st.LastID)
+		}
+	} else if err := idx.Close(); err != nil && flushErr == nil {
+		flushErr = err
+	}
 	fmt.Fprintf(e.stdout, "%s; %d papers in %s\n", st, n, *dir)
 	switch {
 	case flushErr != nil:

@@ -1,0 +1,227 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// A bulk load is the first load of a new index. It is built under a
+// temporary name beside its directory and renamed into place when it
+// ends, so that a crash part-way leaves no index at all, only leftovers
+// the next load clears away, and running the load again rebuilds it: a
+// crash is detected (there is no index) and recovered by rebuilding.
+//
+// That frees a bulk load from the one-commit-at-a-time rule of an open
+// index (see Index.mu): its batches commit side by side, so that Bleve
+// builds their segments on every core. Reads still never run alongside a
+// commit. If a batch fails, the load is over: Finish removes what was built.
+
+// bulkLoad is the state of a bulk load.
+type bulkLoad struct {
+	target string // where the index goes when the load ends
+	tmp    string // the directory the index is built in
+	bi     bleve.Index
+
+	// gate guards committers; it is held while the first batch in waits
+	// for readers to leave, which never take it.
+	gate       sync.Mutex
+	committers int // batches committing now
+
+	mu  sync.Mutex
+	err error // the first batch that failed
+}
+
+// failed returns the error of the batch that ended the load, if any.
+func (b *bulkLoad) failed() error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+// bulkPrefix starts the names of bulk loads in progress beside their index
+// directory.
+const bulkPrefix = ".loading-"
+
+// OpenBulk starts the first load of a new index at path, which must not
+// hold an index yet. Write to it as to any Index, then call FinishBulk.
+func OpenBulk(path string, log *slog.Logger) (*Index, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
+		return nil, fmt.Errorf("bulk load into %s: it holds an index already", path)
+	}
+	parent, base := filepath.Dir(path), filepath.Base(path)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("bulk load into %s: %w", path, err)
+	}
+	removeAbandonedLoads(parent, "."+base+bulkPrefix, log)
+	tmp, err := os.MkdirTemp(parent, "."+base+bulkPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("bulk load into %s: %w", path, err)
+	}
+	x, err := Open(filepath.Join(tmp, "index"), log)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	x.bulk = &bulkLoad{target: path, tmp: tmp, bi: x.bi}
+	return x, nil
+}
+
+// Bulk reports whether x is a bulk load in progress.
+func (x *Index) Bulk() bool { return x.bulk != nil }
+
+// FinishBulk ends a bulk load: it closes the index and moves it into place,
+// or, if a batch failed or keep is false, removes it. Open the index again
+// to use it.
+func (x *Index) FinishBulk(keep bool) error {
+	b := x.bulk
+	if b == nil {
+		return errors.New("finish a bulk load: this index is not one")
+	}
+	defer os.RemoveAll(b.tmp)
+	failed := b.failed()
+	err := func() (err error) {
+		// Closing after a failed batch may trip over the segment Bleve
+		// closed early; the load is thrown away anyway.
+		defer func() {
+			if r := recover(); r != nil && failed != nil {
+				err = nil
+			} else if r != nil {
+				panic(r)
+			}
+		}()
+		return x.Close()
+	}()
+	switch {
+	case failed != nil:
+		return fmt.Errorf("bulk load into %s: a batch failed, nothing was kept: %w", b.target, failed)
+	case err != nil:
+		return fmt.Errorf("bulk load into %s: %w", b.target, err)
+	case !keep:
+		return nil
+	}
+	// os.Rename refuses to replace a directory, even an empty one; take
+	// the empty one away first (Remove fails on a non-empty one).
+	_ = os.Remove(b.target)
+	if err := os.Rename(filepath.Join(b.tmp, "index"), b.target); err != nil {
+		return fmt.Errorf("bulk load into %s: move the finished index into place: %w", b.target, err)
+	}
+	syncDir(filepath.Dir(b.target))
+	return nil
+}
+
+// commitBulk commits a batch of a bulk load alongside the others in flight.
+func (x *Index) commitBulk(b *bleve.Batch) error {
+	bl := x.bulk
+	// The first batch in takes the index from readers; the last one out
+	// gives it back.
+	bl.gate.Lock()
+	if bl.committers == 0 {
+		x.mu.Lock()
+	}
+	bl.committers++
+	bl.gate.Unlock()
+	defer func() {
+		bl.gate.Lock()
+		bl.committers--
+		if bl.committers == 0 {
+			x.mu.Unlock()
+		}
+		bl.gate.Unlock()
+	}()
+	// A bulk load is single-use: a failed batch ends it.
+	failed := bl.failed()
+	switch {
+	case failed != nil:
+		return fmt.Errorf("write batch to %s: an earlier batch failed: %w", bl.target, failed)
+	case x.closed:
+		return fmt.Errorf("write batch to %s: %w", bl.target, errClosed)
+	}
+	g := x.generation.Add(1)
+	b.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(g)))
+	if err := bl.batch(b); err != nil {
+		err = fmt.Errorf("write batch to %s: %w", bl.target, err)
+		x.asyncError(err)
+		bl.mu.Lock()
+		first := bl.err == nil
+		if first {
+			bl.err = err
+		}
+		bl.mu.Unlock()
+		if first {
+			// The load is over. Its files go now rather than in
+			// FinishBulk: after a failed persist, Bleve 2.6.3's own
+			// merger can crash the process on the segment it closed,
+			// and nothing half-built may be left behind if it does.
+			os.RemoveAll(bl.tmp)
+		}
+		return err
+	}
+	return nil
+}
+
+// batch hands b to Bleve. When a batch in flight beside it fails to
+// persist, Bleve 2.6.3 closes that batch's segment while the snapshot still
+// holds it, and this batch, reading the snapshot's segments for the papers
+// it replaces, panics on the closed one, sometimes before the other has
+// returned its error. Either way the load is over: the panic ends it with
+// an error, as the failure does, rather than crashing the process and
+// leaving the half-built index behind.
+func (bl *bulkLoad) batch(b *bleve.Batch) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bleve failed while committing (a batch beside it failing to persist makes it do so): %v", r)
+		}
+	}()
+	return bl.bi.Batch(b)
+}
+
+// removeAbandonedLoads deletes the bulk loads in parent that crashed runs
+// left: those whose process is gone.
+func removeAbandonedLoads(parent, prefix string, log *slog.Logger) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if o, ok := ReadOwner(filepath.Join(dir, "index")); ok {
+			if o.PID > 0 && processAlive(o.PID) {
+				continue
+			}
+		} else if inside, _ := os.ReadDir(dir); len(inside) > 0 {
+			// No owner recorded yet: a load that has only just begun,
+			// unless it is old.
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) < time.Minute {
+				continue
+			}
+		}
+		log.Info("removing an index load that an interrupted run left behind", "dir", dir)
+		os.RemoveAll(dir)
+	}
+}
+
+func processAlive(pid int) bool {
+	if pid == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
