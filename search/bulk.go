@@ -3,6 +3,7 @@ package search
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -63,6 +64,13 @@ func OpenBulk(path string, log *slog.Logger) (*Index, error) {
 	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
 		return nil, fmt.Errorf("bulk load into %s: it holds an index already", path)
 	}
+	// The finished index is renamed onto path, which must then be missing
+	// or an empty directory: refuse anything else now, not after the load.
+	if entries, err := os.ReadDir(path); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("bulk load into %s: the directory is not empty (and holds no index); give a new or empty one", path)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("bulk load into %s: %w", path, err)
+	}
 	parent, base := filepath.Dir(path), filepath.Base(path)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("bulk load into %s: %w", path, err)
@@ -92,8 +100,14 @@ func (x *Index) FinishBulk(keep bool) error {
 	if b == nil {
 		return errors.New("finish a bulk load: this index is not one")
 	}
-	defer os.RemoveAll(b.tmp)
 	failed := b.failed()
+	if failed == nil && keep {
+		// Batches commit out of order: record the highest generation
+		// handed out, as a commit of an open index would.
+		if err := x.bi.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(x.generation.Load()))); err != nil {
+			failed = err
+		}
+	}
 	err := func() (err error) {
 		// Closing after a failed batch may trip over the segment Bleve
 		// closed early; the load is thrown away anyway.
@@ -108,19 +122,30 @@ func (x *Index) FinishBulk(keep bool) error {
 	}()
 	switch {
 	case failed != nil:
+		os.RemoveAll(b.tmp)
 		return fmt.Errorf("bulk load into %s: a batch failed, nothing was kept: %w", b.target, failed)
 	case err != nil:
+		os.RemoveAll(b.tmp)
 		return fmt.Errorf("bulk load into %s: %w", b.target, err)
 	case !keep:
+		os.RemoveAll(b.tmp)
 		return nil
+	}
+	built := filepath.Join(b.tmp, "index")
+	// Bleve does not sync every file it writes (index_meta.json, by which
+	// an index is known); the rename must not outrun them.
+	if err := syncTree(built); err != nil {
+		return fmt.Errorf("bulk load into %s: %w", b.target, err)
 	}
 	// os.Rename refuses to replace a directory, even an empty one; take
 	// the empty one away first (Remove fails on a non-empty one).
 	_ = os.Remove(b.target)
-	if err := os.Rename(filepath.Join(b.tmp, "index"), b.target); err != nil {
-		return fmt.Errorf("bulk load into %s: move the finished index into place: %w", b.target, err)
+	if err := os.Rename(built, b.target); err != nil {
+		// The index is whole: say where it is rather than lose it.
+		return fmt.Errorf("bulk load into %s: the index is built, but moving it into place failed (it is in %s; move it there yourself): %w", b.target, built, err)
 	}
 	syncDir(filepath.Dir(b.target))
+	os.Remove(b.tmp)
 	return nil
 }
 

@@ -102,3 +102,16 @@ func TestBulkLoadAbandoned(t *testing.T) {
 		t.Errorf("the leftover of a crashed load is still there: %v", err)
 	}
 }
+
+func TestBulkLoadRefusesNonEmptyTarget(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := search.OpenBulk(dir, testLogger(t)); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Errorf("OpenBulk into a directory of other files: %v", err)
+	}
+}

@@ -27,7 +27,7 @@ import (
 // rankKey is what orders a hit. It is also what a cursor carries.
 type rankKey struct {
 	Score     float64 `json:"s"`
-	Published int64   `json:"p"` // Unix nanoseconds, or noDate
+	Published int64   `json:"p"` // Unix seconds, or noDate
 	Upvotes   float64 `json:"u"`
 	ID        string  `json:"i"`
 }
@@ -108,7 +108,7 @@ type filter struct {
 	none               bool     // no filter at all
 	topics, categories []uint32 // any of; nil means no filter
 	dates              bool     // a year range applies
-	from, to           int64    // published in [from, to), Unix nanoseconds
+	from, to           int64    // published in [from, to), Unix seconds
 }
 
 func anyOf(vals, want []uint32) bool {
@@ -402,31 +402,24 @@ func (c *columnCache) filter(r *Request) filter {
 	return f
 }
 
-// Bleve stores dates as nanoseconds since 1970 in an int64: years outside
-// these bounds cannot be expressed, and no paper falls outside them.
-const (
-	firstDateYear = 1678
-	lastDateYear  = 2261
-)
-
 // dateBounds turns an inclusive year range (0 for open) into the half-open
 // range of publication times it admits.
 func dateBounds(from, to int) (int64, int64) {
 	lo, hi := int64(noDate+1), int64(1<<63-1)
-	if to != 0 && to < firstDateYear || from > lastDateYear {
-		return 0, 0 // nothing
+	if from != 0 {
+		lo = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	}
-	if from >= firstDateYear {
-		lo = time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
-	}
-	if to != 0 && to <= lastDateYear {
-		hi = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	if to != 0 {
+		hi = time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	}
 	return lo, hi
 }
 
 // load reads the stored papers of hits from the collector's snapshot.
 func (c *collector) load(hits []kept) ([]Paper, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
 	segs := c.snap.Segments()
 	out := make([]Paper, len(hits))
 	for i, h := range hits {

@@ -197,7 +197,7 @@ func reference(t *testing.T, x *Index, r Request) refAnswer {
 			if err != nil {
 				t.Fatal(err)
 			}
-			k.Published = tm.UnixNano()
+			k.Published = tm.Unix()
 		}
 		return k
 	}

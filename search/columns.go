@@ -24,7 +24,7 @@ const noDate = math.MinInt64
 // columns hold, for every document number of one segment (deleted ones
 // included, since Bleve numbers them too), what the collector needs.
 type columns struct {
-	published []int64 // Unix nanoseconds, or noDate
+	published []int64 // Unix seconds (any year, unlike nanoseconds), or noDate
 	year      []int16 // the year facet's value, or 0
 	upvotes   []float64
 	ids       []string
@@ -179,7 +179,7 @@ func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 			}
 		case fieldPublished:
 			if t, err := time.Parse(time.DateOnly, string(term)); err == nil {
-				c.published[doc] = t.UnixNano()
+				c.published[doc] = t.Unix()
 			}
 		case fieldUpvotes:
 			if n, err := strconv.Atoi(string(term)); err == nil {

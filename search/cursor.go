@@ -20,7 +20,7 @@ import (
 
 // cursorVersion changes when the layout below does; old cursors are then
 // refused with ErrBadQuery rather than misread.
-const cursorVersion = 2
+const cursorVersion = 3
 
 type cursor struct {
 	V int `json:"v"`

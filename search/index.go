@@ -101,7 +101,7 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	x := &Index{path: path, log: log, stats: &statsCache{}, postings: newPostingsCache(defaultPostingsCacheBytes), matched: &matchCache{}}
+	x := &Index{path: path, log: log, stats: &statsCache{}, postings: newPostingsCache(postingsCacheBytes(path)), matched: &matchCache{}}
 	x.cols = newColumnCache(x.postings)
 	// Bleve reports background errors by store path; register before
 	// opening so that none is missed.

@@ -374,15 +374,6 @@ func (x *Index) count(ctx context.Context, q query.Query, r *Request) (uint64, e
 }
 
 func yearRange(from, to int) query.Query {
-	if from < firstDateYear {
-		from = 0
-	}
-	if to > lastDateYear {
-		to = 0
-	}
-	if to != 0 && to < firstDateYear || from > lastDateYear {
-		return query.NewMatchNoneQuery()
-	}
 	if from == 0 && to == 0 {
 		return query.NewMatchAllQuery()
 	}
