@@ -10,10 +10,15 @@
 // A query goes querylang.go (text to clauses, repairing what is malformed)
 // -> compile.go (clauses to a Bleve query that selects papers and a bag of
 // weighted terms that ranks them; spelling correction, expand.go's
-// expansions, dict.go's prefix and fuzzy look-ups) -> feedback.go (a
-// second, feedback-enriched pass) -> rank.go (our BM25F searcher, which
-// replaces Bleve's scoring). similar.go and suggest.go reuse these parts;
-// explain.go flattens score explanations.
+// expansions, dict.go's prefix and fuzzy look-ups) -> rank.go (our BM25F
+// searcher, which replaces Bleve's scoring: it reads postings straight from
+// the segments through postings.go's caches, evaluates the boolean match
+// itself, and reranks with feedback.go's terms in the same pass) ->
+// collect.go (filters, disjunctive facets and the order of hits from
+// columns.go's per-segment columns, in one pass over the matches).
+// similar.go and suggest.go reuse these parts; explain.go flattens score
+// explanations. bulk.go builds a new index aside, committing batches side
+// by side.
 //
 // Tests open real indexes in t.TempDir() on real abstracts (testdata/);
 // nothing is mocked. The parser and the whole search are fuzzed.
