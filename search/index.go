@@ -91,8 +91,17 @@ func runtimeConfig() map[string]any {
 		"bolt_timeout":           lockWait.String(),
 		"unsafe_batch":           false,
 		"asyncErrorCallbackName": asyncErrorCallback,
+		// Scorch starts from its default merge plan and overrides what
+		// this names.
+		"scorchMergePlanOptions": map[string]any{"MaxSegmentSize": maxSegmentDocs},
 	}
 }
+
+// maxSegmentDocs caps the papers in one index segment. A merge reads its
+// input segments through memory maps, which count as resident memory while
+// it runs, and rewrites them whole: without a cap, the last merges of a big
+// build map and rewrite the whole index, again and again.
+const maxSegmentDocs = 100_000
 
 // Open opens the index at path, creating it (and the directory) if missing
 // or empty. Only one process can have an index open: a second Open waits
