@@ -372,19 +372,47 @@ func (s *bagSearcher) best(n int) []scoredDoc {
 		slices.SortFunc(out, better)
 		return out
 	}
-	// A bounded selection: most papers fall below the worst kept at once.
-	out := make([]scoredDoc, 0, n+1)
-	for _, d := range s.docs {
-		if len(out) == n && better(d, out[n-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(out, d, better)
-		out = slices.Insert(out, i, d)
-		if len(out) > n {
-			out = out[:n]
+	// A heap of the n best so far, the worst at its root: most papers
+	// fall below it at once, and one that does not costs log n, where
+	// keeping a sorted slice moved half of it for every entry.
+	h := make([]scoredDoc, 0, n)
+	down := func(i int) {
+		for {
+			l, r, w := 2*i+1, 2*i+2, i
+			if l < len(h) && better(h[l], h[w]) > 0 {
+				w = l
+			}
+			if r < len(h) && better(h[r], h[w]) > 0 {
+				w = r
+			}
+			if w == i {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
 		}
 	}
-	return out
+	for _, d := range s.docs {
+		if len(h) < n {
+			h = append(h, d)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if better(h[i], h[p]) <= 0 {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+			continue
+		}
+		if better(d, h[0]) >= 0 {
+			continue
+		}
+		h[0] = d
+		down(0)
+	}
+	slices.SortFunc(h, better)
+	return h
 }
 
 // sortByID puts docs in document order, as Bleve's searchers hand papers
