@@ -143,10 +143,12 @@ Usage:
         Copy the index, consistently, to a new directory; an index that
         serve holds is copied through its API (needs the admin key).
   papersearch bench   --corpus FILE [--docs N] [--synthesize N] [--emit FILE] [--emit-queries FILE]
-                      [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR] [--json]
+                      [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR]
+                      [--index DIR] [--cpuprofile FILE] [--json]
         Build a fresh index from FILE (or from N synthetic papers modelled on
         it) in a temporary directory, then query it for D from C clients;
         report build time, papers/s, index size, peak RSS, q/s and latency.
+        --index DIR skips the build and queries DIR with FILE's query mix.
 
 Environment:
   PAPERSEARCH_INDEX           default for --index (now: the platform's data directory)
