@@ -347,3 +347,26 @@ func TestPostingsCacheEvicts(t *testing.T) {
 		t.Errorf("after forgetting every segment: %d entries, %d bytes", len(c.m), c.bytes)
 	}
 }
+
+func TestWarmReadsColumnsAndStats(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Put(refCorpus(rand.New(rand.NewPCG(1, 2)), 50, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	x.cols.mu.Lock()
+	segs := len(x.cols.segs)
+	x.cols.mu.Unlock()
+	x.stats.mu.Lock()
+	st := x.stats.st
+	x.stats.mu.Unlock()
+	if segs == 0 || st.n != 50 || st.avgLen[1] <= 0 {
+		t.Errorf("after Warm: columns of %d segments, statistics %+v", segs, st)
+	}
+}

@@ -104,6 +104,17 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer idx.Close()
+	// The first search would otherwise read every segment's columns.
+	go func() {
+		start := time.Now()
+		if err := idx.Warm(ctx); err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("could not warm the index; the first search will", "err", err)
+			}
+			return
+		}
+		e.log.Info("index warmed", "took", time.Since(start).Round(time.Millisecond))
+	}()
 	cfg := api.Config{
 		Index: idx, Log: e.log, CORSOrigins: origins, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted, MaxSearches: maxSearches,
 		RateLimit: api.RateLimit{PerSecond: rate, Burst: *burst, Loopback: *rateLoopback},
