@@ -431,7 +431,12 @@ func (x *Index) commit(b *bleve.Batch) error {
 		return fmt.Errorf("write batch to %s: %w", x.path, errClosed)
 	}
 	if x.bi == nil {
-		return fmt.Errorf("write batch to %s: %w", x.path, errUnavailable)
+		// A reopen after a failed write can fail too (on a full disk,
+		// say); once space is back, this write brings the index back.
+		if err := x.openAgain(); err != nil {
+			return fmt.Errorf("write batch to %s: %w (reopen: %w)", x.path, errUnavailable, err)
+		}
+		x.log.Info("the index is open again", "index", x.path)
 	}
 	g := x.generation.Load() + 1
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
@@ -462,16 +467,24 @@ func (x *Index) reopen(cause error) {
 		}
 	}()
 	x.bi = nil
+	if err := x.openAgain(); err != nil {
+		x.log.Error("cannot reopen the index after a failed write; the next write tries again", "index", x.path, "err", err)
+		return
+	}
+	x.log.Warn("a write failed; the index was reopened from disk without it", "index", x.path, "err", cause)
+}
+
+// openAgain opens the Bleve index at x.path into x.bi. x.mu is held.
+func (x *Index) openAgain() error {
 	bi, err := bleve.OpenUsing(x.path, runtimeConfig())
 	if err != nil {
-		x.log.Error("cannot reopen the index after a failed write; restart papersearch", "index", x.path, "err", err)
-		return
+		return err
 	}
 	x.bi = bi
 	if err := x.setAnalyzers(); err != nil {
 		x.log.Error("the reopened index lacks its analyzers", "err", err)
 	}
-	x.log.Warn("a write failed; the index was reopened from disk without it", "index", x.path, "err", cause)
+	return nil
 }
 
 // Lookup returns the stored papers among ids, keyed by id.
