@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -368,5 +369,37 @@ func TestWarmReadsColumnsAndStats(t *testing.T) {
 	x.stats.mu.Unlock()
 	if segs == 0 || st.n != 50 || st.avgLen[1] <= 0 {
 		t.Errorf("after Warm: columns of %d segments, statistics %+v", segs, st)
+	}
+}
+
+// After a reopen that failed, reads say the index is unavailable and bring
+// it back in the background, without waiting for a write.
+func TestReadsReopenAfterFailedReopen(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Put(refCorpus(rand.New(rand.NewPCG(1, 2)), 20, 0)); err != nil {
+		t.Fatal(err)
+	}
+	// What a failed reopen leaves.
+	x.mu.Lock()
+	x.bi.Close()
+	x.bi = nil
+	x.mu.Unlock()
+	if _, err := x.Search(context.Background(), Request{Query: "alpha"}); !errors.Is(err, errUnavailable) {
+		t.Fatalf("search with the index down: %v, want unavailable", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res, err := x.Search(context.Background(), Request{})
+		if err == nil && res.Total == 20 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the index did not come back: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -67,6 +67,8 @@ type Index struct {
 	mapping mapping.IndexMapping
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
+	// lastReopen is when reopenSoon last tried, in Unix nanoseconds.
+	lastReopen atomic.Int64
 	// topics caches the recorded taxonomy, which every query consults.
 	topics atomic.Pointer[[]Topic]
 	health healthState
@@ -302,6 +304,9 @@ func (x *Index) rlock() error {
 			err = errClosed
 		}
 		x.mu.RUnlock()
+		if !errors.Is(err, errClosed) {
+			x.reopenSoon()
+		}
 		return fmt.Errorf("index %s: %w", x.path, err)
 	}
 	// After a failed batch, Bleve's snapshot may hold a segment it has
@@ -472,6 +477,29 @@ func (x *Index) reopen(cause error) {
 		return
 	}
 	x.log.Warn("a write failed; the index was reopened from disk without it", "index", x.path, "err", cause)
+}
+
+// reopenSoon tries, in the background and at most once a second, to open
+// the index again after a reopen failed, so that reads come back without
+// waiting for a write (see commit).
+func (x *Index) reopenSoon() {
+	now := time.Now().UnixNano()
+	last := x.lastReopen.Load()
+	if now-last < int64(time.Second) || !x.lastReopen.CompareAndSwap(last, now) {
+		return
+	}
+	go func() {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if x.bi != nil || x.closed {
+			return
+		}
+		if err := x.openAgain(); err != nil {
+			x.log.Warn("the index is still unavailable", "index", x.path, "err", err)
+			return
+		}
+		x.log.Info("the index is open again", "index", x.path)
+	}()
 }
 
 // openAgain opens the Bleve index at x.path into x.bi. x.mu is held.
