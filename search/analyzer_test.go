@@ -69,10 +69,9 @@ func analyzeCopy(a analysis.Analyzer, s string) []analysis.Token {
 	return tokens(a.Analyze([]byte(s)))
 }
 
-// demoTexts returns what the index analyses for each paper of the demo
-// corpus (2,600 real arXiv papers): title, abstract, each author, and the
-// words field's title and abstract together.
-func demoTexts(t testing.TB) []string {
+// demoPapers returns the papers of the demo corpus (2,600 real arXiv
+// papers) that the binary embeds.
+func demoPapers(t testing.TB) []Paper {
 	t.Helper()
 	f, err := os.Open("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
 	if err != nil {
@@ -81,20 +80,29 @@ func demoTexts(t testing.TB) []string {
 	defer f.Close()
 	sc := bufio.NewScanner(bzip2.NewReader(f))
 	sc.Buffer(nil, 1<<20)
-	var texts []string
+	var papers []Paper
 	for sc.Scan() {
-		var p struct {
-			Title, Abstract string
-			Authors         []string
-		}
+		var p Paper
 		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
 			t.Fatal(err)
 		}
-		texts = append(texts, p.Title, p.Abstract, p.Title+"\n"+p.Abstract)
-		texts = append(texts, p.Authors...)
+		papers = append(papers, p)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+	return papers
+}
+
+// demoTexts returns what the index analyses for each paper of the demo
+// corpus: title, abstract, each author, and the words field's title and
+// abstract together.
+func demoTexts(t testing.TB) []string {
+	t.Helper()
+	var texts []string
+	for _, p := range demoPapers(t) {
+		texts = append(texts, p.Title, p.Abstract, p.Title+"\n"+p.Abstract)
+		texts = append(texts, p.Authors...)
 	}
 	return texts
 }

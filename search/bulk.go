@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -218,29 +217,15 @@ func (bl *bulkLoad) batch(b *bleve.Batch) (err error) {
 // removeAbandonedLoads deletes the bulk loads in parent that crashed runs
 // left: those whose process is gone.
 func removeAbandonedLoads(parent, prefix string, log *slog.Logger) {
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
-			continue
-		}
-		dir := filepath.Join(parent, e.Name())
+	removeLeftovers(parent, prefix, log, func(dir string, info fs.FileInfo) bool {
 		if o, ok := ReadOwner(filepath.Join(dir, "index")); ok {
-			if o.PID > 0 && processAlive(o.PID) {
-				continue
-			}
-		} else if inside, _ := os.ReadDir(dir); len(inside) > 0 {
-			// No owner recorded yet: a load that has only just begun,
-			// unless it is old.
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) < time.Minute {
-				continue
-			}
+			return !(o.PID > 0 && processAlive(o.PID))
 		}
-		log.Info("removing an index load that an interrupted run left behind", "dir", dir)
-		os.RemoveAll(dir)
-	}
+		// No owner recorded yet: a load that has only just begun, unless
+		// it is old or holds nothing.
+		inside, _ := os.ReadDir(dir)
+		return len(inside) == 0 || time.Since(info.ModTime()) >= time.Minute
+	})
 }
 
 func processAlive(pid int) bool {

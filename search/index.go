@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -210,6 +211,14 @@ func create(path string, log *slog.Logger) error {
 // the given prefix. Anything older than ten minutes is past use: creating
 // an empty index or copying one takes far less.
 func removeStale(parent, prefix string, log *slog.Logger) {
+	removeLeftovers(parent, prefix, log, func(_ string, info fs.FileInfo) bool {
+		return time.Since(info.ModTime()) > 10*time.Minute
+	})
+}
+
+// removeLeftovers deletes the directories in parent under names with the
+// given prefix that abandoned says a crashed run left.
+func removeLeftovers(parent, prefix string, log *slog.Logger, abandoned func(dir string, info fs.FileInfo) bool) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
@@ -218,9 +227,10 @@ func removeStale(parent, prefix string, log *slog.Logger) {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
 			continue
 		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 10*time.Minute {
-			log.Info("removing what an interrupted run left behind", "dir", filepath.Join(parent, e.Name()))
-			os.RemoveAll(filepath.Join(parent, e.Name()))
+		dir := filepath.Join(parent, e.Name())
+		if info, err := e.Info(); err == nil && abandoned(dir, info) {
+			log.Info("removing what an interrupted run left behind", "dir", dir)
+			os.RemoveAll(dir)
 		}
 	}
 }

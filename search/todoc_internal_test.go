@@ -1,10 +1,6 @@
 package search
 
 import (
-	"bufio"
-	"compress/bzip2"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -27,20 +23,7 @@ func TestToDocAnalysesAsBleve(t *testing.T) {
 		{ID: "awkward", Title: awkward[1], Abstract: awkward[3] + " " + awkward[5]},
 		{ID: "stop", Title: "The", Abstract: "it is what it is"},
 	}
-	f, err := os.Open("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(bzip2.NewReader(f))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var p Paper
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
-		papers = append(papers, p)
-	}
+	papers = append(papers, demoPapers(t)...)
 
 	for _, p := range papers {
 		doc, err := x.toDoc(&p)

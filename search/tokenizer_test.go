@@ -1,10 +1,6 @@
 package search
 
 import (
-	"bufio"
-	"compress/bzip2"
-	"encoding/json"
-	"os"
 	"reflect"
 	"testing"
 
@@ -64,25 +60,12 @@ func TestASCIITokenizerExhaustive(t *testing.T) {
 }
 
 func TestASCIITokenizerCorpus(t *testing.T) {
-	f, err := os.Open("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(bzip2.NewReader(f))
-	sc.Buffer(nil, 1<<20)
-	n := 0
-	for sc.Scan() && n < 600 {
-		var p struct{ Title, Abstract string }
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range demoPapers(t)[:600] {
 		for _, s := range []string{p.Title, p.Abstract} {
 			if !sameTokens(t, s) {
 				return
 			}
 		}
-		n++
 	}
 	for _, s := range []string{"", "GPT-4o's 3.5x speed-up (e.g. on H100s): 1,000 tok/s; v1.2_beta", "naïve café", "日本語 text", "\x00\x7f"} {
 		sameTokens(t, s)
