@@ -403,3 +403,39 @@ func TestReadsReopenAfterFailedReopen(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestGallop(t *testing.T) {
+	docs := []uint32{2, 3, 5, 8, 13, 21, 34, 55, 89}
+	for _, tc := range []struct {
+		k    int
+		doc  uint64
+		want int
+	}{
+		{0, 0, 0},
+		{0, 2, 0},
+		{0, 4, 2},
+		{0, 13, 4},
+		{0, 14, 5},
+		{3, 8, 3},
+		{3, 89, 8},
+		{3, 90, 9},
+		{9, 1, 9},
+		{0, 1 << 40, 9},
+	} {
+		if got := gallop(docs, tc.k, tc.doc); got != tc.want {
+			t.Errorf("gallop(from %d, %d) = %d, want %d", tc.k, tc.doc, got, tc.want)
+		}
+	}
+	// Every start and target against a linear scan.
+	for k := 0; k <= len(docs); k++ {
+		for doc := uint64(0); doc < 100; doc++ {
+			want := k
+			for want < len(docs) && uint64(docs[want]) < doc {
+				want++
+			}
+			if got := gallop(docs, k, doc); got != want {
+				t.Fatalf("gallop(from %d, %d) = %d, want %d", k, doc, got, want)
+			}
+		}
+	}
+}

@@ -112,8 +112,10 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []wei
 
 // withFeedback returns the bag that keeps fbKeep of the weight on q's own
 // terms and gives the rest to cands, or nil when there is nothing to
-// give. q's terms and names keep their places, first in the new bag.
-func (q *bagQuery) withFeedback(cands []weightedTerm) *bagQuery {
+// give. q's terms and names keep their places, first in the new bag; each
+// of their weights is scaled by keep, and raised where a candidate is the
+// same term.
+func (q *bagQuery) withFeedback(cands []weightedTerm) (bag *bagQuery, keep float64) {
 	rk := q.rank
 	var fbSum, qSum float64
 	for _, c := range cands {
@@ -123,10 +125,10 @@ func (q *bagQuery) withFeedback(cands []weightedTerm) *bagQuery {
 		qSum += t.weight
 	}
 	if fbSum == 0 || qSum == 0 {
-		return nil
+		return nil, 0
 	}
-	keep := rk.fbKeep / qSum
-	bag := &bagQuery{rank: rk, pairs: q.pairs, stats: q.stats, cache: q.cache}
+	keep = rk.fbKeep / qSum
+	bag = &bagQuery{rank: rk, pairs: q.pairs, stats: q.stats, cache: q.cache}
 	at := map[string]int{}
 	for _, t := range q.terms {
 		t.weight *= keep
@@ -147,7 +149,7 @@ func (q *bagQuery) withFeedback(cands []weightedTerm) *bagQuery {
 		}
 		bag.terms = append(bag.terms, queryTerm{text: c.term, weight: w, fields: 3, note: "from the top results (feedback)"})
 	}
-	return bag
+	return bag, keep
 }
 
 // addFeedback reranks the papers found with RM3: the best fbDocs lend
@@ -170,16 +172,18 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 		}
 		tops = append(tops, fbPaper{text: title + "\n" + abstract, score: d.score})
 	}
-	bag := s.q.withFeedback(feedbackTerms(s.q.rank, s.q.feedback.prose, tops))
+	bag, keep := s.q.withFeedback(feedbackTerms(s.q.rank, s.q.feedback.prose, tops))
 	if bag == nil {
 		return nil
 	}
 	terms, names := len(s.q.terms), len(s.q.names)
+	s.first, s.keep = s.q, keep
 	s.q = bag
 	// Feedback terms are common words whose postings would cost more than
 	// the rest of the search; they are read for the best rerankDepth
-	// papers only. The others keep their share of the first scores, below
-	// every paper above them, so the order stays consistent.
+	// papers only. The others keep their share of the first scores (keep
+	// of them; no weight falls below that), below every paper above them,
+	// so the order stays consistent.
 	top = s.best(rerankDepth)
 	known := make([]uint64, len(top))
 	for i, d := range top {
@@ -189,6 +193,14 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	if err := s.read(ctx, terms, names, known, true); err != nil {
 		return err
 	}
-	s.rescore()
+	// docs are still in the order of accs (see rescore).
+	for i := range s.docs {
+		s.docs[i].score *= keep
+	}
+	for _, d := range top {
+		a := &s.accs[d.acc]
+		a.reranked = true
+		s.docs[d.acc].score = s.score(a, nil)
+	}
 	return nil
 }

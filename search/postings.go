@@ -214,27 +214,11 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			return err
 		}
 		start := v.starts[i]
-		if d != nil && len(local) > len(d.docs)/8 {
-			// Merge: the papers are many against the postings.
-			k := 0
-			for _, doc := range local {
-				for k < len(d.docs) && uint64(d.docs[k]) < doc {
-					k++
-				}
-				if k == len(d.docs) {
-					break
-				}
-				if uint64(d.docs[k]) == doc {
-					f(start+doc, d.tf[k], d.norm[k])
-				}
-			}
-			return nil
-		}
 		if d != nil {
 			// Search the decoded list for each paper: both are sorted.
 			k := 0
 			for _, doc := range local {
-				k += sort.Search(len(d.docs)-k, func(j int) bool { return uint64(d.docs[k+j]) >= doc })
+				k = gallop(d.docs, k, doc)
 				if k == len(d.docs) {
 					break
 				}
@@ -248,6 +232,30 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			f(start+p.Number(), uint32(p.Frequency()), float32(p.Norm()))
 		})
 	})
+}
+
+// gallop returns the first index from k on where docs (sorted) holds doc
+// or more, or len(docs). It steps out in doubling strides before a binary
+// search, so that looking up papers in order costs the log of the gap
+// between them rather than of the whole list.
+func gallop(docs []uint32, k int, doc uint64) int {
+	lo, step := k, 1
+	hi := k
+	for hi < len(docs) && uint64(docs[hi]) < doc {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	hi = min(hi, len(docs))
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if uint64(docs[m]) < doc {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // positionsAt calls f with the positions of term in field in each of the
@@ -502,6 +510,42 @@ func putSlots(s *[]int32, accs []docAcc) {
 		(*s)[d.id] = -1
 	}
 	slotPool.Put(s)
+}
+
+// bagBuffers are a bag searcher's per-paper buffers, recycled between
+// searches (see bagSearcher.Close).
+type bagBuffers struct {
+	accs  []docAcc
+	arena []hit
+	docs  []scoredDoc
+	byID  []scoredDoc
+}
+
+var bagBufferPool sync.Pool
+
+func getBagBuffers() *bagBuffers {
+	if b, ok := bagBufferPool.Get().(*bagBuffers); ok {
+		return b
+	}
+	return &bagBuffers{}
+}
+
+// putBagBuffers recycles b. Accumulators hold position maps, which must
+// not outlive their search.
+func putBagBuffers(b *bagBuffers) {
+	for i := range b.accs {
+		b.accs[i].pos = nil
+	}
+	b.accs, b.arena = b.accs[:0], b.arena[:0]
+	bagBufferPool.Put(b)
+}
+
+// growScored returns buf resized to n, reallocated only when too short.
+func growScored(buf []scoredDoc, n int) []scoredDoc {
+	if cap(buf) < n {
+		return make([]scoredDoc, n)
+	}
+	return buf[:n]
 }
 
 // cachedQuery matches what q matches, taking the papers from a matchCache

@@ -135,6 +135,8 @@ type docAcc struct {
 	// were read (a paper may have none).
 	pos     map[[2]int32][]uint64
 	posRead bool
+	// reranked says feedback rescored the paper (see addFeedback).
+	reranked bool
 }
 
 type scoredDoc struct {
@@ -167,7 +169,8 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 	if err != nil {
 		return nil, err
 	}
-	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v}
+	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v, buf: getBagBuffers()}
+	s.accs, s.arena = s.buf.accs[:0], s.buf.arena[:0]
 	slots := getSlots(v.size)
 	s.slots = *slots
 	defer func() {
@@ -191,7 +194,8 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 	for _, num := range matched {
 		s.slot(num, false)
 	}
-	s.docs = make([]scoredDoc, len(s.accs))
+	s.docs = growScored(s.buf.docs, len(s.accs))
+	s.buf.docs = s.docs
 	s.rescore()
 	prox := len(s.q.pairs) > 0 && s.q.rank.proxWeight > 0
 	if q.feedback != nil && len(s.docs) > 0 {
@@ -423,16 +427,15 @@ func (s *bagSearcher) sortByID() {
 		return
 	}
 	// Most papers match: walking the slots is cheaper than sorting.
-	scores := make([]float64, len(s.accs))
-	for _, d := range s.docs {
-		scores[d.acc] = d.score
-	}
-	s.docs = s.docs[:0]
+	// docs are still in the order of accs (docs[i].acc == i), as rescore
+	// left them.
+	byID := s.buf.byID[:0]
 	for _, i := range s.slots {
 		if i >= 0 {
-			s.docs = append(s.docs, scoredDoc{acc: i, score: scores[i]})
+			byID = append(byID, scoredDoc{acc: i, score: s.docs[i].score})
 		}
 	}
+	s.buf.byID, s.docs = byID, byID
 }
 
 // proximity reads the positions of the paired terms in the best n papers
@@ -478,7 +481,7 @@ func (s *bagSearcher) proximity(n int) error {
 	}
 	for i := range s.docs {
 		if d := &s.accs[s.docs[i].acc]; d.pos != nil {
-			s.docs[i].score = s.score(d, nil)
+			s.docs[i].score = s.finalScore(d, nil)
 		}
 	}
 	return nil
@@ -590,8 +593,13 @@ type bagSearcher struct {
 	accs       []docAcc
 	arena      []hit
 	docs       []scoredDoc // sorted by document number once built
-	next       int
-	explain    bool
+	buf        *bagBuffers
+	// first is the bag before feedback, and keep the share of its weights
+	// that papers feedback did not rescore have (see addFeedback).
+	first   *bagQuery
+	keep    float64
+	next    int
+	explain bool
 }
 
 // scoreParts is the breakdown of a score that explain=true shows.
@@ -700,6 +708,27 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 	return total
 }
 
+// finalScore is score, but for a paper that feedback did not rescore:
+// keep of its first score.
+func (s *bagSearcher) finalScore(d *docAcc, parts *scoreParts) float64 {
+	if s.first == nil || d.reranked {
+		return s.score(d, parts)
+	}
+	q := s.q
+	s.q = s.first
+	total := s.score(d, parts) * s.keep
+	s.q = q
+	if parts != nil {
+		for i := range parts.terms {
+			parts.terms[i].score *= s.keep
+		}
+		for i := range parts.pairs {
+			parts.pairs[i].score *= s.keep
+		}
+	}
+	return total
+}
+
 // inOrder counts positions of a that b follows within window positions.
 func inOrder(a, b []uint64, window uint64) int {
 	n, j := 0, 0
@@ -742,7 +771,18 @@ func (s *bagSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternal
 	return s.Next(ctx)
 }
 
-func (s *bagSearcher) Close() error               { return nil }
+// Close recycles the searcher's buffers: a broad query fills megabytes of
+// them, and growing them anew for every search cost a tenth of its time
+// in copying and garbage collection.
+func (s *bagSearcher) Close() error {
+	if s.buf != nil {
+		s.buf.accs, s.buf.arena = s.accs, s.arena
+		putBagBuffers(s.buf)
+		s.buf, s.accs, s.arena, s.docs = nil, nil, nil, nil
+	}
+	return nil
+}
+
 func (s *bagSearcher) Weight() float64            { return 1 }
 func (s *bagSearcher) SetQueryNorm(float64)       {}
 func (s *bagSearcher) Count() uint64              { return uint64(len(s.docs)) }
@@ -753,7 +793,7 @@ func (s *bagSearcher) Size() int                  { return 64 + len(s.docs)*64 }
 // explanation describes a score in Bleve's tree form; Explain flattens it.
 func (s *bagSearcher) explanation(d scoredDoc) *bsearch.Explanation {
 	var parts scoreParts
-	total := s.score(&s.accs[d.acc], &parts)
+	total := s.finalScore(&s.accs[d.acc], &parts)
 	e := &bsearch.Explanation{Value: total, Message: "relevance, sum of:"}
 	for _, t := range parts.terms {
 		var msg string
