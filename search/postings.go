@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 
@@ -72,9 +73,16 @@ type decoded struct {
 	docs []uint32
 	tf   []uint32
 	norm []float32
+	// posOff and pos, in a list decoded for its positions (and then
+	// without tf and norm): the positions of docs[k] are
+	// pos[posOff[k]:posOff[k+1]], in order.
+	posOff []uint32
+	pos    []uint32
 }
 
-func (d *decoded) bytes() int { return 12*len(d.docs) + 64 }
+func (d *decoded) bytes() int {
+	return 4*(len(d.docs)+len(d.tf)+len(d.norm)+len(d.posOff)+len(d.pos)) + 64
+}
 
 // postings returns the decoded postings of term in segment i, from the
 // cache or, for a list long enough to be worth keeping, decoding it into
@@ -109,6 +117,51 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 		d.docs = append(d.docs, uint32(p.Number()))
 		d.tf = append(d.tf, uint32(p.Frequency()))
 		d.norm = append(d.norm, float32(p.Norm()))
+	}
+	v.cache.put(key, d)
+	return d, nil
+}
+
+// positions returns the postings of term in segment i with their
+// positions, from the cache or decoding them into it; nil means the list is
+// too short to keep, and the caller should read Bleve's.
+func (v *segmentView) positions(i int, term []byte, field string) (*decoded, error) {
+	seg := v.segs[i].Segment()
+	key := postingsKey{seg: seg, field: field, term: string(term), positions: true}
+	if d := v.cache.get(key); d != nil {
+		return d, nil
+	}
+	if v.cache == nil {
+		return nil, nil
+	}
+	dicts, err := v.dictionaries(field)
+	if err != nil {
+		return nil, err
+	}
+	if v.pl, err = dicts[i].PostingsList(term, nil, v.pl); err != nil {
+		return nil, fmt.Errorf("read postings of %q: %w", term, err)
+	}
+	n := v.pl.Count()
+	if n < uint64(v.cache.minPostings) {
+		return nil, nil
+	}
+	d := &decoded{docs: make([]uint32, 0, n), posOff: make([]uint32, 1, n+1)}
+	v.it = v.pl.Iterator(true, true, true, v.it)
+	for {
+		p, err := v.it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("read postings of %q: %w", term, err)
+		}
+		if p == nil {
+			break
+		}
+		d.docs = append(d.docs, uint32(p.Number()))
+		from := len(d.pos)
+		for _, l := range p.Locations() {
+			d.pos = append(d.pos, uint32(l.Pos()))
+		}
+		slices.Sort(d.pos[from:])
+		d.posOff = append(d.posOff, uint32(len(d.pos)))
 	}
 	v.cache.put(key, d)
 	return d, nil
@@ -264,6 +317,27 @@ func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f fu
 	var pos []uint64
 	return v.atSegments(nums, func(i int, local []uint64) error {
 		start := v.starts[i]
+		d, err := v.positions(i, term, field)
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			k := 0
+			for _, doc := range local {
+				k = gallop(d.docs, k, doc)
+				if k == len(d.docs) {
+					break
+				}
+				if uint64(d.docs[k]) == doc {
+					pos = pos[:0]
+					for _, p := range d.pos[d.posOff[k]:d.posOff[k+1]] {
+						pos = append(pos, uint64(p))
+					}
+					f(start+doc, pos)
+				}
+			}
+			return nil
+		}
 		return v.advance(i, term, field, true, local, func(p segment.Posting) {
 			pos = pos[:0]
 			for _, l := range p.Locations() {
@@ -377,6 +451,9 @@ type postingsKey struct {
 	seg   segment.Segment
 	field string
 	term  string
+	// positions keys the list decoded with its positions, for proximity:
+	// about twice the bytes, for the few terms queries pair.
+	positions bool
 }
 
 // postingsCache keeps decoded postings lists of live segments, up to a
