@@ -657,21 +657,25 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 			tfn += weight[f] * tfs[f] / norm(int(f))
 		}
 		i = j
-		t := s.q.terms[h.term]
+		t := &s.q.terms[h.term]
 		sc := t.weight * s.idf[h.term] * tfn * (k1 + 1) / (tfn + k1)
-		part := termPart{term: t.display(), field: "title and abstract", tfTitle: tfs[0], tfAbstract: tfs[1], idf: s.idf[h.term], score: sc, note: t.note}
+		// The breakdown is built only when it is kept: building it for
+		// every paper was a quarter of scoring.
+		part := func() termPart {
+			return termPart{term: t.display(), field: "title and abstract", tfTitle: tfs[0], tfAbstract: tfs[1], idf: s.idf[h.term], score: sc, note: t.note}
+		}
 		if t.group != 0 {
 			if best == nil {
 				best = map[int]termPart{}
 			}
 			if b, ok := best[t.group]; !ok || sc > b.score {
-				best[t.group] = part
+				best[t.group] = part()
 			}
 			continue
 		}
 		total += sc
 		if parts != nil {
-			parts.terms = append(parts.terms, part)
+			parts.terms = append(parts.terms, part())
 		}
 	}
 	if best != nil {
