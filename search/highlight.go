@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
 )
 
 // Highlighting is done here rather than by Bleve's highlighter, whose
@@ -35,7 +37,7 @@ func (x *Index) matchSpans(text string, terms map[string]bool) []span {
 		return nil
 	}
 	var out []span
-	for _, t := range x.prose.Analyze([]byte(text)) {
+	for _, t := range analyzeFor(x.prose, text, terms) {
 		if !terms[string(t.Term)] {
 			continue
 		}
@@ -50,6 +52,44 @@ func (x *Index) matchSpans(text string, terms map[string]bool) []span {
 		out = append(out, span{s, e, string(t.Term)})
 	}
 	return out
+}
+
+// analyzeFor analyses text as a, except that it may leave out tokens that
+// cannot become any of terms. The prose analyzer's filters each look at
+// one token, and none changes its first letter but for case (Snowball
+// rewrites endings only); so a token whose first letter, lower-cased,
+// starts none of the terms is dropped before them. Stemming every word of
+// ten abstracts was most of the cost of highlighting.
+func analyzeFor(a analysis.Analyzer, text string, terms map[string]bool) analysis.TokenStream {
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok || len(da.CharFilters) > 0 {
+		return a.Analyze([]byte(text))
+	}
+	var first [utf8.RuneSelf]bool
+	for t := range terms {
+		if t != "" && t[0] < utf8.RuneSelf {
+			first[t[0]] = true
+		}
+	}
+	toks := da.Tokenizer.Tokenize([]byte(text))
+	kept := toks[:0]
+	for _, t := range toks {
+		if len(t.Term) == 0 {
+			kept = append(kept, t)
+			continue
+		}
+		c := t.Term[0]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= utf8.RuneSelf || first[c] {
+			kept = append(kept, t)
+		}
+	}
+	for _, f := range da.TokenFilters {
+		kept = f.Filter(kept)
+	}
+	return kept
 }
 
 // markAll returns text[from:to] escaped, with the spans inside it marked.

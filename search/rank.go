@@ -409,7 +409,8 @@ func (s *bagSearcher) best(n int) []scoredDoc {
 			}
 			continue
 		}
-		if better(d, h[0]) >= 0 {
+		// Most papers score below the root: that needs no tie-break.
+		if d.score < h[0].score || better(d, h[0]) >= 0 {
 			continue
 		}
 		h[0] = d
@@ -422,7 +423,9 @@ func (s *bagSearcher) best(n int) []scoredDoc {
 // sortByID puts docs in document order, as Bleve's searchers hand papers
 // over.
 func (s *bagSearcher) sortByID() {
-	if uint64(len(s.docs))*8 < uint64(len(s.slots)) {
+	// Sorting costs some comparisons per paper, each reading two
+	// accumulators; walking the slots one read per document number.
+	if uint64(len(s.docs))*64 < uint64(len(s.slots)) {
 		slices.SortFunc(s.docs, func(a, b scoredDoc) int { return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id) })
 		return
 	}

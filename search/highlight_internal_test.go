@@ -1,0 +1,59 @@
+package search
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
+
+// analyzeFor may drop tokens that cannot match; what it keeps must be what
+// the full analysis gives for the terms asked for.
+func TestAnalyzeForKeepsEveryMatch(t *testing.T) {
+	m, err := newMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prose := m.AnalyzerNamed(analyzerProse)
+	if _, ok := prose.(*analysis.DefaultAnalyzer); !ok {
+		t.Fatalf("the prose analyzer is a %T: analyzeFor would not filter", prose)
+	}
+	texts := []string{
+		"Dying stars and lying models: the Skies of early BERT's yearly Yield.",
+		"Über-fast ÉCOLE models; naïve Bayes, œuvre, Ångström and 3D U-Nets in 2024.",
+		"News on the cosmos: ATLAS, Andes, bias and the only gently ugly idly singly.",
+		"Y-shaped yttrium; 'quoted' words, don't, it's, LLMs' and GPT-4o's outputs.",
+		"",
+	}
+	for _, text := range texts {
+		full := prose.Analyze([]byte(text))
+		var all []string
+		for _, tok := range full {
+			all = append(all, string(tok.Term))
+		}
+		sets := [][]string{all, {"zzz"}, {"é"}}
+		for _, term := range all {
+			sets = append(sets, []string{term})
+		}
+		for _, set := range sets {
+			terms := map[string]bool{}
+			for _, term := range set {
+				terms[term] = true
+			}
+			var want, got []string
+			for _, tok := range full {
+				if terms[string(tok.Term)] {
+					want = append(want, string(tok.Term)+"@"+text[tok.Start:tok.End])
+				}
+			}
+			for _, tok := range analyzeFor(prose, text, terms) {
+				if terms[string(tok.Term)] {
+					got = append(got, string(tok.Term)+"@"+text[tok.Start:tok.End])
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%q, terms %v: got %v, want %v", text, set, got, want)
+			}
+		}
+	}
+}
