@@ -147,8 +147,10 @@ type scoredDoc struct {
 // proxCandidates is how many papers, best first by their term scores, get
 // the proximity bonus computed. Reading positions is the costly part of a
 // search; a paper below this rank gets no bonus, which keeps every paper
-// above it ahead of every paper below, so the order is consistent.
-const proxCandidates = 1000
+// above it ahead of every paper below, so the order is consistent. 300
+// rather than 1000 took a tenth off the median query and changed no
+// evaluation figure but cacm's MAP, by -0.0001.
+const proxCandidates = 300
 
 // fbCandidates is how many papers, best first by their term scores, get
 // their proximity bonus before feedback picks the best of them: the bonus
