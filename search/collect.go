@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // The collector replaces Bleve's for searches: Bleve's searchers find and
@@ -152,8 +153,9 @@ type collector struct {
 
 var yearCounts = sync.Pool{New: func() any { return make([]int32, maxYear-minYear+1) }}
 
-func (c *collector) handle(d *bsearch.DocumentMatch) {
-	num := d.IndexInternalID.Value()
+// handle takes one matching paper: its number in the snapshot, its score
+// and, when asked for, the explanation of the score.
+func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation) {
 	if num < c.curStart || num >= c.curEnd {
 		c.seg = c.cols.locate(num, c.seg)
 		c.cur = c.cols.segs[c.seg]
@@ -193,21 +195,21 @@ func (c *collector) handle(d *bsearch.DocumentMatch) {
 		if !inDates {
 			return
 		}
-		c.collect(d, cols, doc, num)
+		c.collect(score, expl, cols, doc, num)
 		return
 	}
 	c.countYear(year)
-	c.collect(d, cols, doc, num)
+	c.collect(score, expl, cols, doc, num)
 }
 
-func (c *collector) collect(d *bsearch.DocumentMatch, cols *columns, doc, num uint64) {
+func (c *collector) collect(score float64, expl *bsearch.Explanation, cols *columns, doc, num uint64) {
 	c.total++
-	if c.keep == 0 || c.worseThanAll(d.Score, cols.published[doc], cols.upvotes[doc]) {
+	if c.keep == 0 || c.worseThanAll(score, cols.published[doc], cols.upvotes[doc]) {
 		return
 	}
-	h := kept{rankKey: rankKey{Score: d.Score, Published: cols.published[doc], Upvotes: cols.upvotes[doc], ID: cols.ids[doc]}, num: num}
+	h := kept{rankKey: rankKey{Score: score, Published: cols.published[doc], Upvotes: cols.upvotes[doc], ID: cols.ids[doc]}, num: num}
 	if c.explain {
-		h.expl = d.Expl
+		h.expl = expl
 	}
 	if c.after != nil && c.compare(c.after, &h.rankKey) >= 0 {
 		return
@@ -337,23 +339,20 @@ type collectOptions struct {
 // its hits can be loaded; the caller must release it.
 func (x *Index) collect(ctx context.Context, text query.Query, r *Request, o collectOptions) (*collector, error) {
 	c := &collector{sort: o.sort, compare: comparer(o.sort), keep: o.keep, after: o.after, explain: o.explain}
-	makeHandler := func(sc *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
-		snap, ok := sc.IndexReader.(*scorch.IndexSnapshot)
-		if !ok {
-			return nil, false, fmt.Errorf("index reader is a %T, not a scorch snapshot", sc.IndexReader)
+	if bag, ok := text.(*bagQuery); ok && !o.explain {
+		if err := x.collectBag(ctx, bag, r, c); err != nil {
+			c.release()
+			return nil, err
 		}
-		cols, err := x.cols.forSnapshot(snap)
-		if err != nil {
+		return c, nil
+	}
+	makeHandler := func(sc *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
+		if err := x.startCollector(c, sc.IndexReader, r); err != nil {
 			return nil, false, err
 		}
-		snap.AddRef()
-		c.snap, c.cols = snap, cols
-		c.filter = x.cols.filter(r)
-		c.counts = make([]int32, len(cols.names))
-		c.years = yearCounts.Get().([]int32)
 		return func(d *bsearch.DocumentMatch) error {
 			if d != nil {
-				c.handle(d)
+				c.handle(d.IndexInternalID.Value(), d.Score, d.Expl)
 				sc.DocumentMatchPool.Put(d)
 			}
 			return nil
@@ -374,6 +373,52 @@ func (x *Index) collect(ctx context.Context, text query.Query, r *Request, o col
 		c.years = yearCounts.Get().([]int32)
 	}
 	return c, nil
+}
+
+// startCollector readies c to collect from the snapshot r, which it holds
+// until released.
+func (x *Index) startCollector(c *collector, r index.IndexReader, req *Request) error {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return fmt.Errorf("index reader is a %T, not a scorch snapshot", r)
+	}
+	cols, err := x.cols.forSnapshot(snap)
+	if err != nil {
+		return err
+	}
+	snap.AddRef()
+	c.snap, c.cols = snap, cols
+	c.filter = x.cols.filter(req)
+	c.counts = make([]int32, len(cols.names))
+	c.years = yearCounts.Get().([]int32)
+	return nil
+}
+
+// collectBag hands the papers a bag ranks to the collector straight from
+// its searcher: Bleve's collector would wrap each in a document match,
+// which cost more than collecting it.
+func (x *Index) collectBag(ctx context.Context, q *bagQuery, req *Request, c *collector) error {
+	r, err := x.reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := x.startCollector(c, r, req); err != nil {
+		return err
+	}
+	bs, err := q.Searcher(ctx, r, x.mapping, bsearch.SearcherOptions{})
+	if err != nil {
+		return err
+	}
+	s := bs.(*bagSearcher)
+	defer s.Close()
+	for i, d := range s.docs {
+		if i%4096 == 4095 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.handle(s.accs[d.acc].id, d.score, nil)
+	}
+	return nil
 }
 
 // filter resolves a request's filters to value ids. A value the index has
