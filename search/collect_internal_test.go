@@ -439,3 +439,64 @@ func TestGallop(t *testing.T) {
 		}
 	}
 }
+
+// The bag reads a union of terms and phrases itself; it must select what
+// Bleve's searchers select, deleted papers included.
+func TestUnionMatchesBleve(t *testing.T) {
+	x := openRefIndex(t)
+	// Updates leave deleted documents in live segments.
+	if err := x.Put(refCorpus(rand.New(rand.NewPCG(1, 2)), 60, 2)[20:40]); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		query string
+		union bool
+	}{
+		{`"alpha beta" gamma`, true},
+		{`gamma OR "kernel sparse"`, true},
+		{`LLM kernel`, true},
+		{`alph* sigma`, true},
+		{`"sparse tensor"`, true},
+		{`alpha -beta`, false},
+		{`+alpha "beta gamma"`, false},
+		{`topic:pruning kernel`, false},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			p, err := x.compile(ctx, tc.query, compileOptions{expand: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.match == nil {
+				t.Fatalf("%q compiles to the bag alone", tc.query)
+			}
+			if got := isUnion(p.match); got != tc.union {
+				t.Fatalf("isUnion = %v, want %v (%T)", got, tc.union, p.match)
+			}
+			r, err := x.reader()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			v, err := newSegmentView(r, x.postings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &bagSearcher{v: v}
+			got, err := s.matches(ctx, p.match, r, x.mapping)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := matches(ctx, p.match, r, x.mapping)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 {
+				t.Fatalf("%q matches nothing: not a test", tc.query)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("matched %d papers, Bleve %d", len(got), len(want))
+			}
+		})
+	}
+}

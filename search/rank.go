@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -181,16 +182,30 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 	}()
 	var matched []uint64
 	if q.match != nil {
-		if matched, err = matches(ctx, q.match, r, m); err != nil {
+		if matched, err = s.matches(ctx, q.match, r, m); err != nil {
 			return nil, err
 		}
 		if len(matched) == 0 {
 			return s, nil
 		}
+		// When the match selects many papers, reading every posting of
+		// the bag's terms and keeping those of selected papers is cheaper
+		// than looking each selected paper up in every list.
+		if uint64(len(matched))*denseMatch >= v.size {
+			s.only = newBitset(v.size)
+			for _, num := range matched {
+				s.only.set(num)
+			}
+		}
 	}
-	if err := s.read(ctx, 0, 0, matched, false); err != nil {
+	within := matched
+	if s.only != nil {
+		within = nil
+	}
+	if err := s.read(ctx, 0, 0, within, false); err != nil {
 		return nil, err
 	}
+	s.only = nil
 	// Papers the match selects for words the bag does not score (an
 	// author's name in a phrase, say) are found all the same.
 	for _, num := range matched {
@@ -220,6 +235,95 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 	}
 	s.sortByID()
 	return s, nil
+}
+
+// denseMatch: a match that selects at least one paper in denseMatch is
+// read as a bitset (see bagQuery.Searcher).
+const denseMatch = 64
+
+// bitset is a set of document numbers.
+type bitset []uint64
+
+func newBitset(n uint64) bitset    { return make(bitset, (n+63)/64) }
+func (b bitset) set(i uint64)      { b[i/64] |= 1 << (i % 64) }
+func (b bitset) has(i uint64) bool { return b[i/64]&(1<<(i%64)) != 0 }
+func (b bitset) appendTo(out []uint64) []uint64 {
+	for w, word := range b {
+		for word != 0 {
+			out = append(out, uint64(w)*64+uint64(bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	return out
+}
+
+// matches returns the papers q selects, in order. A union of terms and
+// cached phrases (what typed words and their expansions compile to) is
+// read from the segments' postings as the bag reads them; Bleve's
+// disjunction searcher cost a third of such a search. Anything else goes
+// to Bleve's searchers.
+func (s *bagSearcher) matches(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping) ([]uint64, error) {
+	if !isUnion(q) {
+		return matches(ctx, q, r, m)
+	}
+	set := newBitset(s.v.size)
+	if err := s.markUnion(ctx, q, r, m, set); err != nil {
+		return nil, err
+	}
+	return set.appendTo(nil), nil
+}
+
+// isUnion says whether q selects the union of terms and cached phrases.
+func isUnion(q query.Query) bool {
+	switch q := q.(type) {
+	case *query.TermQuery:
+		return q.FieldVal != ""
+	case cachedQuery, *query.MatchNoneQuery:
+		return true
+	case *query.DisjunctionQuery:
+		if q.Min > 1 {
+			return false
+		}
+		for _, d := range q.Disjuncts {
+			if !isUnion(d) {
+				return false
+			}
+		}
+		return true
+	case *query.BooleanQuery:
+		return q.Must == nil && q.MustNot == nil && q.Filter == nil && q.Should != nil && isUnion(q.Should)
+	}
+	return false
+}
+
+// markUnion adds to set the papers q (a union, see isUnion) selects.
+func (s *bagSearcher) markUnion(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping, set bitset) error {
+	switch q := q.(type) {
+	case *query.TermQuery:
+		_, err := s.v.each(ctx, []byte(q.Term), q.FieldVal, func(num uint64, _ uint32, _ float32) { set.set(num) })
+		return err
+	case cachedQuery:
+		nums, ok := q.cache.get(r, q.key)
+		if !ok {
+			var err error
+			if nums, err = matches(ctx, q.q, r, m); err != nil {
+				return err
+			}
+			q.cache.put(r, q.key, nums)
+		}
+		for _, num := range nums {
+			set.set(num)
+		}
+	case *query.DisjunctionQuery:
+		for _, d := range q.Disjuncts {
+			if err := s.markUnion(ctx, d, r, m, set); err != nil {
+				return err
+			}
+		}
+	case *query.BooleanQuery:
+		return s.markUnion(ctx, q.Should, r, m, set)
+	}
+	return nil
 }
 
 // matches returns the document numbers of the papers q matches, in order.
@@ -254,6 +358,13 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 	q := s.q
 	// postings reads one term of one field and returns its paper count.
 	postings := func(text, field string, add postingFunc) (uint64, error) {
+		if within == nil && s.only != nil {
+			return s.v.each(ctx, []byte(text), field, func(num uint64, tf uint32, norm float32) {
+				if s.only.has(num) {
+					add(num, tf, norm)
+				}
+			})
+		}
 		if within == nil {
 			return s.v.each(ctx, []byte(text), field, add)
 		}
@@ -599,6 +710,9 @@ type bagSearcher struct {
 	arena      []hit
 	docs       []scoredDoc // sorted by document number once built
 	buf        *bagBuffers
+	// only, while the first postings are read, holds the papers the
+	// match selected, when they are many.
+	only bitset
 	// first is the bag before feedback, and keep the share of its weights
 	// that papers feedback did not rescore have (see addFeedback).
 	first   *bagQuery
