@@ -197,6 +197,7 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	for i := range s.docs {
 		s.docs[i].score *= keep
 	}
+	s.reranked = top
 	for _, d := range top {
 		a := &s.accs[d.acc]
 		a.reranked = true

@@ -477,15 +477,18 @@ func (s *bagSearcher) rescore() {
 
 // best returns the n best papers by score, best first; ties go to the
 // lower document number.
-func (s *bagSearcher) best(n int) []scoredDoc {
+func (s *bagSearcher) best(n int) []scoredDoc { return s.bestOf(s.docs, n) }
+
+// bestOf is best among docs.
+func (s *bagSearcher) bestOf(docs []scoredDoc, n int) []scoredDoc {
 	better := func(a, b scoredDoc) int {
 		if a.score != b.score {
 			return cmp.Compare(b.score, a.score)
 		}
 		return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id)
 	}
-	if n >= len(s.docs) {
-		out := slices.Clone(s.docs)
+	if n >= len(docs) {
+		out := slices.Clone(docs)
 		slices.SortFunc(out, better)
 		return out
 	}
@@ -509,7 +512,7 @@ func (s *bagSearcher) best(n int) []scoredDoc {
 			i = w
 		}
 	}
-	for _, d := range s.docs {
+	for _, d := range docs {
 		if len(h) < n {
 			h = append(h, d)
 			for i := len(h) - 1; i > 0; {
@@ -557,7 +560,18 @@ func (s *bagSearcher) sortByID() {
 // proximity reads the positions of the paired terms in the best n papers
 // (those not read before) and adds their bonus.
 func (s *bagSearcher) proximity(n int) error {
-	top := s.best(n)
+	var top []scoredDoc
+	if len(s.reranked) >= n {
+		// Feedback's papers score above every other (see addFeedback),
+		// so the best n are among them.
+		cands := make([]scoredDoc, len(s.reranked))
+		for i, d := range s.reranked {
+			cands[i] = s.docs[d.acc] // docs are in the order of accs yet
+		}
+		top = s.bestOf(cands, n)
+	} else {
+		top = s.best(n)
+	}
 	ids := make([]uint64, 0, len(top))
 	for _, d := range top {
 		if a := &s.accs[d.acc]; !a.posRead {
@@ -715,10 +729,12 @@ type bagSearcher struct {
 	only bitset
 	// first is the bag before feedback, and keep the share of its weights
 	// that papers feedback did not rescore have (see addFeedback).
-	first   *bagQuery
-	keep    float64
-	next    int
-	explain bool
+	first *bagQuery
+	keep  float64
+	// reranked are the papers feedback rescored.
+	reranked []scoredDoc
+	next     int
+	explain  bool
 }
 
 // scoreParts is the breakdown of a score that explain=true shows.
