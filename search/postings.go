@@ -36,6 +36,7 @@ type segmentView struct {
 	cache  *postingsCache
 	pl     segment.PostingsList
 	it     segment.PostingsIterator
+	local  []uint64 // atSegments' buffer
 }
 
 func newSegmentView(r index.IndexReader, cache *postingsCache) (*segmentView, error) {
@@ -351,7 +352,8 @@ func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f fu
 // atSegments splits sorted numbers by segment and calls f with each
 // segment's share, as numbers within the segment.
 func (v *segmentView) atSegments(nums []uint64, f func(i int, local []uint64) error) error {
-	local := make([]uint64, 0, len(nums))
+	local := v.local[:0]
+	defer func() { v.local = local }()
 	for i := 0; i < len(v.segs) && len(nums) > 0; i++ {
 		end := v.size
 		if i+1 < len(v.starts) {

@@ -770,6 +770,11 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 	}
 	total := 0.0
 	var best map[int]termPart // per group, the best alternative so far
+	// Without a breakdown to keep, the best score per group is enough, in
+	// group order as best's keys are summed below; a map per paper was
+	// most of what a search allocated.
+	var groupBuf [8]groupScore
+	groups := groupBuf[:0]
 	for i := d.head; i >= 0; {
 		h := s.arena[i]
 		if h.field == 2 {
@@ -799,6 +804,18 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		part := func() termPart {
 			return termPart{term: t.display(), field: "title and abstract", tfTitle: tfs[0], tfAbstract: tfs[1], idf: s.idf[h.term], score: sc, note: t.note}
 		}
+		if t.group != 0 && parts == nil {
+			k := 0
+			for k < len(groups) && groups[k].group < t.group {
+				k++
+			}
+			if k < len(groups) && groups[k].group == t.group {
+				groups[k].score = max(groups[k].score, sc)
+			} else {
+				groups = slices.Insert(groups, k, groupScore{t.group, sc})
+			}
+			continue
+		}
 		if t.group != 0 {
 			if best == nil {
 				best = map[int]termPart{}
@@ -812,6 +829,9 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		if parts != nil {
 			parts.terms = append(parts.terms, part())
 		}
+	}
+	for _, g := range groups {
+		total += g.score
 	}
 	if best != nil {
 		for _, g := range sortedKeys(best) {
@@ -866,6 +886,11 @@ func (s *bagSearcher) finalScore(d *docAcc, parts *scoreParts) float64 {
 		}
 	}
 	return total
+}
+
+type groupScore struct {
+	group int
+	score float64
 }
 
 // inOrder counts positions of a that b follows within window positions.

@@ -285,28 +285,50 @@ func TestHighlightsFollowMatches(t *testing.T) {
 
 func TestExplain(t *testing.T) {
 	idx := testIndex(t)
-	res, err := idx.Search(context.Background(), search.Request{Query: "knowledge distillation reasoning", Explain: true})
-	if err != nil || len(res.Hits) == 0 {
-		t.Fatalf("%d hits, err %v", len(res.Hits), err)
-	}
-	for _, h := range res.Hits {
-		sum := 0.0
-		for _, r := range h.Explanation {
-			sum += r.Score
-			if r.Why == "" {
-				t.Errorf("hit %s: a reason without words", h.Paper.ID)
+	for _, query := range []string{
+		"knowledge distillation reasoning",
+		"quant* models",            // a prefix's completions: the best one counts
+		"quantisation reasoning",   // a word's spellings, likewise
+		"LLM reasoning benchmarks", // expansions
+	} {
+		t.Run(query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: query, Explain: true})
+			if err != nil || len(res.Hits) == 0 {
+				t.Fatalf("%d hits, err %v", len(res.Hits), err)
 			}
-		}
-		if math.Abs(sum-h.Score) > 1e-6*max(1, h.Score) {
-			t.Errorf("hit %s: reasons add to %g, score is %g", h.Paper.ID, sum, h.Score)
-		}
-	}
-	if !strings.Contains(res.Hits[0].Explanation[0].Why, `term "`) {
-		t.Errorf("top reason %q does not name a term", res.Hits[0].Explanation[0].Why)
-	}
-	plain, _ := idx.Search(context.Background(), search.Request{Query: "knowledge distillation reasoning"})
-	if len(plain.Hits) > 0 && plain.Hits[0].Explanation != nil {
-		t.Error("explanation without Explain")
+			for _, h := range res.Hits {
+				sum := 0.0
+				for _, r := range h.Explanation {
+					sum += r.Score
+					if r.Why == "" {
+						t.Errorf("hit %s: a reason without words", h.Paper.ID)
+					}
+				}
+				if math.Abs(sum-h.Score) > 1e-6*max(1, h.Score) {
+					t.Errorf("hit %s: reasons add to %g, score is %g", h.Paper.ID, sum, h.Score)
+				}
+			}
+			if !strings.Contains(res.Hits[0].Explanation[0].Why, `term "`) {
+				t.Errorf("top reason %q does not name a term", res.Hits[0].Explanation[0].Why)
+			}
+			// Scoring without a breakdown takes other paths; it must give
+			// the same scores.
+			plain, err := idx.Search(context.Background(), search.Request{Query: query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plain.Hits) != len(res.Hits) {
+				t.Fatalf("%d hits without explanations, %d with", len(plain.Hits), len(res.Hits))
+			}
+			for i, h := range plain.Hits {
+				if h.Explanation != nil {
+					t.Error("explanation without Explain")
+				}
+				if e := res.Hits[i]; h.Paper.ID != e.Paper.ID || math.Abs(h.Score-e.Score) > 1e-9*max(1, h.Score) {
+					t.Errorf("hit %d: %s %g without explanations, %s %g with", i, h.Paper.ID, h.Score, e.Paper.ID, e.Score)
+				}
+			}
+		})
 	}
 }
 
