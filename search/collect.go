@@ -406,11 +406,10 @@ func (x *Index) collectBag(ctx context.Context, q *bagQuery, req *Request, c *co
 	if err := x.startCollector(c, r, req); err != nil {
 		return err
 	}
-	bs, err := q.Searcher(ctx, r, x.mapping, bsearch.SearcherOptions{})
+	s, err := q.searcher(ctx, r, x.mapping, bsearch.SearcherOptions{}, false)
 	if err != nil {
 		return err
 	}
-	s := bs.(*bagSearcher)
 	defer s.Close()
 	for i, d := range s.docs {
 		if i%4096 == 4095 && ctx.Err() != nil {

@@ -164,6 +164,17 @@ const rerankDepth = 1000
 
 // Searcher implements query.Query.
 func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opt bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := q.searcher(ctx, r, m, opt, true)
+	if err != nil {
+		return nil, err // not a nil *bagSearcher in a non-nil interface
+	}
+	return s, nil
+}
+
+// searcher makes the bag's searcher. Bleve's searchers hand papers over in
+// document order; the collector takes them in any order, and unordered
+// saves sorting them.
+func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opt bsearch.SearcherOptions, ordered bool) (*bagSearcher, error) {
 	v, err := newSegmentView(r, q.cache)
 	if err != nil {
 		return nil, err
@@ -233,7 +244,9 @@ func (q *bagQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.
 			return nil, err
 		}
 	}
-	s.sortByID()
+	if ordered {
+		s.sortByID()
+	}
 	return s, nil
 }
 
