@@ -165,7 +165,6 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 	cols := c.cur
 	doc := num - c.curStart
 	vals := cols.vals[cols.off[doc]:cols.off[doc+1]]
-	published := cols.published[doc]
 	year := cols.year[doc]
 
 	f := &c.filter
@@ -176,7 +175,11 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 	} else {
 		inTopics := f.topics == nil || anyOf(vals, f.topics)
 		inCategories := f.categories == nil || anyOf(vals, f.categories)
-		inDates := !f.dates || (published != noDate && published >= f.from && published < f.to)
+		inDates := !f.dates
+		if f.dates {
+			published := cols.published[doc]
+			inDates = published != noDate && published >= f.from && published < f.to
+		}
 		// Each facet group counts the papers that pass the other groups'
 		// filters.
 		for _, v := range vals {
@@ -204,7 +207,7 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 
 func (c *collector) collect(score float64, expl *bsearch.Explanation, cols *columns, doc, num uint64) {
 	c.total++
-	if c.keep == 0 || c.worseThanAll(score, cols.published[doc], cols.upvotes[doc]) {
+	if c.keep == 0 || c.worseThanAll(score, cols, doc) {
 		return
 	}
 	h := kept{rankKey: rankKey{Score: score, Published: cols.published[doc], Upvotes: cols.upvotes[doc], ID: cols.ids[doc]}, num: num}
@@ -219,19 +222,19 @@ func (c *collector) collect(score float64, expl *bsearch.Explanation, cols *colu
 
 // worseThanAll reports, from the first sort key alone, that a paper ranks
 // after every kept hit of a full heap: the common case, decided without
-// building the hit.
-func (c *collector) worseThanAll(score float64, published int64, upvotes float64) bool {
+// building the hit, and reading only the column the sort needs.
+func (c *collector) worseThanAll(score float64, cols *columns, doc uint64) bool {
 	if len(c.heap) < c.keep {
 		return false
 	}
 	worst := &c.heap[0].rankKey
 	switch c.sort {
 	case SortNewest:
-		return published < worst.Published
+		return cols.published[doc] < worst.Published
 	case SortOldest:
-		return lastIfMissing(published) > lastIfMissing(worst.Published)
+		return lastIfMissing(cols.published[doc]) > lastIfMissing(worst.Published)
 	case SortUpvotes:
-		return upvotes < worst.Upvotes
+		return cols.upvotes[doc] < worst.Upvotes
 	default:
 		return score < worst.Score
 	}
