@@ -78,17 +78,30 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []wei
 		return nil
 	}
 	fb := map[string]float64{}
+	// A paper's term frequencies, counted by looking the term up (which
+	// makes no string of it) and making a string once per distinct term.
+	at := map[string]int{}
+	var terms []string
+	var tf []float64
 	for _, p := range tops {
-		toks := analyze(prose, p.text)
+		toks := prose.Analyze([]byte(p.text))
 		if len(toks) == 0 {
 			continue
 		}
-		tf := map[string]float64{}
+		clear(at)
+		terms, tf = terms[:0], tf[:0]
 		for _, t := range toks {
-			tf[t]++
+			i, ok := at[string(t.Term)]
+			if !ok {
+				i = len(terms)
+				term := string(t.Term)
+				at[term] = i
+				terms, tf = append(terms, term), append(tf, 0)
+			}
+			tf[i]++
 		}
-		for t, n := range tf {
-			fb[t] += n / float64(len(toks)) * p.score / total
+		for i, t := range terms {
+			fb[t] += tf[i] / float64(len(toks)) * p.score / total
 		}
 	}
 	var cands []weightedTerm
