@@ -168,7 +168,7 @@ func (q *bagQuery) withFeedback(cands []weightedTerm) (bag *bagQuery, keep float
 // addFeedback reranks the papers found with RM3: the best fbDocs lend
 // their typical terms, which are read for the papers found only.
 func (s *bagSearcher) addFeedback(ctx context.Context) error {
-	top := s.best(s.q.rank.fbDocs)
+	top := s.bestAmong(s.q.rank.fbDocs)
 	tops := make([]fbPaper, 0, len(top))
 	for _, d := range top {
 		var title, abstract string
@@ -197,7 +197,7 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	// papers only. The others keep their share of the first scores (keep
 	// of them; no weight falls below that), below every paper above them,
 	// so the order stays consistent.
-	top = s.best(rerankDepth)
+	top = s.cands
 	known := make([]uint64, len(top))
 	for i, d := range top {
 		known[i] = s.accs[d.acc].id
@@ -210,7 +210,6 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	for i := range s.docs {
 		s.docs[i].score *= keep
 	}
-	s.reranked = top
 	for _, d := range top {
 		a := &s.accs[d.acc]
 		a.reranked = true

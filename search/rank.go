@@ -233,7 +233,10 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 	if q.feedback != nil && len(s.docs) > 0 {
 		// The papers that lend feedback are the best with their proximity
 		// bonus, which reorders the top few: it is read for the first
-		// fbCandidates papers now, and reused below.
+		// fbCandidates papers now, and reused below. The bonus and then
+		// feedback only raise papers among the best rerankDepth, so every
+		// pick below is made among those.
+		s.cands = s.best(rerankDepth)
 		if prox {
 			if err := s.proximity(fbCandidates); err != nil {
 				return nil, err
@@ -496,6 +499,19 @@ func (s *bagSearcher) rescore() {
 // lower document number.
 func (s *bagSearcher) best(n int) []scoredDoc { return s.bestOf(s.docs, n) }
 
+// bestAmong is best, picked among cands when the best n are certainly
+// there (see cands).
+func (s *bagSearcher) bestAmong(n int) []scoredDoc {
+	if s.cands == nil || (n > len(s.cands) && len(s.cands) < len(s.docs)) {
+		return s.best(n)
+	}
+	cur := make([]scoredDoc, len(s.cands))
+	for i, d := range s.cands {
+		cur[i] = s.docs[d.acc] // docs are in the order of accs yet
+	}
+	return s.bestOf(cur, n)
+}
+
 // bestOf is best among docs.
 func (s *bagSearcher) bestOf(docs []scoredDoc, n int) []scoredDoc {
 	better := func(a, b scoredDoc) int {
@@ -577,18 +593,7 @@ func (s *bagSearcher) sortByID() {
 // proximity reads the positions of the paired terms in the best n papers
 // (those not read before) and adds their bonus.
 func (s *bagSearcher) proximity(n int) error {
-	var top []scoredDoc
-	if len(s.reranked) >= n {
-		// Feedback's papers score above every other (see addFeedback),
-		// so the best n are among them.
-		cands := make([]scoredDoc, len(s.reranked))
-		for i, d := range s.reranked {
-			cands[i] = s.docs[d.acc] // docs are in the order of accs yet
-		}
-		top = s.bestOf(cands, n)
-	} else {
-		top = s.best(n)
-	}
+	top := s.bestAmong(n)
 	ids := make([]uint64, 0, len(top))
 	for _, d := range top {
 		if a := &s.accs[d.acc]; !a.posRead {
@@ -748,10 +753,13 @@ type bagSearcher struct {
 	// that papers feedback did not rescore have (see addFeedback).
 	first *bagQuery
 	keep  float64
-	// reranked are the papers feedback rescored.
-	reranked []scoredDoc
-	next     int
-	explain  bool
+	// cands, when feedback is taken, are the best rerankDepth papers by
+	// their first scores; feedback rescores them, and what is added to
+	// scores before and after it (proximity) goes to papers among them
+	// only, so they stay above every other paper.
+	cands   []scoredDoc
+	next    int
+	explain bool
 }
 
 // scoreParts is the breakdown of a score that explain=true shows.
