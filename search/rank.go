@@ -788,12 +788,17 @@ type pairPart struct {
 
 // score computes a paper's score; with parts non-nil it records why.
 func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
-	p := s.q.rank
+	p := &s.q.rank
 	k1 := p.k1
 	weight := [2]float64{p.titleWeight, 1}
 	bs := [2]float64{p.bTitle, p.bAbstract}
+	// A field's length norm, worked out once per paper (0 until then).
+	var norms [2]float64
 	norm := func(fi int) float64 {
-		return 1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi]
+		if norms[fi] == 0 {
+			norms[fi] = 1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi]
+		}
+		return norms[fi]
 	}
 	total := 0.0
 	var best map[int]termPart // per group, the best alternative so far
