@@ -334,7 +334,7 @@ func hitIDs(hits []Hit) []string {
 func TestPostingsCacheEvicts(t *testing.T) {
 	c := newPostingsCache(64 * 1024)
 	for i := range 100 {
-		d := &decoded{docs: make([]uint32, 1000), tf: make([]uint32, 1000), norm: make([]float32, 1000)}
+		d := &decoded{docs: make([]uint32, 1000), tf: make([]uint32, 1000), lens: make([]uint32, 1000)}
 		c.put(postingsKey{field: "abstract", term: strconv.Itoa(i)}, d)
 		if c.bytes > c.limit {
 			t.Fatalf("after %d entries: %d bytes held, over the limit of %d", i+1, c.bytes, c.limit)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"math"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -73,16 +74,16 @@ func (v *segmentView) dictionaries(field string) ([]segment.TermDictionary, erro
 type decoded struct {
 	docs []uint32
 	tf   []uint32
-	norm []float32
+	lens []uint32 // the field's length, in tokens
 	// posOff and pos, in a list decoded for its positions (and then
-	// without tf and norm): the positions of docs[k] are
+	// without tf and lens): the positions of docs[k] are
 	// pos[posOff[k]:posOff[k+1]], in order.
 	posOff []uint32
 	pos    []uint32
 }
 
 func (d *decoded) bytes() int {
-	return 4*(len(d.docs)+len(d.tf)+len(d.norm)+len(d.posOff)+len(d.pos)) + 64
+	return 4*(len(d.docs)+len(d.tf)+len(d.lens)+len(d.posOff)+len(d.pos)) + 64
 }
 
 // postings returns the decoded postings of term in segment i, from the
@@ -105,7 +106,7 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 	if v.cache == nil || n < uint64(v.cache.minPostings) {
 		return nil, nil
 	}
-	d := &decoded{docs: make([]uint32, 0, n), tf: make([]uint32, 0, n), norm: make([]float32, 0, n)}
+	d := &decoded{docs: make([]uint32, 0, n), tf: make([]uint32, 0, n), lens: make([]uint32, 0, n)}
 	v.it = v.pl.Iterator(true, true, false, v.it)
 	for {
 		p, err := v.it.Next()
@@ -117,7 +118,7 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 		}
 		d.docs = append(d.docs, uint32(p.Number()))
 		d.tf = append(d.tf, uint32(p.Frequency()))
-		d.norm = append(d.norm, float32(p.Norm()))
+		d.lens = append(d.lens, fieldLength(p))
 	}
 	v.cache.put(key, d)
 	return d, nil
@@ -207,8 +208,19 @@ func (v *segmentView) count(term []byte, field string) (uint64, error) {
 }
 
 // postingFunc receives one posting: the paper's number in the snapshot,
-// the term's frequency in the field, and the field's length norm.
-type postingFunc func(num uint64, tf uint32, norm float32)
+// the term's frequency in the field, and the field's length in tokens.
+type postingFunc func(num uint64, tf uint32, length uint32)
+
+// fieldLength returns the length of a posting's field. zap keeps the
+// length itself, and Norm works 1/sqrt of it out for every posting, which
+// the ranker then turned back into the length: a tenth of decoding.
+func fieldLength(p segment.Posting) uint32 {
+	if l, ok := p.(interface{ NormUint64() uint64 }); ok {
+		return uint32(l.NormUint64())
+	}
+	norm := float32(p.Norm())
+	return uint32(math.Round(1 / float64(norm*norm)))
+}
 
 // each calls f with every live posting of term in field, in document
 // order, and returns how many there were.
@@ -227,7 +239,7 @@ func (v *segmentView) each(ctx context.Context, term []byte, field string, f pos
 					continue
 				}
 				n++
-				f(start+uint64(doc), d.tf[k], d.norm[k])
+				f(start+uint64(doc), d.tf[k], d.lens[k])
 			}
 			continue
 		}
@@ -253,7 +265,7 @@ func (v *segmentView) each(ctx context.Context, term []byte, field string, f pos
 				break
 			}
 			n++
-			f(start+p.Number(), uint32(p.Frequency()), float32(p.Norm()))
+			f(start+p.Number(), uint32(p.Frequency()), fieldLength(p))
 		}
 	}
 	return n, nil
@@ -277,13 +289,13 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 					break
 				}
 				if uint64(d.docs[k]) == doc {
-					f(start+doc, d.tf[k], d.norm[k])
+					f(start+doc, d.tf[k], d.lens[k])
 				}
 			}
 			return nil
 		}
 		return v.advance(i, term, field, false, local, func(p segment.Posting) {
-			f(start+p.Number(), uint32(p.Frequency()), float32(p.Norm()))
+			f(start+p.Number(), uint32(p.Frequency()), fieldLength(p))
 		})
 	})
 }

@@ -320,7 +320,7 @@ func isUnion(q query.Query) bool {
 func (s *bagSearcher) markUnion(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping, set bitset) error {
 	switch q := q.(type) {
 	case *query.TermQuery:
-		_, err := s.v.each(ctx, []byte(q.Term), q.FieldVal, func(num uint64, _ uint32, _ float32) { set.set(num) })
+		_, err := s.v.each(ctx, []byte(q.Term), q.FieldVal, func(num uint64, _, _ uint32) { set.set(num) })
 		return err
 	case cachedQuery:
 		nums, ok := q.cache.get(r, q.key)
@@ -379,9 +379,9 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 	// postings reads one term of one field and returns its paper count.
 	postings := func(text, field string, add postingFunc) (uint64, error) {
 		if within == nil && s.only != nil {
-			return s.v.each(ctx, []byte(text), field, func(num uint64, tf uint32, norm float32) {
+			return s.v.each(ctx, []byte(text), field, func(num uint64, tf, length uint32) {
 				if s.only.has(num) {
-					add(num, tf, norm)
+					add(num, tf, length)
 				}
 			})
 		}
@@ -401,15 +401,13 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			n, err := postings(t.text, field, func(num uint64, tf uint32, norm float32) {
+			n, err := postings(t.text, field, func(num uint64, tf, length uint32) {
 				d := s.slot(num, onlyKnown)
 				if d == nil {
 					return
 				}
 				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(tf)})
-				if norm > 0 {
-					d.len[fi] = float32(math.Round(1 / float64(norm*norm)))
-				}
+				d.len[fi] = float32(length)
 			})
 			if err != nil {
 				return err
@@ -421,7 +419,7 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 		s.df = append(s.df, float64(df))
 	}
 	for ni := fromName; ni < len(q.names); ni++ {
-		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, tf uint32, _ float32) {
+		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, tf, _ uint32) {
 			if d := s.slot(num, onlyKnown); d != nil {
 				s.add(d, hit{term: int32(ni), field: 2, tf: float32(tf)})
 			}
