@@ -583,8 +583,9 @@ func (x *Index) get(ctx context.Context, id string) (Paper, error) {
 //
 // Title and abstract are analysed here, once: their token counts go into
 // the length fields, and their tokens into the document as analysedFields,
-// so that Bleve does not analyse them a second time. Analysis is most of
-// the CPU time of a build.
+// so that Bleve does not analyse them a second time. Authors are analysed
+// here too, so that no field with term vectors reaches the index with byte
+// offsets (see tokenFrequencies).
 func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 	meta := *p
 	meta.Title, meta.Abstract = "", ""
@@ -621,16 +622,20 @@ func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 	}
 	for i, f := range doc.Fields {
 		tf, ok := f.(*document.TextField)
-		// A field whose mapping names another analyzer (an index made
-		// with another mapping) is left to Bleve.
-		if !ok || tf.Analyzer() != x.prose {
+		if !ok {
 			continue
 		}
-		switch tf.Name() {
-		case fieldTitle:
+		// A field whose mapping names another analyzer (an index made
+		// with another mapping) is left to Bleve.
+		switch {
+		case tf.Name() == fieldTitle && tf.Analyzer() == x.prose:
 			doc.Fields[i] = newAnalysedField(tf, title)
-		case fieldAbstract:
+		case tf.Name() == fieldAbstract && tf.Analyzer() == x.prose:
 			doc.Fields[i] = newAnalysedField(tf, abstract)
+		case tf.Name() == fieldAuthors && tf.Analyzer() == x.names:
+			// One field per author: its array position keeps a phrase
+			// from running from one author's name into the next.
+			doc.Fields[i] = newAnalysedField(tf, x.names.Analyze(append([]byte(nil), tf.Value()...)))
 		}
 	}
 	return doc, nil
@@ -648,8 +653,35 @@ func newAnalysedField(f *document.TextField, tokens analysis.TokenStream) *analy
 	return &analysedField{
 		TextField: f,
 		length:    len(tokens),
-		freqs:     analysis.TokenFrequency(tokens, f.ArrayPositions(), f.Options()),
+		freqs:     tokenFrequencies(tokens, f.ArrayPositions(), f.Options()),
 	}
+}
+
+// tokenFrequencies is Bleve's analysis.TokenFrequency without the byte
+// offsets of each occurrence: nothing reads them from the index (the
+// highlighter analyses the stored text again, and phrases and proximity
+// use positions), yet zap would store two varints for each and copy them
+// through every merge. Zero offsets cost one byte each.
+func tokenFrequencies(tokens analysis.TokenStream, arrayPositions []uint64, options index.FieldIndexingOptions) index.TokenFrequencies {
+	if !options.IncludeTermVectors() {
+		return analysis.TokenFrequency(tokens, arrayPositions, options)
+	}
+	rv := make(index.TokenFrequencies, len(tokens))
+	locs := make([]index.TokenLocation, len(tokens))
+	count := !options.SkipFreqNorm()
+	for i, t := range tokens {
+		locs[i] = index.TokenLocation{ArrayPositions: arrayPositions, Position: t.Position}
+		tf, ok := rv[string(t.Term)]
+		if !ok {
+			tf = &index.TokenFreq{Term: t.Term}
+			rv[string(t.Term)] = tf
+		}
+		tf.Locations = append(tf.Locations, &locs[i])
+		if count {
+			tf.SetFrequency(tf.Frequency() + 1)
+		}
+	}
+	return rv
 }
 
 func (f *analysedField) Analyze() {}
