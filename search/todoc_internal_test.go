@@ -2,12 +2,14 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/document"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // toDoc analyses title, abstract and authors itself; what it hands Bleve
@@ -131,5 +133,48 @@ func TestIndexHoldsNoOffsets(t *testing.T) {
 		if locs == 0 && c.term != "lovelac" {
 			t.Errorf("%s:%s: no occurrences found", c.field, c.term)
 		}
+	}
+}
+
+// A paper is stored once, whole and deflated, in meta: title and abstract
+// have no stored copies of their own, and Get gives back what was put.
+func TestPaperStoredOnceCompressed(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	p := demoPapers(t)[0]
+	p.Comment, p.DOI, p.Keywords, p.GitHubStars = "12 pages", "10.1000/xyz", []string{"graphs"}, 7
+	p.Topics = []string{"graphs", "3d"}
+	if err := x.Put([]Paper{p}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.Get(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Get gives empty lists, never nil ones.
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(p)
+	if string(gotJSON) != string(wantJSON) {
+		t.Errorf("Get gave\n%s\nwant\n%s", gotJSON, wantJSON)
+	}
+	doc, err := x.bi.Document(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	doc.VisitFields(func(f index.Field) {
+		stored = append(stored, f.Name())
+		if f.Name() == fieldMeta {
+			js, _ := json.Marshal(p)
+			if len(f.Value()) >= len(js)*3/4 {
+				t.Errorf("meta holds %d bytes for %d of JSON: not compressed", len(f.Value()), len(js))
+			}
+		}
+	})
+	if !reflect.DeepEqual(stored, []string{fieldMeta}) {
+		t.Errorf("stored fields %v, want only %s", stored, fieldMeta)
 	}
 }
