@@ -26,6 +26,7 @@ func TestToDocAnalysesAsBleve(t *testing.T) {
 		{ID: "empty"},
 		{ID: "awkward", Title: awkward[1], Abstract: awkward[3] + " " + awkward[5]},
 		{ID: "stop", Title: "The", Abstract: "it is what it is"},
+		{ID: "possessive", Title: "THE MODEL'S Model’S", Abstract: awkward[4] + " " + awkward[6] + " " + awkward[2]},
 		{ID: "authors", Title: "T", Authors: []string{"Ada Lovelace", "", "Li Wei-Ming", "José Müller"}},
 	}
 	papers = append(papers, demoPapers(t)...)
@@ -65,8 +66,8 @@ func TestToDocAnalysesAsBleve(t *testing.T) {
 				t.Errorf("paper %s, %s: analysis changed the stored text to %q", p.ID, af.Name(), af.Value())
 			}
 		}
-		if want := 2 + len(p.Authors); analysed != want {
-			t.Errorf("paper %s: %d fields analysed ahead of Bleve, want %d (title, abstract and each author)", p.ID, analysed, want)
+		if want := 3 + len(p.Authors); analysed != want {
+			t.Errorf("paper %s: %d fields analysed ahead of Bleve, want %d (title, abstract, words and each author)", p.ID, analysed, want)
 		}
 		for _, c := range []struct{ text, field string }{{p.Title, fieldTitleLen}, {p.Abstract, fieldAbstractLen}} {
 			want := ""
@@ -176,5 +177,37 @@ func TestPaperStoredOnceCompressed(t *testing.T) {
 	})
 	if !reflect.DeepEqual(stored, []string{fieldMeta}) {
 		t.Errorf("stored fields %v, want only %s", stored, fieldMeta)
+	}
+}
+
+// BenchmarkToDoc measures what a paper costs before zap sees it: toDoc and
+// then Bleve's analysis of the indexed fields toDoc left to it, with title and
+// abstract tokenized once for their fields and words (split) or once more
+// by Bleve for words.
+func BenchmarkToDoc(b *testing.B) {
+	papers := demoPapers(b)
+	for _, split := range []bool{true, false} {
+		b.Run(map[bool]string{true: "split", false: "bleve"}[split], func(b *testing.B) {
+			x, err := Open(filepath.Join(b.TempDir(), "index"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer x.Close()
+			if !split {
+				x.split = nil
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				doc, err := x.toDoc(&papers[i%len(papers)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				doc.VisitFields(func(f index.Field) {
+					if f.Options().IsIndexed() {
+						f.Analyze()
+					}
+				})
+			}
+		})
 	}
 }
