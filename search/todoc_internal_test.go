@@ -211,3 +211,22 @@ func BenchmarkToDoc(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeStored is what reading one stored paper back costs a
+// search: every hit shown and every paper that lends feedback terms.
+func BenchmarkDecodeStored(b *testing.B) {
+	papers := demoPapers(b)
+	stored := make([][]byte, len(papers))
+	for i := range papers {
+		var err error
+		if stored[i], err = encodeStored(&papers[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := decodeStored("id", stored[i%len(stored)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
