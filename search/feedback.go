@@ -172,14 +172,17 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	tops := make([]fbPaper, 0, len(top))
 	for _, d := range top {
 		var title, abstract string
+		var derr error
 		err := s.v.stored(s.accs[d.acc].id, func(field string, value []byte) {
-			switch field {
-			case fieldTitle:
-				title = string(value)
-			case fieldAbstract:
-				abstract = string(value)
+			if field == fieldMeta {
+				var p Paper
+				p, derr = decodeStored("", value)
+				title, abstract = p.Title, p.Abstract
 			}
 		})
+		if err == nil {
+			err = derr
+		}
 		if err != nil {
 			return fmt.Errorf("read a top paper for feedback: %w", err)
 		}

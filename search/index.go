@@ -1,10 +1,14 @@
 package search
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,6 +21,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -64,6 +70,9 @@ type Index struct {
 	// prose and names are the mapping's analyzers, for counting field
 	// lengths at index time and analysing query words.
 	prose, names analysis.Analyzer
+	// split, when not nil, analyses title and abstract for their own
+	// fields and for words in one pass (see splitAnalysis).
+	split *splitAnalysis
 	// mapping is the index's mapping, which turns papers into documents.
 	mapping mapping.IndexMapping
 	// generation counts committed writes; it changes whenever results may.
@@ -287,7 +296,75 @@ func (x *Index) setAnalyzers() error {
 	if x.prose == nil || x.names == nil {
 		return fmt.Errorf("open index %s: %w: its mapping lacks our analyzers; %s", x.path, ErrSchema, rebuildHint(x.path))
 	}
+	x.split = newSplitAnalysis(x.prose, x.names)
 	return nil
+}
+
+// splitAnalysis analyses a text with the prose analyzer and the names
+// analyzer in one pass. Both start with the same tokenizer, and the names
+// analyzer only lower-cases; lower-casing first and then running the prose
+// filters (possessives dropped, lower case again, stop words, stems) gives
+// the prose analyzer's tokens, since the possessive filter takes "'s" and
+// "'S" alike. Title and abstract go through both (their fields and words),
+// and tokenizing them once took a tenth off a build.
+type splitAnalysis struct {
+	tokenizer analysis.Tokenizer
+	lower     analysis.TokenFilter
+	prose     []analysis.TokenFilter // after lower
+}
+
+// newSplitAnalysis returns nil unless the analyzers have the shape
+// splitAnalysis relies on (an index made with another mapping).
+func newSplitAnalysis(prose, names analysis.Analyzer) *splitAnalysis {
+	p, ok := prose.(*analysis.DefaultAnalyzer)
+	if !ok || p.CharFilters != nil || len(p.TokenFilters) < 2 {
+		return nil
+	}
+	n, ok := names.(*analysis.DefaultAnalyzer)
+	if !ok || n.CharFilters != nil || len(n.TokenFilters) != 1 || p.Tokenizer != n.Tokenizer {
+		return nil
+	}
+	if _, ok := p.TokenFilters[0].(*en.PossessiveFilter); !ok {
+		return nil
+	}
+	if _, ok := p.TokenFilters[1].(*lowercase.LowerCaseFilter); !ok {
+		return nil
+	}
+	if _, ok := n.TokenFilters[0].(*lowercase.LowerCaseFilter); !ok {
+		return nil
+	}
+	return &splitAnalysis{tokenizer: p.Tokenizer, lower: n.TokenFilters[0], prose: p.TokenFilters}
+}
+
+// analyse returns text's prose tokens, and appends its names-analyzer
+// terms to names.
+func (a *splitAnalysis) analyse(text string, names [][]byte) (analysis.TokenStream, [][]byte) {
+	tokens := a.lower.Filter(a.tokenizer.Tokenize([]byte(text)))
+	for _, t := range tokens {
+		// Filters replace a token's Term rather than write into it.
+		names = append(names, t.Term)
+	}
+	for _, f := range a.prose {
+		tokens = f.Filter(tokens)
+	}
+	return tokens, names
+}
+
+// termSet is analysis.TokenFrequency for a field without term vectors or
+// frequencies, such as words.
+func termSet(terms [][]byte, options index.FieldIndexingOptions) index.TokenFrequencies {
+	rv := make(index.TokenFrequencies, len(terms))
+	for _, t := range terms {
+		tf, ok := rv[string(t)]
+		if !ok {
+			tf = &index.TokenFreq{Term: t}
+			rv[string(t)] = tf
+		}
+		if !options.SkipFreqNorm() {
+			tf.SetFrequency(tf.Frequency() + 1)
+		}
+	}
+	return rv
 }
 
 // Path returns the directory the index lives in.
@@ -540,7 +617,7 @@ func (x *Index) lookup(ctx context.Context, ids []string) (map[string]Paper, err
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
+	req.Fields = []string{fieldMeta}
 	req.SortBy([]string{"_id"})
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -577,23 +654,28 @@ func (x *Index) get(ctx context.Context, id string) (Paper, error) {
 	return p, nil
 }
 
-// toDoc turns a paper into its Bleve document. Title and abstract are
-// stored in their own fields (the highlighter needs them), so meta leaves
-// them out.
+// toDoc turns a paper into its Bleve document. The paper is stored whole,
+// compressed, in meta (see encodeStored); no other field is stored.
 //
 // Title and abstract are analysed here, once: their token counts go into
 // the length fields, and their tokens into the document as analysedFields,
-// so that Bleve does not analyse them a second time. Analysis is most of
-// the CPU time of a build.
+// so that Bleve does not analyse them a second time. Authors are analysed
+// here too, so that no field with term vectors reaches the index with byte
+// offsets (see tokenFrequencies).
 func (x *Index) toDoc(p *Paper) (*document.Document, error) {
-	meta := *p
-	meta.Title, meta.Abstract = "", ""
-	b, err := json.Marshal(meta)
+	b, err := encodeStored(p)
 	if err != nil {
 		return nil, err
 	}
-	// Analysis lower-cases in place: it works on copies of the stored text.
-	title, abstract := x.prose.Analyze([]byte(p.Title)), x.prose.Analyze([]byte(p.Abstract))
+	// Analysis lower-cases in place: it works on copies of the text.
+	var title, abstract analysis.TokenStream
+	var words [][]byte
+	if x.split != nil {
+		title, words = x.split.analyse(p.Title, nil)
+		abstract, words = x.split.analyse(p.Abstract, words)
+	} else {
+		title, abstract = x.prose.Analyze([]byte(p.Title)), x.prose.Analyze([]byte(p.Abstract))
+	}
 	data := map[string]any{
 		fieldTitle:      p.Title,
 		fieldAbstract:   p.Abstract,
@@ -621,16 +703,22 @@ func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 	}
 	for i, f := range doc.Fields {
 		tf, ok := f.(*document.TextField)
-		// A field whose mapping names another analyzer (an index made
-		// with another mapping) is left to Bleve.
-		if !ok || tf.Analyzer() != x.prose {
+		if !ok {
 			continue
 		}
-		switch tf.Name() {
-		case fieldTitle:
+		// A field whose mapping names another analyzer (an index made
+		// with another mapping) is left to Bleve.
+		switch {
+		case tf.Name() == fieldTitle && tf.Analyzer() == x.prose:
 			doc.Fields[i] = newAnalysedField(tf, title)
-		case fieldAbstract:
+		case tf.Name() == fieldAbstract && tf.Analyzer() == x.prose:
 			doc.Fields[i] = newAnalysedField(tf, abstract)
+		case tf.Name() == fieldWords && tf.Analyzer() == x.names && x.split != nil && !tf.Options().IncludeTermVectors():
+			doc.Fields[i] = &analysedField{TextField: tf, length: len(words), freqs: termSet(words, tf.Options())}
+		case tf.Name() == fieldAuthors && tf.Analyzer() == x.names:
+			// One field per author: its array position keeps a phrase
+			// from running from one author's name into the next.
+			doc.Fields[i] = newAnalysedField(tf, x.names.Analyze(append([]byte(nil), tf.Value()...)))
 		}
 	}
 	return doc, nil
@@ -648,8 +736,35 @@ func newAnalysedField(f *document.TextField, tokens analysis.TokenStream) *analy
 	return &analysedField{
 		TextField: f,
 		length:    len(tokens),
-		freqs:     analysis.TokenFrequency(tokens, f.ArrayPositions(), f.Options()),
+		freqs:     tokenFrequencies(tokens, f.ArrayPositions(), f.Options()),
 	}
+}
+
+// tokenFrequencies is Bleve's analysis.TokenFrequency without the byte
+// offsets of each occurrence: nothing reads them from the index (the
+// highlighter analyses the stored text again, and phrases and proximity
+// use positions), yet zap would store two varints for each and copy them
+// through every merge. Zero offsets cost one byte each.
+func tokenFrequencies(tokens analysis.TokenStream, arrayPositions []uint64, options index.FieldIndexingOptions) index.TokenFrequencies {
+	if !options.IncludeTermVectors() {
+		return analysis.TokenFrequency(tokens, arrayPositions, options)
+	}
+	rv := make(index.TokenFrequencies, len(tokens))
+	locs := make([]index.TokenLocation, len(tokens))
+	count := !options.SkipFreqNorm()
+	for i, t := range tokens {
+		locs[i] = index.TokenLocation{ArrayPositions: arrayPositions, Position: t.Position}
+		tf, ok := rv[string(t.Term)]
+		if !ok {
+			tf = &index.TokenFreq{Term: t.Term}
+			rv[string(t.Term)] = tf
+		}
+		tf.Locations = append(tf.Locations, &locs[i])
+		if count {
+			tf.SetFrequency(tf.Frequency() + 1)
+		}
+	}
+	return rv
 }
 
 func (f *analysedField) Analyze() {}
@@ -658,16 +773,90 @@ func (f *analysedField) AnalyzedLength() int { return f.length }
 
 func (f *analysedField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.freqs }
 
-func fromFields(id string, fields map[string]any) (Paper, error) {
-	var p Paper
-	if s, ok := fields[fieldMeta].(string); ok {
-		if err := json.Unmarshal([]byte(s), &p); err != nil {
+// The stored paper is deflated on its own: zap compresses each paper's
+// stored fields with snappy, which leaves English text at four fifths of
+// its size; deflate takes it to about half, and the stored papers were a
+// third of the index. BestSpeed: higher levels gain a hundredth of the
+// size for twice the time. Title and abstract come first, each after its
+// length, and only the rest is JSON: unquoting them would double what
+// reading a paper back costs a search.
+var (
+	storedWriters = sync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.BestSpeed)
+		return w
+	}}
+	storedReaders sync.Pool
+)
+
+// encodeStored returns what meta stores for p.
+func encodeStored(p *Paper) ([]byte, error) {
+	meta := *p
+	meta.ID, meta.Title, meta.Abstract = "", "", ""
+	js, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
+	}
+	raw := make([]byte, 0, 2*binary.MaxVarintLen64+len(p.Title)+len(p.Abstract)+len(js))
+	raw = binary.AppendUvarint(raw, uint64(len(p.Title)))
+	raw = append(raw, p.Title...)
+	raw = binary.AppendUvarint(raw, uint64(len(p.Abstract)))
+	raw = append(raw, p.Abstract...)
+	raw = append(raw, js...)
+	var buf bytes.Buffer
+	buf.Grow(len(raw)/2 + 64)
+	w := storedWriters.Get().(*flate.Writer)
+	defer storedWriters.Put(w)
+	w.Reset(&buf)
+	if _, err := w.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeStored reads back what encodeStored made of the paper id.
+func decodeStored(id string, b []byte) (Paper, error) {
+	var r io.ReadCloser
+	if v := storedReaders.Get(); v != nil {
+		r = v.(io.ReadCloser)
+		if err := r.(flate.Resetter).Reset(bytes.NewReader(b), nil); err != nil {
 			return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
 		}
+	} else {
+		r = flate.NewReader(bytes.NewReader(b))
 	}
-	p.ID = id
-	p.Title, _ = fields[fieldTitle].(string)
-	p.Abstract, _ = fields[fieldAbstract].(string)
+	raw, err := io.ReadAll(r)
+	storedReaders.Put(r)
+	if err != nil {
+		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
+	}
+	var text [2]string
+	for i := range text {
+		n, k := binary.Uvarint(raw)
+		if k <= 0 || n > uint64(len(raw)-k) {
+			return Paper{}, fmt.Errorf("decode stored paper %s: bad text length", id)
+		}
+		text[i] = string(raw[k : k+int(n)])
+		raw = raw[k+int(n):]
+	}
+	var p Paper
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
+	}
+	p.ID, p.Title, p.Abstract = id, text[0], text[1]
+	return p, nil
+}
+
+func fromFields(id string, fields map[string]any) (Paper, error) {
+	p := Paper{ID: id}
+	if s, ok := fields[fieldMeta].(string); ok {
+		var err error
+		if p, err = decodeStored(id, []byte(s)); err != nil {
+			return Paper{}, err
+		}
+	}
 	if p.Authors == nil {
 		p.Authors = []string{}
 	}

@@ -29,8 +29,9 @@ const (
 	// not stemmed): prefixes, fuzzy words, spelling correction and
 	// suggestions work on real words, not stems.
 	fieldWords = "words"
-	// fieldMeta stores the whole paper as JSON, unindexed, so that a hit is
-	// rebuilt from one stored field instead of a dozen.
+	// fieldMeta stores the whole paper as deflated JSON (encodeStored),
+	// unindexed, so that a hit is rebuilt from one stored field instead of
+	// a dozen.
 	fieldMeta = "meta"
 )
 
@@ -48,7 +49,7 @@ const analyzerName = "papersearch_name"
 
 // schemaVersion changes whenever the mapping or the stored document changes
 // in a way an older index cannot serve. Open refuses a mismatch.
-const schemaVersion = "3"
+const schemaVersion = "4"
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
@@ -74,10 +75,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		return nil, err
 	}
 
-	prose := func(store bool) *mapping.FieldMapping {
+	prose := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzerProse
-		f.Store = store
+		// The stored paper in meta has the text.
+		f.Store = false
 		// Term vectors give the highlighter its match positions and phrase
 		// queries their adjacency.
 		f.IncludeTermVectors = true
@@ -96,8 +98,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	doc := bleve.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fieldTitle, prose(true))
-	doc.AddFieldMappingsAt(fieldAbstract, prose(true))
+	doc.AddFieldMappingsAt(fieldTitle, prose())
+	doc.AddFieldMappingsAt(fieldAbstract, prose())
 
 	authors := bleve.NewTextFieldMapping()
 	authors.Analyzer = analyzerName

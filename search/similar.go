@@ -86,7 +86,7 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	}
 	q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{id})})
 	req := bleve.NewSearchRequestOptions(q, 3*n, 0, false)
-	req.Fields = []string{fieldTitle, fieldAbstract, fieldMeta}
+	req.Fields = []string{fieldMeta}
 	req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {

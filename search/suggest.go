@@ -114,14 +114,18 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 	if len(alts) > 0 {
 		must = append(must, query.NewDisjunctionQuery(alts))
 		req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(must), suggestTitles, 0, false)
-		req.Fields = []string{fieldTitle}
+		req.Fields = []string{fieldMeta}
 		res, err := x.bi.SearchInContext(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range res.Hits {
-			if t, ok := h.Fields[fieldTitle].(string); ok {
-				out = append(out, Suggestion{Text: t, Kind: SuggestTitle, ID: h.ID})
+			p, err := fromFields(h.ID, h.Fields)
+			if err != nil {
+				return nil, err
+			}
+			if p.Title != "" {
+				out = append(out, Suggestion{Text: p.Title, Kind: SuggestTitle, ID: h.ID})
 			}
 		}
 	}
@@ -142,7 +146,7 @@ func (x *Index) completePhrase(ctx context.Context, before []string, last string
 	}
 	q := query.NewDisjunctionQuery([]query.Query{phraseQuery(fieldTitle, head), phraseQuery(fieldAbstract, head)})
 	req := bleve.NewSearchRequestOptions(q, phraseSample, 0, false)
-	req.Fields = []string{fieldTitle, fieldAbstract}
+	req.Fields = []string{fieldMeta}
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
@@ -157,8 +161,11 @@ func (x *Index) completePhrase(ctx context.Context, before []string, last string
 	}
 	counts := map[string]int{}
 	for _, h := range res.Hits {
-		for _, f := range []string{fieldTitle, fieldAbstract} {
-			text, _ := h.Fields[f].(string)
+		p, err := fromFields(h.ID, h.Fields)
+		if err != nil {
+			return nil, err
+		}
+		for _, text := range []string{p.Title, p.Abstract} {
 			seen := map[string]bool{}
 			for _, m := range re.FindAllStringSubmatch(text, -1) {
 				w := strings.ToLower(strings.TrimRight(m[1], "-"))
