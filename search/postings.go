@@ -95,14 +95,10 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 	if d := v.cache.get(key); d != nil {
 		return d, nil
 	}
-	dicts, err := v.dictionaries(field)
+	n, err := v.readList(i, term, field)
 	if err != nil {
 		return nil, err
 	}
-	if v.pl, err = dicts[i].PostingsList(term, nil, v.pl); err != nil {
-		return nil, fmt.Errorf("read postings of %q: %w", term, err)
-	}
-	n := v.pl.Count()
 	if v.cache == nil || n < uint64(v.cache.minPostings) {
 		return nil, nil
 	}
@@ -124,6 +120,19 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 	return d, nil
 }
 
+// readList points v.pl at the postings list of term in segment i and
+// returns its length.
+func (v *segmentView) readList(i int, term []byte, field string) (uint64, error) {
+	dicts, err := v.dictionaries(field)
+	if err != nil {
+		return 0, err
+	}
+	if v.pl, err = dicts[i].PostingsList(term, nil, v.pl); err != nil {
+		return 0, fmt.Errorf("read postings of %q: %w", term, err)
+	}
+	return v.pl.Count(), nil
+}
+
 // positions returns the postings of term in segment i with their
 // positions, from the cache or decoding them into it; nil means the list is
 // too short to keep, and the caller should read Bleve's.
@@ -136,14 +145,10 @@ func (v *segmentView) positions(i int, term []byte, field string) (*decoded, err
 	if v.cache == nil {
 		return nil, nil
 	}
-	dicts, err := v.dictionaries(field)
+	n, err := v.readList(i, term, field)
 	if err != nil {
 		return nil, err
 	}
-	if v.pl, err = dicts[i].PostingsList(term, nil, v.pl); err != nil {
-		return nil, fmt.Errorf("read postings of %q: %w", term, err)
-	}
-	n := v.pl.Count()
 	if n < uint64(v.cache.minPostings) {
 		return nil, nil
 	}
