@@ -46,6 +46,10 @@ func (x *Index) Backup(dst string) error {
 	if err := copyable.CopyTo(bleve.FileSystemDirectory(dir)); err != nil {
 		return fmt.Errorf("back up %s to %s: %w", x.path, dst, err)
 	}
+	// After the papers: every word of theirs is in the vocabulary by now.
+	if err := x.vocab.copyTo(dir); err != nil {
+		return fmt.Errorf("back up %s to %s: %w", x.path, dst, err)
+	}
 	if err := syncTree(dir); err != nil {
 		return fmt.Errorf("back up %s to %s: %w", x.path, dst, err)
 	}
@@ -93,6 +97,10 @@ func OpenReadOnly(path string, log *slog.Logger) (*Index, error) {
 	if err := x.setAnalyzers(); err != nil {
 		bi.Close()
 		return nil, err
+	}
+	if err := x.openVocabulary(); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	if b, err := bi.GetInternal([]byte(internalGeneration)); err == nil && len(b) > 0 {
 		var g uint64

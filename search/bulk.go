@@ -149,7 +149,7 @@ func (x *Index) FinishBulk(keep bool) error {
 }
 
 // commitBulk commits a batch of a bulk load alongside the others in flight.
-func (x *Index) commitBulk(b *bleve.Batch) error {
+func (x *Index) commitBulk(b *bleve.Batch, words *wordSet) error {
 	bl := x.bulk
 	// The first batch in takes the index from readers; the last one out
 	// gives it back.
@@ -175,9 +175,13 @@ func (x *Index) commitBulk(b *bleve.Batch) error {
 	case x.closed:
 		return fmt.Errorf("write batch to %s: %w", bl.target, errClosed)
 	}
-	g := x.generation.Add(1)
-	b.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(g)))
-	if err := bl.batch(b); err != nil {
+	err := x.vocab.add(words)
+	if err == nil {
+		g := x.generation.Add(1)
+		b.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(g)))
+		err = bl.batch(b)
+	}
+	if err != nil {
 		err = fmt.Errorf("write batch to %s: %w", bl.target, err)
 		x.asyncError(err)
 		bl.mu.Lock()

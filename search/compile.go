@@ -368,21 +368,26 @@ func (c *compiler) addName(t string, w float64) {
 }
 
 // pattern compiles a prefix (quant*) or fuzzy word (quantisation~1). Both
-// are expanded against the indexed words as written, not their stems, so
-// that "quantiza*" still reaches "quantization"; the expansions are then
-// analysed like typed words.
+// are expanded against the words as written (the vocabulary, or the
+// authors' names), not their stems, so that "quantiza*" still reaches
+// "quantization"; the expansions are then analysed like typed words.
 func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 	surface := strings.ToLower(cl.text)
-	field := fieldWords
-	if cl.field == scopeAuthor {
-		field = fieldAuthors
-	}
 	var found []termCount
 	var err error
-	if cl.kind == kindPrefix {
-		found, err = c.x.prefixTerms(c.ctx, c.r, field, surface, maxPrefixExp)
-	} else {
-		found, err = c.x.fuzzyTerms(c.ctx, c.r, field, surface, cl.fuzz, maxFuzzyExp)
+	switch {
+	case cl.field == scopeAuthor && cl.kind == kindPrefix:
+		found, err = c.x.prefixTerms(c.ctx, c.r, fieldAuthors, surface, maxPrefixExp)
+	case cl.field == scopeAuthor:
+		found, err = c.x.fuzzyTerms(c.ctx, c.r, fieldAuthors, surface, cl.fuzz, maxFuzzyExp)
+	case cl.kind == kindPrefix:
+		found = c.x.wordsWithPrefix(c.ctx, c.r, surface, maxPrefixExp)
+	default:
+		found = c.x.wordsNear(c.ctx, c.r, surface, cl.fuzz, maxFuzzyExp)
+		if c.x.wordCount(c.ctx, c.r, surface, map[string]int{}) > 0 {
+			// A fuzzy word matches itself too.
+			found = append(found, termCount{term: surface})
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -396,7 +401,7 @@ func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 	var qs []query.Query
 	seen := map[string]bool{}
 	for _, f := range found {
-		if field == fieldAuthors {
+		if cl.field == scopeAuthor {
 			qs = append(qs, termQuery(fieldAuthors, f.term))
 			if !negated {
 				c.addName(f.term, w)
@@ -545,7 +550,7 @@ func (c *compiler) correct(root *clause, text string) string {
 			}
 		}
 		lw := strings.ToLower(w)
-		if c.x.termCount(c.ctx, c.r, fieldWords, lw) > 0 || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 {
+		if c.x.vocab.has(lw) || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 {
 			return
 		}
 		if utf8.RuneCountInString(w) < longWord && !c.opts.correctShort {
@@ -556,8 +561,8 @@ func (c *compiler) correct(root *clause, text string) string {
 		if utf8.RuneCountInString(w) >= 6 {
 			fuzz = 2
 		}
-		found, err := c.x.fuzzyTerms(c.ctx, c.r, fieldWords, lw, fuzz, 1)
-		if err != nil || len(found) == 0 {
+		found := c.x.wordsNear(c.ctx, c.r, lw, fuzz, 1)
+		if len(found) == 0 {
 			return
 		}
 		cl.text = found[0].term

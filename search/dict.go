@@ -10,9 +10,10 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// Look-ups in the index's term dictionaries, for prefixes, fuzzy words,
-// spelling correction and suggestions. Counts come from postings: Bleve
-// 2.6.3's dictionary iterators do not report them reliably.
+// Look-ups in the index's term dictionaries and its vocabulary, for
+// prefixes, fuzzy words, spelling correction and suggestions. Counts come
+// from postings: Bleve 2.6.3's dictionary iterators do not report them
+// reliably.
 
 // maxDictScan bounds how many dictionary entries one look-up reads, so a
 // short prefix over a large index stays cheap.
@@ -23,6 +24,9 @@ type termCount struct {
 	term  string
 	count int
 	edits int // for fuzzy look-ups
+	// seen is, for a word of the vocabulary, how many papers had it as
+	// written, as the vocabulary counted them (see vocabFile).
+	seen int64
 }
 
 func (x *Index) reader() (index.IndexReader, error) {
@@ -125,6 +129,89 @@ func (x *Index) collectTerms(ctx context.Context, r index.IndexReader, fd index.
 		return strings.Compare(a.term, b.term)
 	})
 	return out[:min(len(out), n)], nil
+}
+
+// wordCount is how many papers have w's stem in their title or in their
+// abstract (the larger of the two): how a word of the vocabulary is counted
+// (see vocab.go). Stop words count nothing.
+func (x *Index) wordCount(ctx context.Context, r index.IndexReader, w string, stems map[string]int) int {
+	t := analyze(x.prose, w)
+	if len(t) != 1 {
+		return 0
+	}
+	if c, ok := stems[t[0]]; ok {
+		return c
+	}
+	c := max(x.termCount(ctx, r, fieldTitle, t[0]), x.termCount(ctx, r, fieldAbstract, t[0]))
+	stems[t[0]] = c
+	return c
+}
+
+// wordsWithPrefix returns up to n words of titles and abstracts that start
+// with prefix, the most common first. Words of one stem count the same
+// papers and search alike, so only the one most often written is kept
+// ("quantization", not "quantized" or "quantize").
+func (x *Index) wordsWithPrefix(ctx context.Context, r index.IndexReader, prefix string, n int) []termCount {
+	words := x.vocab.withPrefix(prefix)
+	words = words[:min(len(words), maxDictScan)]
+	seen := x.vocab.seenIn(words)
+	byStem := map[string]int{} // stem -> index in out
+	var out []termCount
+	for k, w := range words {
+		t := analyze(x.prose, w)
+		if len(t) != 1 {
+			continue
+		}
+		if i, ok := byStem[t[0]]; ok {
+			if o := &out[i]; seen[k] > o.seen || seen[k] == o.seen && len(w) < len(o.term) {
+				o.term, o.seen = w, seen[k]
+			}
+			continue
+		}
+		byStem[t[0]] = len(out)
+		out = append(out, termCount{term: w, seen: seen[k], count: max(x.termCount(ctx, r, fieldTitle, t[0]), x.termCount(ctx, r, fieldAbstract, t[0]))})
+	}
+	out = slices.DeleteFunc(out, func(c termCount) bool { return c.count == 0 })
+	slices.SortFunc(out, func(a, b termCount) int {
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.term, b.term)
+	})
+	return out[:min(len(out), n)]
+}
+
+// wordsNear returns up to n words of titles and abstracts within edits of
+// w, other than w: the closest, then those whose stem is the most common,
+// then those most often written.
+func (x *Index) wordsNear(ctx context.Context, r index.IndexReader, w string, edits, n int) []termCount {
+	stems := map[string]int{}
+	found := x.vocab.near(w, min(edits, maxFuzziness))
+	words := make([]string, len(found))
+	for i, f := range found {
+		words[i] = f.term
+	}
+	seen := x.vocab.seenIn(words)
+	var out []termCount
+	for i, f := range found {
+		f.seen = seen[i]
+		if f.count = x.wordCount(ctx, r, f.term, stems); f.count > 0 {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b termCount) int {
+		if c := cmp.Compare(a.edits, b.edits); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.seen, a.seen); c != 0 {
+			return c
+		}
+		return strings.Compare(a.term, b.term)
+	})
+	return out[:min(len(out), n)]
 }
 
 // levenshtein is the edit distance between two words, in runes.

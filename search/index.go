@@ -71,8 +71,10 @@ type Index struct {
 	// lengths at index time and analysing query words.
 	prose, names analysis.Analyzer
 	// split, when not nil, analyses title and abstract for their own
-	// fields and for words in one pass (see splitAnalysis).
+	// fields and for the vocabulary in one pass (see splitAnalysis).
 	split *splitAnalysis
+	// vocab is every word of the titles and abstracts (vocab.go).
+	vocab *vocabulary
 	// mapping is the index's mapping, which turns papers into documents.
 	mapping mapping.IndexMapping
 	// generation counts committed writes; it changes whenever results may.
@@ -147,6 +149,11 @@ func Open(path string, log *slog.Logger) (*Index, error) {
 		bi.Close()
 		openStores.Delete(storePath(path))
 		return nil, err
+	}
+	if err := x.openVocabulary(); err != nil {
+		bi.Close()
+		openStores.Delete(storePath(path))
+		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	if b, err := bi.GetInternal([]byte(internalGeneration)); err == nil && len(b) > 0 {
 		g, _ := strconv.ParseUint(string(b), 10, 64)
@@ -305,8 +312,8 @@ func (x *Index) setAnalyzers() error {
 // analyzer only lower-cases; lower-casing first and then running the prose
 // filters (possessives dropped, lower case again, stop words, stems) gives
 // the prose analyzer's tokens, since the possessive filter takes "'s" and
-// "'S" alike. Title and abstract go through both (their fields and words),
-// and tokenizing them once took a tenth off a build.
+// "'S" alike. Title and abstract go through both (their fields and the
+// vocabulary), and tokenizing them once took a tenth off a build.
 type splitAnalysis struct {
 	tokenizer analysis.Tokenizer
 	lower     analysis.TokenFilter
@@ -348,23 +355,6 @@ func (a *splitAnalysis) analyse(text string, names [][]byte) (analysis.TokenStre
 		tokens = f.Filter(tokens)
 	}
 	return tokens, names
-}
-
-// termSet is analysis.TokenFrequency for a field without term vectors or
-// frequencies, such as words.
-func termSet(terms [][]byte, options index.FieldIndexingOptions) index.TokenFrequencies {
-	rv := make(index.TokenFrequencies, len(terms))
-	for _, t := range terms {
-		tf, ok := rv[string(t)]
-		if !ok {
-			tf = &index.TokenFreq{Term: t}
-			rv[string(t)] = tf
-		}
-		if !options.SkipFreqNorm() {
-			tf.SetFrequency(tf.Frequency() + 1)
-		}
-	}
-	return rv
 }
 
 // Path returns the directory the index lives in.
@@ -417,10 +407,11 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.closed = true
+	verr := x.vocab.close()
 	if x.bi == nil {
-		return nil
+		return verr
 	}
-	err := x.bi.Close()
+	err := errors.Join(x.bi.Close(), verr)
 	x.bi = nil
 	if x.readOnly {
 		return err
@@ -456,12 +447,13 @@ func (x *Index) Put(papers []Paper) error {
 	if err != nil {
 		return err
 	}
+	words := newWordSet()
 	for i := range papers {
 		p := &papers[i]
 		if p.ID == "" {
 			return fmt.Errorf("put paper %q: empty id", p.Title)
 		}
-		doc, err := x.toDoc(p)
+		doc, err := x.toDoc(p, words)
 		if err != nil {
 			return fmt.Errorf("put paper %s: %w", p.ID, err)
 		}
@@ -469,7 +461,7 @@ func (x *Index) Put(papers []Paper) error {
 			return fmt.Errorf("put paper %s: %w", p.ID, err)
 		}
 	}
-	return x.commit(b)
+	return x.commit(b, words)
 }
 
 // Delete removes papers by id; unknown ids are ignored.
@@ -481,7 +473,7 @@ func (x *Index) Delete(ids []string) error {
 	for _, id := range ids {
 		b.Delete(id)
 	}
-	return x.commit(b)
+	return x.commit(b, nil)
 }
 
 func (x *Index) newBatch() (*bleve.Batch, error) {
@@ -506,14 +498,15 @@ func (x *Index) newBatch() (*bleve.Batch, error) {
 // read-only index does not run.
 var errReadOnly = errors.New("the index is open read-only")
 
-// commit writes a batch and returns once it is on disk. Nothing of a batch
-// that fails is kept: the index is reopened from what is on disk.
-func (x *Index) commit(b *bleve.Batch) error {
+// commit writes a batch, whose papers have words, and returns once it is
+// on disk. Nothing of a batch that fails is kept: the index is reopened
+// from what is on disk.
+func (x *Index) commit(b *bleve.Batch, words *wordSet) error {
 	if x.readOnly {
 		return fmt.Errorf("write batch to %s: %w", x.path, errReadOnly)
 	}
 	if x.bulk != nil {
-		return x.commitBulk(b)
+		return x.commitBulk(b, words)
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
@@ -529,6 +522,9 @@ func (x *Index) commit(b *bleve.Batch) error {
 			return fmt.Errorf("write batch to %s: %w (reopen: %w)", x.path, errUnavailable, err)
 		}
 		x.log.Info("the index is open again", "index", x.path)
+	}
+	if err := x.vocab.add(words); err != nil {
+		return fmt.Errorf("write batch to %s: %w", x.path, err)
 	}
 	g := x.generation.Load() + 1
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
@@ -662,19 +658,24 @@ func (x *Index) get(ctx context.Context, id string) (Paper, error) {
 // so that Bleve does not analyse them a second time. Authors are analysed
 // here too, so that no field with term vectors reaches the index with byte
 // offsets (see tokenFrequencies).
-func (x *Index) toDoc(p *Paper) (*document.Document, error) {
+//
+// The words of title and abstract are added to words, for the vocabulary.
+func (x *Index) toDoc(p *Paper, words *wordSet) (*document.Document, error) {
 	b, err := encodeStored(p)
 	if err != nil {
 		return nil, err
 	}
 	// Analysis lower-cases in place: it works on copies of the text.
 	var title, abstract analysis.TokenStream
-	var words [][]byte
 	if x.split != nil {
-		title, words = x.split.analyse(p.Title, nil)
-		abstract, words = x.split.analyse(p.Abstract, words)
+		var terms [][]byte
+		title, terms = x.split.analyse(p.Title, nil)
+		abstract, terms = x.split.analyse(p.Abstract, terms)
+		words.nextPaper()
+		words.addTokens(terms)
 	} else {
 		title, abstract = x.prose.Analyze([]byte(p.Title)), x.prose.Analyze([]byte(p.Abstract))
+		x.paperWords(p, words)
 	}
 	data := map[string]any{
 		fieldTitle:      p.Title,
@@ -684,7 +685,6 @@ func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 		fieldCategories: p.Categories,
 		fieldUpvotes:    strconv.Itoa(p.Upvotes),
 		fieldMeta:       string(b),
-		fieldWords:      p.Title + "\n" + p.Abstract,
 	}
 	// Lengths as Bleve counts them: tokens left after analysis.
 	if n := len(title); n > 0 {
@@ -713,8 +713,6 @@ func (x *Index) toDoc(p *Paper) (*document.Document, error) {
 			doc.Fields[i] = newAnalysedField(tf, title)
 		case tf.Name() == fieldAbstract && tf.Analyzer() == x.prose:
 			doc.Fields[i] = newAnalysedField(tf, abstract)
-		case tf.Name() == fieldWords && tf.Analyzer() == x.names && x.split != nil && !tf.Options().IncludeTermVectors():
-			doc.Fields[i] = &analysedField{TextField: tf, length: len(words), freqs: termSet(words, tf.Options())}
 		case tf.Name() == fieldAuthors && tf.Analyzer() == x.names:
 			// One field per author: its array position keeps a phrase
 			// from running from one author's name into the next.

@@ -25,10 +25,6 @@ const (
 	// is a sum over a small dictionary (see corpusStats).
 	fieldTitleLen    = "title_len"
 	fieldAbstractLen = "abstract_len"
-	// fieldWords indexes title and abstract words as written (lower-cased,
-	// not stemmed): prefixes, fuzzy words, spelling correction and
-	// suggestions work on real words, not stems.
-	fieldWords = "words"
 	// fieldMeta stores the whole paper as deflated JSON (encodeStored),
 	// unindexed, so that a hit is rebuilt from one stored field instead of
 	// a dozen.
@@ -49,7 +45,7 @@ const analyzerName = "papersearch_name"
 
 // schemaVersion changes whenever the mapping or the stored document changes
 // in a way an older index cannot serve. Open refuses a mismatch.
-const schemaVersion = "4"
+const schemaVersion = "5"
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
@@ -108,15 +104,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	authors.IncludeTermVectors = true
 	authors.DocValues = false
 	doc.AddFieldMappingsAt(fieldAuthors, authors)
-
-	words := bleve.NewTextFieldMapping()
-	words.Analyzer = analyzerName
-	words.Store = false
-	words.IncludeInAll = false
-	words.IncludeTermVectors = false
-	words.DocValues = false
-	words.SkipFreqNorm = true
-	doc.AddFieldMappingsAt(fieldWords, words)
 
 	// Dates and upvotes are keywords too ("2024-07-01", "12"): the
 	// collector reads them from doc values (columns.go) and Bleve never

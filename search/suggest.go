@@ -82,10 +82,7 @@ func (x *Index) Suggest(ctx context.Context, text string, n int) ([]Suggestion, 
 	slices.SortStableFunc(out, func(a, b Suggestion) int { return cmp.Compare(b.Count, a.Count) })
 	out = out[:min(len(out), n/2+1)]
 
-	completions, err := x.prefixTerms(ctx, r, fieldWords, last, max(n-len(out)-suggestTitles, 3))
-	if err != nil {
-		return nil, err
-	}
+	completions := x.wordsWithPrefix(ctx, r, last, max(n-len(out)-suggestTitles, 3))
 	if len(before) == 0 {
 		for _, c := range completions {
 			out = append(out, Suggestion{Text: c.term, Kind: SuggestWord, Count: c.count})

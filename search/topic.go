@@ -32,7 +32,7 @@ func (x *Index) SetTopics(topics []Topic) error {
 		return err
 	}
 	batch.SetInternal([]byte(internalTopics), b)
-	if err := x.commit(batch); err != nil {
+	if err := x.commit(batch, nil); err != nil {
 		return fmt.Errorf("save topics: %w", err)
 	}
 	x.topics.Store(&topics)
