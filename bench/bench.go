@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -409,21 +410,28 @@ func dirSize(dir string) (int64, error) {
 const warmup = 200
 
 // load runs the mix from clients goroutines for d and returns every
-// query's latency and the time the run took. Each query does what
-// GET /api/search does short of HTTP: parse the parameters, search, and
-// encode the response.
+// query's latency and the time the run took. Each query is a GET
+// /api/search handed to the server's own handler in process: parameters
+// parsed, a search slot taken (at most one search per CPU runs, the others
+// wait in line, as in "papersearch serve"), the search, the JSON encoded.
+// Only the network is left out.
 func load(ctx context.Context, idx *search.Index, mix []Query, clients int, d time.Duration) ([]time.Duration, time.Duration, error) {
+	h, err := api.New(api.Config{Index: idx})
+	if err != nil {
+		return nil, 0, err
+	}
 	one := func(q Query) error {
-		req, err := api.ParseSearch(q.Values())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/api/search?"+q.Values().Encode(), nil)
 		if err != nil {
 			return fmt.Errorf("query %q: %w", q.Q, err)
 		}
-		res, err := idx.Search(ctx, req)
-		if err != nil {
-			return err
+		req.RemoteAddr = "127.0.0.1:1"
+		w := &discardWriter{header: http.Header{}}
+		h.ServeHTTP(w, req)
+		if w.status != http.StatusOK {
+			return fmt.Errorf("query %q: status %d: %s", q.Q, w.status, w.start)
 		}
-		_, err = api.Marshal(api.NewSearchResponse(res))
-		return err
+		return nil
 	}
 	for _, q := range mix[:min(warmup, len(mix))] {
 		if err := one(q); err != nil {
@@ -474,6 +482,30 @@ func load(ctx context.Context, idx *search.Index, mix []Query, clients int, d ti
 	}
 	slices.Sort(all)
 	return all, elapsed, nil
+}
+
+// discardWriter is the response writer of load: it keeps the status and the
+// start of the body, for errors.
+type discardWriter struct {
+	header http.Header
+	status int
+	start  []byte
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+
+func (w *discardWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *discardWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if len(w.start) < 200 {
+		w.start = append(w.start, b[:min(len(b), 200-len(w.start))]...)
+	}
+	return len(b), nil
 }
 
 // percentileMs returns the nearest-rank percentile of sorted latencies.

@@ -4,9 +4,10 @@
 // "papersearch index" (any format it reads), or from synthetic papers
 // generated from the corpus, and reports the build time, the index size on
 // disk and the peak resident memory. It then runs a fixed, seeded mix of
-// queries for a while from several in-process clients through the code that
-// serves GET /api/search (api.ParseSearch, search.Index.Search, the JSON
-// response) and reports throughput and latency percentiles.
+// queries for a while from several in-process clients through the handler
+// that serves GET /api/search (its search slots, which let one search per CPU
+// run and queue the rest, included; only the network is left out) and
+// reports throughput and latency percentiles.
 //
 // Synthetic papers come from a word-level Markov model of the corpus's
 // titles and abstracts (Model), with authors, dates and categories drawn
