@@ -99,6 +99,8 @@ func acknowledged(t *testing.T, stderr string, ids []string) []string {
 // paper is in it; it returns how long the open took and the count.
 func checkAcknowledged(t *testing.T, dir string, acked []string) (time.Duration, uint64) {
 	t.Helper()
+	// Read before Open, which would rebuild a missing vocabulary.
+	vocab, verr := os.ReadFile(filepath.Join(dir, "papersearch.vocab"))
 	start := time.Now()
 	idx, err := search.Open(dir, nil)
 	took := time.Since(start)
@@ -118,6 +120,26 @@ func checkAcknowledged(t *testing.T, dir string, acked []string) (time.Duration,
 	}
 	if len(missing) > 0 {
 		t.Errorf("%d of %d acknowledged papers are missing, first %q", len(missing), len(acked), missing[0])
+	}
+	// A batch writes its words to the vocabulary before it commits: every
+	// acknowledged paper's title words are there.
+	if len(got) > 0 {
+		if verr != nil {
+			t.Errorf("an index with acknowledged papers has no vocabulary: %v", verr)
+		}
+		words := map[string]bool{}
+		for line := range strings.Lines(string(vocab)) {
+			w, _, _ := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+			words[w] = true
+		}
+		for id, p := range got {
+			for _, w := range strings.Fields(p.Title) {
+				w = strings.ToLower(strings.Trim(w, ".,:;!?()[]{}\"'"))
+				if w != "" && strings.IndexFunc(w, func(r rune) bool { return r < 'a' || r > 'z' }) < 0 && !words[w] {
+					t.Errorf("paper %s was acknowledged, but its title word %q is not in the vocabulary", id, w)
+				}
+			}
+		}
 	}
 	n, err := idx.Count()
 	if err != nil {
