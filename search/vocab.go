@@ -26,10 +26,10 @@ import (
 // papers is a few megabytes.
 //
 // A word is counted by its stem's papers in title and abstract, never by
-// the file. That keeps it right without ever rewriting the file: a batch
-// appends its new words (and syncs them) before it commits, so the file
-// holds every word of every committed paper; a word whose papers are all
-// deleted counts nothing, and a word a failed or crashed batch appended
+// the file. That keeps counts right without taking words out of the file:
+// a batch appends its new words (and syncs them) before it commits, so the
+// file holds every word of every committed paper; a word whose papers are
+// all deleted counts nothing, and a word a failed or crashed batch appended
 // is a harmless extra.
 
 // vocabFile is the vocabulary's file in the index directory: one word per
