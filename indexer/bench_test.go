@@ -15,7 +15,7 @@ import (
 //
 //	go test ./indexer -run '^$' -bench . -benchmem
 
-func demoCorpus(b *testing.B) []byte {
+func demoCorpus(b testing.TB) []byte {
 	b.Helper()
 	f, err := os.Open("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
 	if err != nil {
@@ -29,7 +29,7 @@ func demoCorpus(b *testing.B) []byte {
 	return raw
 }
 
-func demoPapers(b *testing.B) []search.Paper {
+func demoPapers(b testing.TB) []search.Paper {
 	b.Helper()
 	var out []search.Paper
 	for p, err := range ParseJSON(bytes.NewReader(demoCorpus(b)), "demo") {
