@@ -88,42 +88,71 @@ func CleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
+	// The output is runs of s joined by single spaces. The run being read,
+	// s[from:to], is copied out only when the next one does not follow it
+	// in s with one space between: text that is already clean (most titles
+	// and names) comes back as it is, with no copy.
 	var b strings.Builder
-	b.Grow(len(s))
+	from, to := 0, 0
+	copied := false
 	space := false
 	for i := 0; i < len(s); {
-		// ASCII a byte at a time: it is nearly all of what papers hold.
-		if c := s[i]; c < utf8.RuneSelf {
-			i++
+		c := s[i]
+		size := 1
+		if c < utf8.RuneSelf {
 			switch {
 			case c == ' ' || c >= '\t' && c <= '\r':
 				space = true
+				i++
 				continue
 			case c < ' ' || c == 0x7f:
+				i++
 				continue
 			}
-			if space && b.Len() > 0 {
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			switch {
+			case unicode.IsSpace(r):
+				space = true
+				i += size
+				continue
+			case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+				i += size
+				continue
+			}
+		}
+		// s[i:i+size] is kept, after a space if one came since the last
+		// character kept.
+		written := to > from || copied
+		switch {
+		case to == i: // nothing was skipped: the run goes on
+		case space && written && to == i-1 && s[to] == ' ':
+		case !written: // what was skipped leads the text: drop it
+			from = i
+		default:
+			if !copied {
+				b.Grow(len(s))
+				copied = true
+			}
+			b.WriteString(s[from:to])
+			if space && written {
 				b.WriteByte(' ')
 			}
-			space = false
-			b.WriteByte(c)
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
+			from = i
 		}
 		space = false
-		b.WriteRune(r)
+		i += size
+		// Printable ASCII, nearly all of what papers hold, in one go.
+		for i < len(s) && s[i] > ' ' && s[i] < 0x7f {
+			i++
+		}
+		to = i
 	}
+	if !copied {
+		return s[from:to]
+	}
+	b.WriteString(s[from:to])
 	return b.String()
 }
 

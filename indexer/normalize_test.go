@@ -120,7 +120,8 @@ func cleanTextRunes(s string) string {
 }
 
 func FuzzCleanText(f *testing.F) {
-	for _, s := range []string{"", "  a\tb\r\n c  ", "\x00\x7f\x1fx\u0085y\u00a0z", "bad \xff utf8", "\u202Eevil\u2066 \uFEFFbom", "naïve café"} {
+	for _, s := range []string{"", "  a\tb\r\n c  ", "\x00\x7f\x1fx\u0085y\u00a0z", "bad \xff utf8", "\u202Eevil\u2066 \uFEFFbom", "naïve café",
+		"clean text", " lead", "trail ", "a  b", "a \x01b", "a\x01 b", "\x01a b", "a b\x01", "a\u00a0b", "a \u200eb", "é é", " ", "\u2066"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
