@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/papersearch/papersearch/search"
@@ -27,6 +28,25 @@ func demoCorpus(b testing.TB) []byte {
 		b.Fatal(err)
 	}
 	return raw
+}
+
+// fixtureFiles returns the contents of the fixtures that match pattern,
+// and of testdata/papers.jsonl.
+func fixtureFiles(t testing.TB, pattern string) [][]byte {
+	t.Helper()
+	names, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, name := range append(names, "testdata/papers.jsonl") {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 func demoPapers(b testing.TB) []search.Paper {

@@ -1,8 +1,6 @@
 package indexer
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -146,16 +144,8 @@ func TestTagMatchesReference(t *testing.T) {
 	if tagged < 100 {
 		t.Errorf("only %d demo papers tagged: the comparison is too weak", tagged)
 	}
-	// Every fixture of every format, tagged as parsed.
-	files, err := filepath.Glob("testdata/*/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range append(files, "testdata/papers.jsonl") {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	// Every fixture file, raw, as one long title and as one long abstract.
+	for _, b := range fixtureFiles(t, "testdata/*/*") {
 		checkTag(t, tax, ref, string(b), "")
 		checkTag(t, tax, ref, "", string(b))
 	}
