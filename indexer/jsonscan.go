@@ -239,6 +239,12 @@ func (s *jsonScanner) stringBytes() ([]byte, bool) {
 	}
 	start := s.i
 	for s.i < len(s.b) {
+		for s.i < len(s.b) && jsonPlain[s.b[s.i]] {
+			s.i++
+		}
+		if s.i == len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':
@@ -260,6 +266,15 @@ func (s *jsonScanner) stringBytes() ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// jsonPlain marks the bytes a JSON string holds as they are: ASCII other
+// than controls, quotes and backslashes.
+var jsonPlain = func() (p [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		p[c] = c != '"' && c != '\\'
+	}
+	return
+}()
 
 // escaped reads the rest of a string that has escapes, from start (just
 // after the opening quote) with s.i at the first backslash.
