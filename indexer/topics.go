@@ -215,11 +215,12 @@ func rankTopics(defs []TopicDef, scores []float64, idx []int) ([]string, []int) 
 }
 
 // tagText is one text split into tokens twice over: as written, and
-// lowercased and spelling-normalised as signals are. Both are spans of
-// buffers reused from call to call, so that tagging allocates nothing per
-// token.
+// lowercased and spelling-normalised as signals are. Both are spans, of the
+// text and of a buffer reused from call to call, so that tagging allocates
+// nothing per token.
 type tagText struct {
-	cased, lower   []byte
+	text           string
+	lower          []byte
 	casedT, lowerT []span
 	scores         []float64
 	idx            []int
@@ -230,12 +231,12 @@ type span struct{ start, end int }
 var tagTextPool = sync.Pool{New: func() any { return new(tagText) }}
 
 func (tt *tagText) n() int                { return len(tt.casedT) }
-func (tt *tagText) casedTok(i int) []byte { return tt.cased[tt.casedT[i].start:tt.casedT[i].end] }
+func (tt *tagText) casedTok(i int) string { return tt.text[tt.casedT[i].start:tt.casedT[i].end] }
 func (tt *tagText) lowerTok(i int) []byte { return tt.lower[tt.lowerT[i].start:tt.lowerT[i].end] }
 
 // split tokenises s as tagTokens does, with and without lower.
 func (tt *tagText) split(s string) {
-	tt.cased = append(tt.cased[:0], s...)
+	tt.text = s
 	// ASCII tokens are lowercased in place, in a copy of the whole text;
 	// the rare token that is not ASCII is lowercased after it.
 	tt.lower = append(tt.lower[:0], s...)
@@ -319,7 +320,7 @@ func (t *Taxonomy) score(tt *tagText, mult float64, scores []float64) {
 			if len(ws.plural) > 0 {
 				c := tt.casedTok(i)
 				for _, s := range ws.plural {
-					if len(c) == len(s.toks[0])+1 && c[len(c)-1] == 's' && string(c[:len(c)-1]) == s.toks[0] {
+					if len(c) == len(s.toks[0])+1 && c[len(c)-1] == 's' && c[:len(c)-1] == s.toks[0] {
 						scores[s.topic] += s.weight * mult
 					}
 				}
@@ -338,20 +339,21 @@ func (t *Taxonomy) score(tt *tagText, mult float64, scores []float64) {
 	}
 }
 
-// matches reports whether s starts at token i of tt, as written (cased) or
-// lowercased.
+// matches reports whether s starts at token i of tt, as written (cased,
+// for acronyms, which are never prefixes) or lowercased.
 func (s *signal) matches(tt *tagText, i int, cased bool) bool {
 	if i+len(s.toks) > tt.n() {
 		return false
 	}
 	last := len(s.toks) - 1
 	for j, want := range s.toks {
-		var got []byte
 		if cased {
-			got = tt.casedTok(i + j)
-		} else {
-			got = tt.lowerTok(i + j)
+			if tt.casedTok(i+j) != want {
+				return false
+			}
+			continue
 		}
+		got := tt.lowerTok(i + j)
 		if j == last && s.prefix {
 			if !hasPrefix(got, want) {
 				return false
