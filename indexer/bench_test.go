@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/papersearch/papersearch/search"
@@ -15,7 +16,7 @@ import (
 //
 //	go test ./indexer -run '^$' -bench . -benchmem
 
-func demoCorpus(b *testing.B) []byte {
+func demoCorpus(b testing.TB) []byte {
 	b.Helper()
 	f, err := os.Open("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
 	if err != nil {
@@ -29,7 +30,26 @@ func demoCorpus(b *testing.B) []byte {
 	return raw
 }
 
-func demoPapers(b *testing.B) []search.Paper {
+// fixtureFiles returns the contents of the fixtures that match pattern,
+// and of testdata/papers.jsonl.
+func fixtureFiles(t testing.TB, pattern string) [][]byte {
+	t.Helper()
+	names, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, name := range append(names, "testdata/papers.jsonl") {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func demoPapers(b testing.TB) []search.Paper {
 	b.Helper()
 	var out []search.Paper
 	for p, err := range ParseJSON(bytes.NewReader(demoCorpus(b)), "demo") {

@@ -9,5 +9,9 @@
 // function of a paper's title and abstract.
 //
 // Tests parse real fixtures under testdata/ and index into real Bleve indexes
-// in t.TempDir(); every parser has a fuzz test seeded with its fixtures.
+// in t.TempDir(); every parser has a fuzz test seeded with its fixtures. The
+// hot paths of a build have fast versions held to a plain reference, value
+// for value, on the demo corpus, the fixtures and fuzzed input: the JSON
+// scanner (jsonscan.go) to encoding/json, Tag to the tagger kept in
+// topics_ref_test.go, CleanText to a rune-at-a-time version.
 package indexer

@@ -81,15 +81,7 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		sep := ","
-		if !strings.Contains(s, ",") {
-			sep = " "
-		}
-		for _, v := range strings.Split(s, sep) {
-			if v = strings.TrimSpace(v); v != "" {
-				*f = append(*f, v)
-			}
-		}
+		*f = append(*f, splitList(s)...)
 		return nil
 	}
 	var list []string
@@ -98,6 +90,22 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 	}
 	*f = list
 	return nil
+}
+
+// splitList splits one string of comma-separated values, or of
+// space-separated ones where it has no comma.
+func splitList(s string) []string {
+	sep := ","
+	if !strings.Contains(s, ",") {
+		sep = " "
+	}
+	var out []string
+	for _, v := range strings.Split(s, sep) {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func clipBytes(b []byte) string { return clip(string(b)) }
@@ -177,7 +185,7 @@ func ParseJSON(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 				continue
 			}
 			var j jsonPaper
-			if err := json.Unmarshal(line, &j); err != nil {
+			if err := unmarshalPaper(line, &j); err != nil {
 				if !yield(search.Paper{}, recordErr(source, n, "invalid JSON: %v", jsonErr(err))) {
 					return
 				}
@@ -214,7 +222,7 @@ func parseJSONArray(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 				return
 			}
 			var j jsonPaper
-			err := json.Unmarshal(raw, &j)
+			err := unmarshalPaper(raw, &j)
 			var p search.Paper
 			if err == nil {
 				p, err = j.paper()

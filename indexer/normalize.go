@@ -12,10 +12,36 @@ import (
 	"github.com/papersearch/papersearch/search"
 )
 
-var (
-	newArxivID = regexp.MustCompile(`^(\d{4}\.\d{4,5})(v\d+)?$`)
-	oldArxivID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$`)
-)
+var oldArxivID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$`)
+
+// newStyleID matches s against ^(\d{4}\.\d{4,5})(v\d+)?$ and returns the
+// id without its version: nearly every id is new-style, and this runs for
+// every paper read, twice.
+func newStyleID(s string) (string, bool) {
+	if len(s) < 9 || !allDigits(s[:4]) || s[4] != '.' {
+		return "", false
+	}
+	n := 5
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n-5 < 4 || n-5 > 5 {
+		return "", false
+	}
+	if v := s[n:]; v != "" && (v[0] != 'v' || len(v) == 1 || !allDigits(v[1:])) {
+		return "", false
+	}
+	return s[:n], true
+}
+
+func allDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // ArxivID returns the canonical arXiv id in s ("2402.18668", "hep-th/9901001")
 // with any "arXiv:" prefix, URL and version suffix dropped, or "" when s is
@@ -32,8 +58,8 @@ func ArxivID(s string) string {
 		s = s[6:]
 	}
 	s = strings.TrimSuffix(s, ".pdf")
-	if m := newArxivID.FindStringSubmatch(s); m != nil {
-		return m[1]
+	if id, ok := newStyleID(s); ok {
+		return id
 	}
 	if m := oldArxivID.FindStringSubmatch(s); m != nil {
 		return m[1]
@@ -88,44 +114,88 @@ func CleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
+	// The output is runs of s joined by single spaces. The run being read,
+	// s[from:to], is copied out only when the next one does not follow it
+	// in s with one space between: text that is already clean (most titles
+	// and names) comes back as it is, with no copy.
 	var b strings.Builder
-	b.Grow(len(s))
+	from, to := 0, 0
+	copied := false
 	space := false
 	for i := 0; i < len(s); {
-		// ASCII a byte at a time: it is nearly all of what papers hold.
-		if c := s[i]; c < utf8.RuneSelf {
-			i++
+		c := s[i]
+		size := 1
+		if c < utf8.RuneSelf {
 			switch {
 			case c == ' ' || c >= '\t' && c <= '\r':
 				space = true
+				i++
 				continue
 			case c < ' ' || c == 0x7f:
+				i++
 				continue
 			}
-			if space && b.Len() > 0 {
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			switch {
+			case unicode.IsSpace(r):
+				space = true
+				i += size
+				continue
+			case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+				i += size
+				continue
+			}
+		}
+		// s[i:i+size] is kept, after a space if one came since the last
+		// character kept.
+		written := to > from || copied
+		switch {
+		case to == i: // nothing was skipped: the run goes on
+		case space && written && to == i-1 && s[to] == ' ':
+		case !written: // what was skipped leads the text: drop it
+			from = i
+		default:
+			if !copied {
+				b.Grow(len(s))
+				copied = true
+			}
+			b.WriteString(s[from:to])
+			if space && written {
 				b.WriteByte(' ')
 			}
-			space = false
-			b.WriteByte(c)
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
+			from = i
 		}
 		space = false
-		b.WriteRune(r)
+		i += size
+		// Printable ASCII, nearly all of what papers hold, in one go: a
+		// single space between two such bytes is kept as it is.
+		for i < len(s) {
+			if printable[s[i]] {
+				i++
+			} else if s[i] == ' ' && i+1 < len(s) && printable[s[i+1]] {
+				i += 2
+			} else {
+				break
+			}
+		}
+		to = i
 	}
+	if !copied {
+		return s[from:to]
+	}
+	b.WriteString(s[from:to])
 	return b.String()
 }
+
+// printable marks the printable ASCII bytes other than the space.
+var printable = func() (p [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		p[c] = true
+	}
+	return
+}()
 
 func isBidiControl(r rune) bool {
 	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') || r == '\u200E' || r == '\u200F'
@@ -151,6 +221,20 @@ func ParseDate(s string) (string, bool) {
 	if s == "" {
 		return "", false
 	}
+	// Most dates are already YYYY-MM-DD: parse that layout alone, and keep
+	// s, which is what formatting the parsed date gives back. No layout
+	// tried before it reads a string of that shape.
+	if len(s) == len(time.DateOnly) && s[4] == '-' && s[7] == '-' && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) {
+		if t, err := time.Parse(time.DateOnly, s); err == nil && t.Year() >= 1000 {
+			return s, true
+		}
+	}
+	return parseDateLayouts(s)
+}
+
+// parseDateLayouts is ParseDate of a trimmed, non-empty s, trying every
+// layout.
+func parseDateLayouts(s string) (string, bool) {
 	// "Mon, 2 Jan 2006 15:04:05 GMT" (arXiv versions) -> drop the time.
 	if i := strings.Index(s, ":"); i > 0 && strings.Contains(s, ", ") && strings.Count(s, ":") == 2 {
 		if j := strings.LastIndexByte(s[:i], ' '); j > 0 {

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -120,7 +121,8 @@ func cleanTextRunes(s string) string {
 }
 
 func FuzzCleanText(f *testing.F) {
-	for _, s := range []string{"", "  a\tb\r\n c  ", "\x00\x7f\x1fx\u0085y\u00a0z", "bad \xff utf8", "\u202Eevil\u2066 \uFEFFbom", "naïve café"} {
+	for _, s := range []string{"", "  a\tb\r\n c  ", "\x00\x7f\x1fx\u0085y\u00a0z", "bad \xff utf8", "\u202Eevil\u2066 \uFEFFbom", "naïve café",
+		"clean text", " lead", "trail ", "a  b", "a \x01b", "a\x01 b", "\x01a b", "a b\x01", "a\u00a0b", "a \u200eb", "é é", " ", "\u2066"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -137,6 +139,40 @@ func FuzzSplitWords(f *testing.F) {
 		want := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		if got := splitWords(s); !slices.Equal(got, want) {
 			t.Errorf("splitWords(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+func FuzzNewStyleID(f *testing.F) {
+	for _, s := range []string{"2402.18668", "2402.1866", "2402.186688", "2402.18668v12", "2402.18668v", "2402.18668x", "0704.0001v1",
+		"240.18668", "2402,18668", "hep-th/9901001", "２402.18668"} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(`^(\d{4}\.\d{4,5})(v\d+)?$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		want := ""
+		if m := re.FindStringSubmatch(s); m != nil {
+			want = m[1]
+		}
+		if got, ok := newStyleID(s); got != want || ok != (want != "") {
+			t.Errorf("newStyleID(%q) = %q, %v; want %q", s, got, ok, want)
+		}
+	})
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2024-02-28", "2024-02-30", "2024-02-29", "2023-02-29", "0999-01-01", "1000-01-01", "2024-13-01",
+		"2024-00-10", "2024-1-01", " 2024-02-28 ", "2024-02-28T10:00:00Z", "Mon, 2 Jan 2006 15:04:05 GMT", "2024/02/28", "+024-02-28"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" || strings.TrimSpace(s) == "" {
+			return
+		}
+		got, ok := ParseDate(s)
+		want, wantOK := parseDateLayouts(strings.TrimSpace(s))
+		if got != want || ok != wantOK {
+			t.Errorf("ParseDate(%q) = %q, %v; want %q, %v", s, got, ok, want, wantOK)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -34,10 +35,24 @@ type TopicDef struct {
 
 // Taxonomy tags papers with topics.
 type Taxonomy struct {
-	defs   []TopicDef
-	exact  map[string][]*signal // by first token, lowercased
+	defs []TopicDef
+	// words holds, by a token's lowercased, spelling-normalised form, every
+	// signal that token can start: terms, and acronyms whose case is then
+	// checked. One map lookup per token is what makes tagging cheap.
+	words  map[string]*wordSignals
 	prefix map[string][]*signal // by the first prefixKey bytes of a one-word prefix
-	cased  map[string][]*signal // acronyms, by first token as written
+	// prefixFirst has a bit for the first two bytes of every prefix key,
+	// which spares most tokens the lookup in prefix.
+	prefixFirst [1 << 16 / 64]uint64
+}
+
+// wordSignals are the signals that may start at a token of one lowercased,
+// normalised form.
+type wordSignals struct {
+	exact []*signal // terms whose first token is this form
+	cased []*signal // acronyms whose first token, as written, has this form
+	// plural are one-word acronyms A whose plural A+"s" has this form.
+	plural []*signal
 }
 
 type signal struct {
@@ -82,7 +97,7 @@ func LoadTaxonomy(r io.Reader) (*Taxonomy, error) {
 	if len(file.Topics) == 0 {
 		return nil, fmt.Errorf("read topics: no topics")
 	}
-	t := &Taxonomy{exact: map[string][]*signal{}, prefix: map[string][]*signal{}, cased: map[string][]*signal{}}
+	t := &Taxonomy{words: map[string]*wordSignals{}, prefix: map[string][]*signal{}}
 	seen := map[string]bool{}
 	for i, d := range file.Topics {
 		if !slugRe.MatchString(d.Slug) {
@@ -115,9 +130,12 @@ func LoadTaxonomy(r io.Reader) (*Taxonomy, error) {
 				}
 				k := toks[0][:prefixKey]
 				t.prefix[k] = append(t.prefix[k], s)
+				b := uint16(k[0])<<8 | uint16(k[1])
+				t.prefixFirst[b/64] |= 1 << (b % 64)
 				continue
 			}
-			t.exact[toks[0]] = append(t.exact[toks[0]], s)
+			w := t.word(toks[0])
+			w.exact = append(w.exact, s)
 		}
 		for _, a := range d.Acronyms {
 			toks := tagTokens(a, false)
@@ -125,10 +143,24 @@ func LoadTaxonomy(r io.Reader) (*Taxonomy, error) {
 				return nil, fmt.Errorf("read topics: topic %q: acronym %q has no letters", d.Slug, a)
 			}
 			s := &signal{toks: toks, weight: 1.5, topic: i}
-			t.cased[toks[0]] = append(t.cased[toks[0]], s)
+			w := t.word(lowerWord(toks[0]))
+			w.cased = append(w.cased, s)
+			if len(toks) == 1 {
+				w := t.word(lowerWord(toks[0] + "s"))
+				w.plural = append(w.plural, s)
+			}
 		}
 	}
 	return t, nil
+}
+
+func (t *Taxonomy) word(w string) *wordSignals {
+	ws := t.words[w]
+	if ws == nil {
+		ws = &wordSignals{}
+		t.words[w] = ws
+	}
+	return ws
 }
 
 // Topics lists the taxonomy's topics in file order.
@@ -141,11 +173,26 @@ func (t *Taxonomy) Topics() []search.Topic {
 }
 
 // Tag returns the slugs of the topics a paper is about, strongest first.
+// It is safe for concurrent use.
 func (t *Taxonomy) Tag(title, abstract string) []string {
-	scores := make([]float64, len(t.defs))
-	t.score(title, titleWeight, scores)
-	t.score(abstract, 1, scores)
-	var idx []int
+	tt := tagTextPool.Get().(*tagText)
+	defer tagTextPool.Put(tt)
+	scores := slices.Grow(tt.scores[:0], len(t.defs))[:len(t.defs)]
+	clear(scores)
+	tt.scores = scores
+	tt.split(title)
+	t.score(tt, titleWeight, scores)
+	tt.split(abstract)
+	t.score(tt, 1, scores)
+	out, idx := rankTopics(t.defs, scores, tt.idx[:0])
+	tt.idx = idx
+	return out
+}
+
+// rankTopics returns the slugs of the topics that reach the threshold,
+// strongest first and in file order among equals. idx is scratch space,
+// returned for reuse.
+func rankTopics(defs []TopicDef, scores []float64, idx []int) ([]string, []int) {
 	for i, s := range scores {
 		if s >= threshold {
 			idx = append(idx, i)
@@ -162,40 +209,129 @@ func (t *Taxonomy) Tag(title, abstract string) []string {
 	})
 	out := make([]string, len(idx))
 	for i, j := range idx {
-		out[i] = t.defs[j].Slug
+		out[i] = defs[j].Slug
 	}
-	return out
+	return out, idx
 }
 
-func (t *Taxonomy) score(text string, mult float64, scores []float64) {
-	cased := tagTokens(text, false)
-	lower := make([]string, len(cased))
-	for i, c := range cased {
-		lower[i] = normWord(strings.ToLower(c))
+// tagText is one text split into tokens twice over: as written, and
+// lowercased and spelling-normalised as signals are. Both are spans, of the
+// text and of a buffer reused from call to call, so that tagging allocates
+// nothing per token.
+type tagText struct {
+	text           string
+	lower          []byte
+	casedT, lowerT []span
+	scores         []float64
+	idx            []int
+}
+
+type span struct{ start, end int }
+
+var tagTextPool = sync.Pool{New: func() any { return new(tagText) }}
+
+func (tt *tagText) n() int                { return len(tt.casedT) }
+func (tt *tagText) casedTok(i int) string { return tt.text[tt.casedT[i].start:tt.casedT[i].end] }
+func (tt *tagText) lowerTok(i int) []byte { return tt.lower[tt.lowerT[i].start:tt.lowerT[i].end] }
+
+// split tokenises s as tagTokens does, with and without lower.
+func (tt *tagText) split(s string) {
+	tt.text = s
+	// ASCII tokens are lowercased in place, in a copy of the whole text;
+	// the rare token that is not ASCII is lowercased after it.
+	tt.lower = append(tt.lower[:0], s...)
+	for i, c := range tt.lower {
+		tt.lower[i] = asciiLower[c]
 	}
-	for i := range lower {
-		w := lower[i]
-		for _, s := range t.exact[w] {
-			if s.matches(lower, i) {
-				scores[s.topic] += s.weight * mult
+	tt.casedT, tt.lowerT = tt.casedT[:0], tt.lowerT[:0]
+	for i := 0; i < len(s); {
+		start, ascii := i, true
+		for i < len(s) {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				if !asciiWord[c] {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			ascii = false
+			i += size
+		}
+		if i == start {
+			// A separator: skip it.
+			if s[i] < utf8.RuneSelf {
+				i++
+			} else {
+				_, size := utf8.DecodeRuneInString(s[i:])
+				i += size
+			}
+			continue
+		}
+		tt.casedT = append(tt.casedT, span{start, i})
+		if ascii {
+			end := i
+			if k := britishSuffix(tt.lower[start:end]); k >= 0 {
+				// The American suffix is never longer than the British one.
+				cut := end - len(britishSuffixes[k][0])
+				end = cut + copy(tt.lower[cut:], britishSuffixes[k][1])
+			}
+			tt.lowerT = append(tt.lowerT, span{start, end})
+			continue
+		}
+		ls := len(tt.lower)
+		tt.lower = append(tt.lower, lowerWord(s[start:i])...)
+		tt.lowerT = append(tt.lowerT, span{ls, len(tt.lower)})
+	}
+}
+
+// asciiWord marks the ASCII letters and digits; asciiLower lowercases an
+// ASCII letter and leaves every other byte as it is.
+var asciiWord, asciiLower = func() (w [256]bool, l [256]byte) {
+	for c := range 256 {
+		b := byte(c)
+		w[c] = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+		l[c] = b
+		if b >= 'A' && b <= 'Z' {
+			l[c] = b + 'a' - 'A'
+		}
+	}
+	return
+}()
+
+func (t *Taxonomy) score(tt *tagText, mult float64, scores []float64) {
+	for i := range tt.n() {
+		w := tt.lowerTok(i)
+		if ws := t.words[string(w)]; ws != nil {
+			for _, s := range ws.exact {
+				if s.matches(tt, i, false) {
+					scores[s.topic] += s.weight * mult
+				}
+			}
+			for _, s := range ws.cased {
+				if s.matches(tt, i, true) {
+					scores[s.topic] += s.weight * mult
+				}
+			}
+			if len(ws.plural) > 0 {
+				c := tt.casedTok(i)
+				for _, s := range ws.plural {
+					if len(c) == len(s.toks[0])+1 && c[len(c)-1] == 's' && c[:len(c)-1] == s.toks[0] {
+						scores[s.topic] += s.weight * mult
+					}
+				}
 			}
 		}
 		if len(w) >= prefixKey {
-			for _, s := range t.prefix[w[:prefixKey]] {
-				if strings.HasPrefix(w, s.toks[0]) {
-					scores[s.topic] += s.weight * mult
-				}
+			if b := uint16(w[0])<<8 | uint16(w[1]); t.prefixFirst[b/64]&(1<<(b%64)) == 0 {
+				continue
 			}
-		}
-		c := cased[i]
-		for _, s := range t.cased[c] {
-			if s.matches(cased, i) {
-				scores[s.topic] += s.weight * mult
-			}
-		}
-		if strings.HasSuffix(c, "s") {
-			for _, s := range t.cased[c[:len(c)-1]] {
-				if len(s.toks) == 1 {
+			for _, s := range t.prefix[string(w[:prefixKey])] {
+				if hasPrefix(w, s.toks[0]) {
 					scores[s.topic] += s.weight * mult
 				}
 			}
@@ -203,24 +339,36 @@ func (t *Taxonomy) score(text string, mult float64, scores []float64) {
 	}
 }
 
-func (s *signal) matches(toks []string, i int) bool {
-	if i+len(s.toks) > len(toks) {
+// matches reports whether s starts at token i of tt, as written (cased,
+// for acronyms, which are never prefixes) or lowercased.
+func (s *signal) matches(tt *tagText, i int, cased bool) bool {
+	if i+len(s.toks) > tt.n() {
 		return false
 	}
 	last := len(s.toks) - 1
 	for j, want := range s.toks {
-		got := toks[i+j]
-		if j == last && s.prefix {
-			if !strings.HasPrefix(got, want) {
+		if cased {
+			if tt.casedTok(i+j) != want {
 				return false
 			}
 			continue
 		}
-		if got != want {
+		got := tt.lowerTok(i + j)
+		if j == last && s.prefix {
+			if !hasPrefix(got, want) {
+				return false
+			}
+			continue
+		}
+		if string(got) != want {
 			return false
 		}
 	}
 	return true
+}
+
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
 }
 
 // tagTokens splits text into runs of letters and digits. With lower, tokens
@@ -229,11 +377,15 @@ func tagTokens(s string, lower bool) []string {
 	toks := splitWords(s)
 	if lower {
 		for i, w := range toks {
-			toks[i] = normWord(strings.ToLower(w))
+			toks[i] = lowerWord(w)
 		}
 	}
 	return toks
 }
+
+// lowerWord is a token as signals are written: lowercased, with British
+// spelling made American.
+func lowerWord(w string) string { return normWord(strings.ToLower(w)) }
 
 // britishSuffixes map British spellings to American ones, so that signals
 // written once match both ("quantisation", "modelling", "behaviour").
@@ -269,13 +421,32 @@ func splitWords(s string) []string {
 }
 
 func normWord(w string) string {
-	if len(w) < 6 {
-		return w
-	}
-	for _, p := range britishSuffixes {
-		if strings.HasSuffix(w, p[0]) {
-			return w[:len(w)-len(p[0])] + p[1]
-		}
+	if k := britishSuffix(w); k >= 0 {
+		return w[:len(w)-len(britishSuffixes[k][0])] + britishSuffixes[k][1]
 	}
 	return w
 }
+
+// britishSuffix returns the index in britishSuffixes of the first British
+// suffix w ends with, or -1.
+func britishSuffix[S string | []byte](w S) int {
+	if len(w) < 6 {
+		return -1
+	}
+	for _, k := range britishByLast[w[len(w)-1]] {
+		if p := britishSuffixes[k][0]; len(w) >= len(p) && string(w[len(w)-len(p):]) == p {
+			return k
+		}
+	}
+	return -1
+}
+
+// britishByLast lists, by last byte, the British suffixes ending in it, in
+// their order: most words are out at one look-up.
+var britishByLast = func() (by [256][]int) {
+	for k, p := range britishSuffixes {
+		last := p[0][len(p[0])-1]
+		by[last] = append(by[last], k)
+	}
+	return
+}()
