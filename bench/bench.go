@@ -56,7 +56,10 @@ type Config struct {
 	// AfterBuild, when set, runs between the build and the queries (the
 	// command lifts its build-time memory limit there).
 	AfterBuild func()
-	Log        *slog.Logger
+	// SearchTimeout is the server's deadline for one search; 0 means
+	// serve's default (api.DefaultSearchTimeout).
+	SearchTimeout time.Duration
+	Log           *slog.Logger
 }
 
 // Report is what a run measured. The JSON names are what
@@ -72,6 +75,10 @@ type Report struct {
 	P50Ms        float64 `json:"p50_ms"`
 	P95Ms        float64 `json:"p95_ms"`
 	P99Ms        float64 `json:"p99_ms"`
+	// Failed counts the queries the server gave up on: 504 past its search
+	// deadline or 503 after waiting too long for a slot, as "papersearch
+	// serve" would answer them. Their latencies count like the others'.
+	Failed int `json:"failed"`
 
 	clients  int
 	duration time.Duration
@@ -84,8 +91,8 @@ func (r Report) WriteText(w io.Writer) error {
 	if err != nil || r.clients == 0 {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "query: %d clients for %s: %d queries, %.0f q/s; latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
-		r.clients, r.duration, r.Queries, r.QPS, r.P50Ms, r.P95Ms, r.P99Ms)
+	_, err = fmt.Fprintf(w, "query: %d clients for %s: %d queries (%d failed), %.0f q/s; latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
+		r.clients, r.duration, r.Queries, r.Failed, r.QPS, r.P50Ms, r.P95Ms, r.P99Ms)
 	return err
 }
 
@@ -149,12 +156,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	cfg.Log.Info("querying", "clients", cfg.Clients, "duration", cfg.Duration, "mix", len(mix))
-	lat, elapsed, err := load(ctx, idx, mix, cfg.Clients, cfg.Duration)
+	lat, failed, elapsed, err := load(ctx, api.Config{Index: idx, Timeout: cfg.SearchTimeout}, mix, cfg.Clients, cfg.Duration)
 	if err != nil {
 		return Report{}, err
 	}
 	rep.clients, rep.duration = cfg.Clients, cfg.Duration
-	rep.Queries = len(lat)
+	rep.Queries, rep.Failed = len(lat), failed
 	rep.QPS = float64(len(lat)) / elapsed.Seconds()
 	rep.P50Ms, rep.P95Ms, rep.P99Ms = percentileMs(lat, 0.50), percentileMs(lat, 0.95), percentileMs(lat, 0.99)
 	return rep, nil
@@ -414,12 +421,14 @@ const warmup = 200
 // /api/search handed to the server's own handler in process: parameters
 // parsed, a search slot taken (at most one search per CPU runs, the others
 // wait in line, as in "papersearch serve"), the search, the JSON encoded.
-// Only the network is left out.
-func load(ctx context.Context, idx *search.Index, mix []Query, clients int, d time.Duration) ([]time.Duration, time.Duration, error) {
-	h, err := api.New(api.Config{Index: idx})
+// Only the network is left out. A query the server gives up on (503, 504)
+// is counted in failed; any other answer but 200 ends the run.
+func load(ctx context.Context, server api.Config, mix []Query, clients int, d time.Duration) (lat []time.Duration, failed int, elapsed time.Duration, err error) {
+	h, err := api.New(server)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
+	var nfailed atomic.Int64
 	one := func(q Query) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/api/search?"+q.Values().Encode(), nil)
 		if err != nil {
@@ -428,16 +437,21 @@ func load(ctx context.Context, idx *search.Index, mix []Query, clients int, d ti
 		req.RemoteAddr = "127.0.0.1:1"
 		w := &discardWriter{header: http.Header{}}
 		h.ServeHTTP(w, req)
-		if w.status != http.StatusOK {
+		switch w.status {
+		case http.StatusOK:
+		case http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			nfailed.Add(1)
+		default:
 			return fmt.Errorf("query %q: status %d: %s", q.Q, w.status, w.start)
 		}
 		return nil
 	}
 	for _, q := range mix[:min(warmup, len(mix))] {
 		if err := one(q); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 	}
+	nfailed.Store(0)
 
 	var (
 		next    atomic.Int64
@@ -470,18 +484,18 @@ func load(ctx context.Context, idx *search.Index, mix []Query, clients int, d ti
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed = time.Since(start)
 	if errOnce != nil {
-		return nil, 0, errOnce
+		return nil, 0, 0, errOnce
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if len(all) == 0 {
-		return nil, 0, errors.New("no query finished in the time given")
+		return nil, 0, 0, errors.New("no query finished in the time given")
 	}
 	slices.Sort(all)
-	return all, elapsed, nil
+	return all, int(nfailed.Load()), elapsed, nil
 }
 
 // discardWriter is the response writer of load: it keeps the status and the

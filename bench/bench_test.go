@@ -55,8 +55,18 @@ func TestRunCorpus(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err == nil && rep.PeakRSSBytes == 0 {
 		t.Error("no peak RSS on a system with /proc")
 	}
-	if rep.Queries == 0 || rep.QPS <= 0 || !(rep.P50Ms > 0 && rep.P50Ms <= rep.P95Ms && rep.P95Ms <= rep.P99Ms) {
+	if rep.Queries == 0 || rep.QPS <= 0 || !(rep.P50Ms > 0 && rep.P50Ms <= rep.P95Ms && rep.P95Ms <= rep.P99Ms) || rep.Failed != 0 {
 		t.Errorf("query figures: %+v", rep)
+	}
+
+	// Past the server's deadline a query fails, as serve would answer it
+	// (504), and the run goes on.
+	slow, err := Run(context.Background(), Config{Corpus: corpus, Docs: 300, Clients: 2, Duration: 100 * time.Millisecond, Seed: 1, Index: cfg.Keep, SearchTimeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow.Queries == 0 || slow.Failed != slow.Queries {
+		t.Errorf("with a 1 ns deadline: %d of %d queries failed, want all", slow.Failed, slow.Queries)
 	}
 
 	papers := readJSONLines[search.Paper](t, cfg.Emit)

@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/papersearch/papersearch/api"
 	"github.com/papersearch/papersearch/bench"
 	"github.com/papersearch/papersearch/indexer"
 )
@@ -24,6 +25,7 @@ func (e *env) bench(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.EmitQueries, "emit-queries", "", "write the query mix to FILE as JSON lines")
 	fs.IntVar(&cfg.Clients, "clients", 1, "concurrent query clients")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to run queries (0 skips them)")
+	fs.DurationVar(&cfg.SearchTimeout, "search-timeout", api.DefaultSearchTimeout, "the server's deadline for one search, as serve's --search-timeout; a query past it counts as failed")
 	fs.IntVar(&cfg.BatchSize, "batch", indexer.DefaultBatchSize, "papers per index commit")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the synthetic corpus and the query mix")
 	fs.StringVar(&cfg.Keep, "keep", "", "build the index in this new directory and keep it (default: a temporary one)")

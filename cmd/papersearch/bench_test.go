@@ -22,11 +22,11 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 		t.Fatalf("%v: %s", err, stdout.String())
 	}
-	want := []string{"build_seconds", "docs", "docs_per_sec", "index_bytes", "p50_ms", "p95_ms", "p99_ms", "peak_rss_bytes", "qps", "queries"}
+	want := []string{"build_seconds", "docs", "docs_per_sec", "failed", "index_bytes", "p50_ms", "p95_ms", "p99_ms", "peak_rss_bytes", "qps", "queries"}
 	if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}
-	if got["docs"] != 200 || got["queries"] < 1 {
+	if got["docs"] != 200 || got["queries"] < 1 || got["failed"] != 0 {
 		t.Errorf("report %v", got)
 	}
 }
