@@ -112,15 +112,6 @@ type filter struct {
 	from, to           int64    // published in [from, to), Unix seconds
 }
 
-func anyOf(vals, want []uint32) bool {
-	for _, v := range vals {
-		if slices.Contains(want, v) {
-			return true
-		}
-	}
-	return false
-}
-
 // The year facet counts years in this range (four-digit years, as
 // Normalize accepts).
 const (
@@ -143,7 +134,9 @@ type collector struct {
 	heap   []kept // the kept hits, worst first
 	total  uint64
 	counts []int32 // per value id
-	years  []int32 // per year - minYear
+	// valueBits, when a filter applies, has the bits below per value id.
+	valueBits []uint8
+	years     []int32 // per year - minYear
 
 	// The segment of the last paper: papers come in order.
 	seg              int
@@ -173,8 +166,13 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 			c.counts[v]++
 		}
 	} else {
-		inTopics := f.topics == nil || anyOf(vals, f.topics)
-		inCategories := f.categories == nil || anyOf(vals, f.categories)
+		// One look at each value says which filters it passes.
+		var in uint8
+		for _, v := range vals {
+			in |= c.valueBits[v]
+		}
+		inTopics := f.topics == nil || in&wantedTopic != 0
+		inCategories := f.categories == nil || in&wantedCategory != 0
 		inDates := !f.dates
 		if f.dates {
 			published := cols.published[doc]
@@ -183,7 +181,7 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 		// Each facet group counts the papers that pass the other groups'
 		// filters.
 		for _, v := range vals {
-			if c.cols.group[v] == groupTopics {
+			if c.valueBits[v]&isTopic != 0 {
 				if inCategories && inDates {
 					c.counts[v]++
 				}
@@ -219,6 +217,13 @@ func (c *collector) collect(score float64, expl *bsearch.Explanation, cols *colu
 	}
 	c.push(h)
 }
+
+// Bits of collector.valueBits.
+const (
+	isTopic        = 1 << iota // the value is a topic, not a category
+	wantedTopic                // a topic filter asks for it
+	wantedCategory             // a category filter asks for it
+)
 
 // worseThanAll reports, from the first sort key alone, that a paper ranks
 // after every kept hit of a full heap: the common case, decided without
@@ -393,6 +398,26 @@ func (x *Index) startCollector(c *collector, r index.IndexReader, req *Request) 
 	c.snap, c.cols = snap, cols
 	c.filter = x.cols.filter(req)
 	c.counts = make([]int32, len(cols.names))
+	if !c.filter.none {
+		c.valueBits = make([]uint8, len(cols.names))
+		for v, g := range cols.group {
+			if g == groupTopics {
+				c.valueBits[v] |= isTopic
+			}
+		}
+		// A filter value the index has seen since these columns were
+		// read has no papers in them.
+		for _, v := range c.filter.topics {
+			if int(v) < len(c.valueBits) {
+				c.valueBits[v] |= wantedTopic
+			}
+		}
+		for _, v := range c.filter.categories {
+			if int(v) < len(c.valueBits) {
+				c.valueBits[v] |= wantedCategory
+			}
+		}
+	}
 	c.years = yearCounts.Get().([]int32)
 	return nil
 }

@@ -500,7 +500,7 @@ func (s *bagSearcher) best(n int) []scoredDoc { return s.bestOf(s.docs, n) }
 // bestAmong is best, picked among cands when the best n are certainly
 // there (see cands).
 func (s *bagSearcher) bestAmong(n int) []scoredDoc {
-	if s.cands == nil || (n > len(s.cands) && len(s.cands) < len(s.docs)) {
+	if !s.amongCands(n) {
 		return s.best(n)
 	}
 	cur := make([]scoredDoc, len(s.cands))
@@ -508,6 +508,11 @@ func (s *bagSearcher) bestAmong(n int) []scoredDoc {
 		cur[i] = s.docs[d.acc] // docs are in the order of accs yet
 	}
 	return s.bestOf(cur, n)
+}
+
+// amongCands says whether the best n papers are certainly among cands.
+func (s *bagSearcher) amongCands(n int) bool {
+	return s.cands != nil && (n <= len(s.cands) || len(s.cands) == len(s.docs))
 }
 
 // bestOf is best among docs.
@@ -628,6 +633,16 @@ func (s *bagSearcher) proximity(n int) error {
 				return err
 			}
 		}
+	}
+	// Papers with positions are among the best n, so among cands when
+	// there are cands; docs are in the order of accs yet.
+	if s.amongCands(n) {
+		for _, c := range s.cands {
+			if d := &s.accs[c.acc]; d.pos != nil {
+				s.docs[c.acc].score = s.finalScore(d, nil)
+			}
+		}
+		return nil
 	}
 	for i := range s.docs {
 		if d := &s.accs[s.docs[i].acc]; d.pos != nil {
