@@ -138,6 +138,9 @@ type collector struct {
 	valueBits []uint8
 	years     []int32 // per year - minYear
 
+	// decoded are stored papers the searcher decoded already.
+	decoded []decodedPaper
+
 	// The segment of the last paper: papers come in order.
 	seg              int
 	cur              *columns
@@ -439,6 +442,7 @@ func (x *Index) collectBag(ctx context.Context, q *bagQuery, req *Request, c *co
 		return err
 	}
 	defer s.Close()
+	c.decoded = s.decoded
 	for i, d := range s.docs {
 		if i%4096 == 4095 && ctx.Err() != nil {
 			return ctx.Err()
@@ -494,7 +498,20 @@ func (c *collector) load(hits []kept) ([]Paper, error) {
 	}
 	segs := c.snap.Segments()
 	out := make([]Paper, len(hits))
+hits:
 	for i, h := range hits {
+		for _, d := range c.decoded {
+			if d.num == h.num {
+				out[i] = d.paper
+				out[i].ID = h.ID
+				for _, l := range []*[]string{&out[i].Authors, &out[i].Categories, &out[i].Topics} {
+					if *l == nil {
+						*l = []string{} // as fromFields gives them
+					}
+				}
+				continue hits
+			}
+		}
 		s := c.cols.locate(h.num, 0)
 		fields := map[string]any{}
 		err := segs[s].VisitDocument(h.num-c.cols.starts[s], func(field string, _ byte, value []byte, _ []uint64) bool {

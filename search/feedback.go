@@ -171,13 +171,12 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	top := s.bestAmong(s.q.rank.fbDocs)
 	tops := make([]fbPaper, 0, len(top))
 	for _, d := range top {
-		var title, abstract string
+		var p Paper
 		var derr error
-		err := s.v.stored(s.accs[d.acc].id, func(field string, value []byte) {
+		num := s.accs[d.acc].id
+		err := s.v.stored(num, func(field string, value []byte) {
 			if field == fieldMeta {
-				var p Paper
 				p, derr = decodeStored("", value)
-				title, abstract = p.Title, p.Abstract
 			}
 		})
 		if err == nil {
@@ -186,7 +185,10 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read a top paper for feedback: %w", err)
 		}
-		tops = append(tops, fbPaper{text: title + "\n" + abstract, score: d.score})
+		// The best papers are mostly among those shown: the collector
+		// loads them from here rather than decoding them again.
+		s.decoded = append(s.decoded, decodedPaper{num: num, paper: p})
+		tops = append(tops, fbPaper{text: p.Title + "\n" + p.Abstract, score: d.score})
 	}
 	bag, keep := s.q.withFeedback(feedbackTerms(s.q.rank, s.q.feedback.prose, tops))
 	if bag == nil {

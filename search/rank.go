@@ -775,6 +775,14 @@ type bagSearcher struct {
 	cands   []scoredDoc
 	next    int
 	explain bool
+	// decoded are the stored papers the searcher read (for feedback).
+	decoded []decodedPaper
+}
+
+// decodedPaper is a stored paper, decoded, with its document number.
+type decodedPaper struct {
+	num   uint64
+	paper Paper // as decodeStored gives it, without its id
 }
 
 // scoreParts is the breakdown of a score that explain=true shows.
