@@ -546,3 +546,45 @@ func TestUnionMatchesBleve(t *testing.T) {
 		})
 	}
 }
+
+// TestRankSameFromCacheAndBleve ranks queries whose words are paired for
+// proximity with postings and positions read through Bleve's iterators and
+// from the decoded cache: scores must agree to the bit.
+func TestRankSameFromCacheAndBleve(t *testing.T) {
+	x := openRefIndex(t)
+	ctx := context.Background()
+	queries := []string{"alpha beta", "kernel sparse tensor", "sigma omega alpha", `"gamma delta" epsilon`}
+	rank := func(minPostings int) [][]Scored {
+		x.postings.mu.Lock()
+		x.postings.m, x.postings.bytes, x.postings.minPostings = map[postingsKey]*decoded{}, 0, minPostings
+		x.postings.mu.Unlock()
+		var out [][]Scored
+		for _, q := range queries {
+			got, err := x.Rank(ctx, Request{Query: q}, MaxRank)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, got)
+		}
+		return out
+	}
+	fromBleve, fromCache := rank(1<<30), rank(1)
+	for i, q := range queries {
+		if !slices.Equal(fromBleve[i], fromCache[i]) {
+			t.Errorf("%q: ranked from Bleve's postings\n%v\nfrom the cache\n%v", q, fromBleve[i][:min(10, len(fromBleve[i]))], fromCache[i][:min(10, len(fromCache[i]))])
+		}
+	}
+	// Proximity takes part: the best paper of the first query has a
+	// proximity bonus.
+	res, err := x.Search(ctx, Request{Query: queries[0], Explain: true, Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prox := false
+	for _, r := range res.Hits[0].Explanation {
+		prox = prox || strings.HasPrefix(r.Why, "proximity")
+	}
+	if !prox {
+		t.Errorf("the best paper for %q has no proximity bonus: %v", queries[0], res.Hits[0].Explanation)
+	}
+}

@@ -330,9 +330,11 @@ func gallop(docs []uint32, k int, doc uint64) int {
 }
 
 // positionsAt calls f with the positions of term in field in each of the
-// papers nums (sorted numbers) that have it.
-func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f func(num uint64, pos []uint64)) error {
-	var pos []uint64
+// papers nums (sorted numbers) that have it, in order. f may keep pos:
+// nothing changes it afterwards (a cached list's positions are the
+// cache's own).
+func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f func(num uint64, pos []uint32)) error {
+	var buf []uint32
 	return v.atSegments(nums, func(i int, local []uint64) error {
 		start := v.starts[i]
 		d, err := v.positions(i, term, field)
@@ -347,20 +349,18 @@ func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f fu
 					break
 				}
 				if uint64(d.docs[k]) == doc {
-					pos = pos[:0]
-					for _, p := range d.pos[d.posOff[k]:d.posOff[k+1]] {
-						pos = append(pos, uint64(p))
-					}
-					f(start+doc, pos)
+					f(start+doc, d.pos[d.posOff[k]:d.posOff[k+1]:d.posOff[k+1]])
 				}
 			}
 			return nil
 		}
 		return v.advance(i, term, field, true, local, func(p segment.Posting) {
-			pos = pos[:0]
+			from := len(buf)
 			for _, l := range p.Locations() {
-				pos = append(pos, l.Pos())
+				buf = append(buf, uint32(l.Pos()))
 			}
+			pos := buf[from:len(buf):len(buf)]
+			slices.Sort(pos)
 			f(start+p.Number(), pos)
 		})
 	})

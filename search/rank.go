@@ -43,7 +43,7 @@ type rankParams struct {
 	titleWeight float64 // a title occurrence counts this many abstract ones
 	authorBoost float64 // weight of a matched author name, against one prose term
 	proxWeight  float64 // weight of an in-order pair, against one term
-	proxWindow  uint64  // how far apart (in positions) a pair may be
+	proxWindow  uint32  // how far apart (in positions) a pair may be
 	// Pseudo-relevance feedback (RM3): the top fbDocs papers of a first
 	// pass lend their fbTerms most typical terms to a second pass, which
 	// keeps fbKeep of the weight on the query as typed. It reorders the
@@ -131,13 +131,30 @@ type docAcc struct {
 	id         uint64 // Bleve's internal id (8 bytes, big-endian, in scorch)
 	head, tail int32
 	len        [2]float32 // prose field lengths, known where a hit is
-	// pos holds positions by (term, field), for the papers that compete
+	// pos holds positions by term and field, for the papers that compete
 	// for the top places only (see proxCandidates); posRead says they
 	// were read (a paper may have none).
-	pos     map[[2]int32][]uint64
+	pos     []termPositions
 	posRead bool
 	// reranked says feedback rescored the paper (see addFeedback).
 	reranked bool
+}
+
+// termPositions are the positions of a query term in a field of a paper,
+// in order.
+type termPositions struct {
+	term, field int32
+	pos         []uint32
+}
+
+// positions returns the positions of term in field of d.
+func (d *docAcc) positions(term, field int32) []uint32 {
+	for _, p := range d.pos {
+		if p.term == term && p.field == field {
+			return p.pos
+		}
+	}
+	return nil
 }
 
 type scoredDoc struct {
@@ -620,14 +637,9 @@ func (s *bagSearcher) proximity(n int) error {
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			err := s.v.positionsAt([]byte(t.text), field, ids, func(num uint64, pos []uint64) {
+			err := s.v.positionsAt([]byte(t.text), field, ids, func(num uint64, pos []uint32) {
 				d := &s.accs[s.slots[num]]
-				if d.pos == nil {
-					d.pos = map[[2]int32][]uint64{}
-				}
-				pos = slices.Clone(pos)
-				slices.Sort(pos)
-				d.pos[[2]int32{int32(ti), int32(fi)}] = pos
+				d.pos = append(d.pos, termPositions{term: int32(ti), field: int32(fi), pos: pos})
 			})
 			if err != nil {
 				return err
@@ -898,7 +910,7 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		for _, pr := range s.q.pairs {
 			var tfn, count float64
 			for fi := range proseFields {
-				pa, pb := d.pos[[2]int32{int32(pr[0]), int32(fi)}], d.pos[[2]int32{int32(pr[1]), int32(fi)}]
+				pa, pb := d.positions(int32(pr[0]), int32(fi)), d.positions(int32(pr[1]), int32(fi))
 				if len(pa) == 0 || len(pb) == 0 {
 					continue
 				}
@@ -947,7 +959,7 @@ type groupScore struct {
 }
 
 // inOrder counts positions of a that b follows within window positions.
-func inOrder(a, b []uint64, window uint64) int {
+func inOrder(a, b []uint32, window uint32) int {
 	n, j := 0, 0
 	for _, pa := range a {
 		for j < len(b) && b[j] <= pa {
