@@ -588,3 +588,52 @@ func TestRankSameFromCacheAndBleve(t *testing.T) {
 		t.Errorf("the best paper for %q has no proximity bonus: %v", queries[0], res.Hits[0].Explanation)
 	}
 }
+
+// TestDecodedIndex finds papers in decoded lists with and without a
+// docSet, as a scan of the list does.
+func TestDecodedIndex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for _, tc := range []struct {
+		name string
+		size uint64
+		docs []uint32
+	}{
+		{"empty", 100, nil},
+		{"one", 100, []uint32{63}},
+		{"word edges", 200, []uint32{0, 1, 63, 64, 127, 128, 191, 199}},
+		{"every paper", 130, func() []uint32 {
+			var d []uint32
+			for i := range uint32(130) {
+				d = append(d, i)
+			}
+			return d
+		}()},
+		{"random", 5000, func() []uint32 {
+			var d []uint32
+			for i := range uint32(5000) {
+				if rng.IntN(3) == 0 {
+					d = append(d, i)
+				}
+			}
+			return d
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plain := &decoded{docs: tc.docs}
+			dense := &decoded{docs: tc.docs, set: newDocSet(tc.docs, tc.size)}
+			for _, d := range []*decoded{plain, dense} {
+				k := 0
+				for doc := range tc.size + 70 {
+					want := slices.Index(tc.docs, uint32(doc))
+					got, ok := d.index(k, doc)
+					if ok != (want >= 0) || (ok && got != want) {
+						t.Fatalf("docSet %v: index of %d is %d, %v; want %d", d.set != nil, doc, got, ok, want)
+					}
+					if ok {
+						k = got
+					}
+				}
+			}
+		})
+	}
+}
