@@ -136,8 +136,9 @@ type docAcc struct {
 	// were read (a paper may have none).
 	pos     []termPositions
 	posRead bool
-	// reranked says feedback rescored the paper (see addFeedback).
-	reranked bool
+	// reranked says feedback rescored the paper (see addFeedback); cand,
+	// that it is among the searcher's cands.
+	reranked, cand bool
 }
 
 // termPositions are the positions of a query term in a field of a paper,
@@ -254,6 +255,9 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 		// feedback only raise papers among the best rerankDepth, so every
 		// pick below is made among those.
 		s.cands = s.best(rerankDepth)
+		for _, d := range s.cands {
+			s.accs[d.acc].cand = true
+		}
 		if prox {
 			if err := s.proximity(fbCandidates); err != nil {
 				return nil, err
