@@ -109,8 +109,10 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []wei
 		if len(t) < 2 {
 			continue
 		}
-		if _, err := strconv.Atoi(t); err == nil {
-			continue // numbers say little about a topic
+		// Numbers say little about a topic. Most terms start with a
+		// letter, and Atoi's error for them was an allocation each.
+		if c := t[0]; (c >= '0' && c <= '9' || c == '+' || c == '-') && isInt(t) {
+			continue
 		}
 		cands = append(cands, weightedTerm{t, w})
 	}
@@ -121,6 +123,11 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []wei
 		return cmp.Compare(a.term, b.term)
 	})
 	return cands[:min(len(cands), rk.fbTerms)]
+}
+
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 // withFeedback returns the bag that keeps fbKeep of the weight on q's own

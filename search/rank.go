@@ -311,7 +311,11 @@ func (s *bagSearcher) matches(ctx context.Context, q query.Query, r index.IndexR
 	if err := s.markUnion(ctx, q, r, m, set); err != nil {
 		return nil, err
 	}
-	return set.appendTo(nil), nil
+	n := 0
+	for _, word := range set {
+		n += bits.OnesCount64(word)
+	}
+	return set.appendTo(make([]uint64, 0, n)), nil
 }
 
 // isUnion says whether q selects the union of terms and cached phrases.
@@ -538,9 +542,13 @@ func (s *bagSearcher) amongCands(n int) bool {
 
 // bestOf is best among docs.
 func (s *bagSearcher) bestOf(docs []scoredDoc, n int) []scoredDoc {
+	// Scores are never NaN, which spares cmp.Compare's checks for it.
 	better := func(a, b scoredDoc) int {
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
 		}
 		return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id)
 	}
