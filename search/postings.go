@@ -370,7 +370,8 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			}
 			return nil
 		}
-		return v.advance(i, term, field, false, local, func(p segment.Posting) {
+		// postings read the list with readList, and kept it there.
+		return v.advance(i, term, field, false, true, local, func(p segment.Posting) {
 			f(start+p.Number(), uint32(p.Frequency()), fieldLength(p))
 		})
 	})
@@ -422,7 +423,9 @@ func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f fu
 			}
 			return nil
 		}
-		return v.advance(i, term, field, true, local, func(p segment.Posting) {
+		// positions read the list with readList, unless there is no
+		// cache.
+		return v.advance(i, term, field, true, v.cache != nil, local, func(p segment.Posting) {
 			from := len(buf)
 			for _, l := range p.Locations() {
 				buf = append(buf, uint32(l.Pos()))
@@ -460,16 +463,21 @@ func (v *segmentView) atSegments(nums []uint64, f func(i int, local []uint64) er
 	return nil
 }
 
-// advance reads the postings of local (sorted numbers in segment i) from
-// Bleve's list, skipping ahead; deleted papers have none.
-func (v *segmentView) advance(i int, term []byte, field string, locations bool, local []uint64, f func(segment.Posting)) error {
-	dicts, err := v.dictionaries(field)
-	if err != nil {
-		return err
+// advance reads the postings of local (sorted numbers of live papers in
+// segment i) from Bleve's list, skipping ahead. read says v.pl is the
+// list already, as readList left it: with deleted papers, which is no
+// matter, since only papers of local are looked at.
+func (v *segmentView) advance(i int, term []byte, field string, locations, read bool, local []uint64, f func(segment.Posting)) error {
+	if !read {
+		dicts, err := v.dictionaries(field)
+		if err != nil {
+			return err
+		}
+		if v.pl, err = dicts[i].PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
+			return fmt.Errorf("read postings of %q: %w", term, err)
+		}
 	}
-	if v.pl, err = dicts[i].PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
-		return fmt.Errorf("read postings of %q: %w", term, err)
-	}
+	var err error
 	if v.pl.Count() == 0 {
 		return nil
 	}
