@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"math/bits"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -81,81 +80,10 @@ type decoded struct {
 	// pos[posOff[k]:posOff[k+1]], in order.
 	posOff []uint32
 	pos    []uint32
-	// set, for a list of a good share of its segment's papers, finds a
-	// paper in docs (see docSet).
-	set *docSet
 }
 
 func (d *decoded) bytes() int {
-	n := 4*(len(d.docs)+len(d.tf)+len(d.lens)+len(d.posOff)+len(d.pos)) + 64
-	if d.set != nil {
-		n += 8*len(d.set.bits) + 4*len(d.set.ranks)
-	}
-	return n
-}
-
-// index returns where doc is in d.docs, searching from k on (the caller
-// looks papers up in order), or len(d.docs) and false when d has it
-// nowhere from k on.
-func (d *decoded) index(k int, doc uint64) (int, bool) {
-	if d.set != nil {
-		i, ok := d.set.index(doc)
-		return i, ok
-	}
-	k = gallop(d.docs, k, doc)
-	return k, k < len(d.docs) && uint64(d.docs[k]) == doc
-}
-
-// A docSet is a list's papers as a bitset with, for each word, how many
-// bits the words before it have: it finds a paper's place in the list in
-// a constant number of steps. Feedback and proximity look a few hundred
-// papers up in the lists of common words; galloping through those was a
-// twentieth of a search. It costs 3 bits a paper of the segment, which
-// a list of at least one paper in denseList outweighs more than tenfold
-// (96 bits a paper).
-type docSet struct {
-	bits  []uint64
-	ranks []uint32
-}
-
-// denseList: a decoded list of at least one paper in denseList of its
-// segment gets a docSet.
-const denseList = 8
-
-func newDocSet(docs []uint32, size uint64) *docSet {
-	s := &docSet{bits: make([]uint64, (size+63)/64)}
-	for _, doc := range docs {
-		s.bits[doc/64] |= 1 << (doc % 64)
-	}
-	s.ranks = make([]uint32, len(s.bits))
-	n := 0
-	for w, word := range s.bits {
-		s.ranks[w] = uint32(n)
-		n += bits.OnesCount64(word)
-	}
-	return s
-}
-
-// index returns doc's place among the set's papers, and whether it is
-// there.
-func (s *docSet) index(doc uint64) (int, bool) {
-	w := doc / 64
-	if w >= uint64(len(s.bits)) {
-		return 0, false
-	}
-	word, bit := s.bits[w], uint64(1)<<(doc%64)
-	if word&bit == 0 {
-		return 0, false
-	}
-	return int(s.ranks[w]) + bits.OnesCount64(word&(bit-1)), true
-}
-
-// indexDense gives d a docSet when it holds at least one paper in
-// denseList of its segment's size documents.
-func (d *decoded) indexDense(size uint64) {
-	if uint64(len(d.docs))*denseList >= size {
-		d.set = newDocSet(d.docs, size)
-	}
+	return 4*(len(d.docs)+len(d.tf)+len(d.lens)+len(d.posOff)+len(d.pos)) + 64
 }
 
 // postings returns the decoded postings of term in segment i, from the
@@ -188,7 +116,6 @@ func (v *segmentView) postings(i int, term []byte, field string) (*decoded, erro
 		d.tf = append(d.tf, uint32(p.Frequency()))
 		d.lens = append(d.lens, fieldLength(p))
 	}
-	d.indexDense(seg.Count())
 	v.cache.put(key, d)
 	return d, nil
 }
@@ -243,7 +170,6 @@ func (v *segmentView) positions(i int, term []byte, field string) (*decoded, err
 		slices.Sort(d.pos[from:])
 		d.posOff = append(d.posOff, uint32(len(d.pos)))
 	}
-	d.indexDense(seg.Count())
 	v.cache.put(key, d)
 	return d, nil
 }
@@ -363,8 +289,11 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			// Search the decoded list for each paper: both are sorted.
 			k := 0
 			for _, doc := range local {
-				var ok bool
-				if k, ok = d.index(k, doc); ok {
+				k = gallop(d.docs, k, doc)
+				if k == len(d.docs) {
+					break
+				}
+				if uint64(d.docs[k]) == doc {
 					f(start+doc, d.tf[k], d.lens[k])
 				}
 			}
@@ -416,8 +345,11 @@ func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f fu
 		if d != nil {
 			k := 0
 			for _, doc := range local {
-				var ok bool
-				if k, ok = d.index(k, doc); ok {
+				k = gallop(d.docs, k, doc)
+				if k == len(d.docs) {
+					break
+				}
+				if uint64(d.docs[k]) == doc {
 					f(start+doc, d.pos[d.posOff[k]:d.posOff[k+1]:d.posOff[k+1]])
 				}
 			}
