@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,15 +114,6 @@ type filter struct {
 	from, to           int64    // published in [from, to), Unix seconds
 }
 
-func anyOf(vals, want []uint32) bool {
-	for _, v := range vals {
-		if slices.Contains(want, v) {
-			return true
-		}
-	}
-	return false
-}
-
 // The year facet counts years in this range (four-digit years, as
 // Normalize accepts).
 const (
@@ -143,7 +136,12 @@ type collector struct {
 	heap   []kept // the kept hits, worst first
 	total  uint64
 	counts []int32 // per value id
-	years  []int32 // per year - minYear
+	// valueBits, when a filter applies, has the bits below per value id.
+	valueBits []uint8
+	years     []int32 // per year - minYear
+
+	// decoded are stored papers the searcher decoded already.
+	decoded []decodedPaper
 
 	// The segment of the last paper: papers come in order.
 	seg              int
@@ -173,8 +171,13 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 			c.counts[v]++
 		}
 	} else {
-		inTopics := f.topics == nil || anyOf(vals, f.topics)
-		inCategories := f.categories == nil || anyOf(vals, f.categories)
+		// One look at each value says which filters it passes.
+		var in uint8
+		for _, v := range vals {
+			in |= c.valueBits[v]
+		}
+		inTopics := f.topics == nil || in&wantedTopic != 0
+		inCategories := f.categories == nil || in&wantedCategory != 0
 		inDates := !f.dates
 		if f.dates {
 			published := cols.published[doc]
@@ -183,7 +186,7 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 		// Each facet group counts the papers that pass the other groups'
 		// filters.
 		for _, v := range vals {
-			if c.cols.group[v] == groupTopics {
+			if c.valueBits[v]&isTopic != 0 {
 				if inCategories && inDates {
 					c.counts[v]++
 				}
@@ -207,6 +210,12 @@ func (c *collector) handle(num uint64, score float64, expl *bsearch.Explanation)
 
 func (c *collector) collect(score float64, expl *bsearch.Explanation, cols *columns, doc, num uint64) {
 	c.total++
+	c.offer(score, expl, cols, doc, num)
+}
+
+// offer keeps a paper that passed the filters if it ranks among the best
+// c.keep so far.
+func (c *collector) offer(score float64, expl *bsearch.Explanation, cols *columns, doc, num uint64) {
 	if c.keep == 0 || c.worseThanAll(score, cols, doc) {
 		return
 	}
@@ -219,6 +228,13 @@ func (c *collector) collect(score float64, expl *bsearch.Explanation, cols *colu
 	}
 	c.push(h)
 }
+
+// Bits of collector.valueBits.
+const (
+	isTopic        = 1 << iota // the value is a topic, not a category
+	wantedTopic                // a topic filter asks for it
+	wantedCategory             // a category filter asks for it
+)
 
 // worseThanAll reports, from the first sort key alone, that a paper ranks
 // after every kept hit of a full heap: the common case, decided without
@@ -393,6 +409,26 @@ func (x *Index) startCollector(c *collector, r index.IndexReader, req *Request) 
 	c.snap, c.cols = snap, cols
 	c.filter = x.cols.filter(req)
 	c.counts = make([]int32, len(cols.names))
+	if !c.filter.none {
+		c.valueBits = make([]uint8, len(cols.names))
+		for v, g := range cols.group {
+			if g == groupTopics {
+				c.valueBits[v] |= isTopic
+			}
+		}
+		// A filter value the index has seen since these columns were
+		// read has no papers in them.
+		for _, v := range c.filter.topics {
+			if int(v) < len(c.valueBits) {
+				c.valueBits[v] |= wantedTopic
+			}
+		}
+		for _, v := range c.filter.categories {
+			if int(v) < len(c.valueBits) {
+				c.valueBits[v] |= wantedCategory
+			}
+		}
+	}
 	c.years = yearCounts.Get().([]int32)
 	return nil
 }
@@ -414,6 +450,11 @@ func (x *Index) collectBag(ctx context.Context, q *bagQuery, req *Request, c *co
 		return err
 	}
 	defer s.Close()
+	c.decoded = s.decoded
+	if s.cands != nil && c.sort == SortRelevance && c.keep > 0 && !c.filter.dates &&
+		uint64(len(s.docs))*setCounting >= c.cols.size() {
+		return c.collectCands(ctx, s)
+	}
 	for i, d := range s.docs {
 		if i%4096 == 4095 && ctx.Err() != nil {
 			return ctx.Err()
@@ -421,6 +462,150 @@ func (x *Index) collectBag(ctx context.Context, q *bagQuery, req *Request, c *co
 		c.handle(s.accs[d.acc].id, d.score, nil)
 	}
 	return nil
+}
+
+// setCounting: a search that matches at least one paper in setCounting
+// of the index counts its facets a set at a time (see countSets).
+const setCounting = 64
+
+// collectCands collects what s found when its cands, its best papers by
+// far, are known (see bagSearcher.cands): facets and the total are counted
+// a set at a time, and the kept hits are offered the cands first and the
+// other papers only if one of them could still be kept. Counting paper by
+// paper, as handle does, was a tenth of a search.
+func (c *collector) collectCands(ctx context.Context, s *bagSearcher) error {
+	match := make([]bitset, len(c.cols.segs))
+	for i, cols := range c.cols.segs {
+		match[i] = newBitset(uint64(len(cols.published)))
+	}
+	// docs are in the order of accs: the searcher was not asked for
+	// document order.
+	seg, restMax := 0, math.Inf(-1)
+	for i := range s.accs {
+		a := &s.accs[i]
+		seg = c.cols.locate(a.id, seg)
+		match[seg].set(a.id - c.cols.starts[seg])
+		if !a.cand {
+			restMax = max(restMax, s.docs[i].score)
+		}
+	}
+	c.countSets(match)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, d := range s.cands {
+		num := s.accs[d.acc].id
+		if cols, doc, ok := c.passes(num); ok {
+			c.offer(s.docs[d.acc].score, nil, cols, doc, num)
+		}
+	}
+	if len(c.heap) == c.keep && c.heap[0].Score > restMax {
+		return nil
+	}
+	for i, d := range s.docs {
+		if i%4096 == 4095 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if a := &s.accs[d.acc]; !a.cand {
+			if cols, doc, ok := c.passes(a.id); ok {
+				c.offer(d.score, nil, cols, doc, a.id)
+			}
+		}
+	}
+	return nil
+}
+
+// countSets counts the facets and the total of the papers in match (a set
+// per segment) as handle would, one value's set at a time. It does not
+// apply date filters.
+func (c *collector) countSets(match []bitset) {
+	f := &c.filter
+	var tBuf, cBuf, tcBuf bitset
+	for i, cols := range c.cols.segs {
+		// The matching papers that pass the topic filter, the category
+		// filter, and both.
+		m := match[i]
+		mt, mc, mtc := m, m, m
+		if f.topics != nil {
+			tBuf = c.filtered(tBuf, m, cols, wantedTopic)
+			mt, mtc = tBuf, tBuf
+		}
+		if f.categories != nil {
+			cBuf = c.filtered(cBuf, m, cols, wantedCategory)
+			mc, mtc = cBuf, cBuf
+			if f.topics != nil {
+				tcBuf = append(tcBuf[:0], tBuf...)
+				for w := range tcBuf {
+					tcBuf[w] &= cBuf[w]
+				}
+				mtc = tcBuf
+			}
+		}
+		for i := range cols.sets {
+			vs := &cols.sets[i]
+			switch {
+			case vs.year != 0:
+				c.years[vs.year-minYear] += int32(vs.count(mtc))
+			case f.none:
+				c.counts[vs.value] += int32(vs.count(m))
+			case c.valueBits[vs.value]&isTopic != 0:
+				c.counts[vs.value] += int32(vs.count(mc))
+			default:
+				c.counts[vs.value] += int32(vs.count(mt))
+			}
+		}
+		c.total += uint64(andCount(mtc, mtc))
+	}
+}
+
+// filtered returns (in buf) the papers of m with a value whose bits have
+// want.
+func (c *collector) filtered(buf, m bitset, cols *columns, want uint8) bitset {
+	if cap(buf) < len(m) {
+		buf = make(bitset, len(m))
+	}
+	buf = buf[:len(m)]
+	clear(buf)
+	for i := range cols.sets {
+		if vs := &cols.sets[i]; vs.year == 0 && c.valueBits[vs.value]&want != 0 {
+			vs.addTo(buf)
+		}
+	}
+	for w := range buf {
+		buf[w] &= m[w]
+	}
+	return buf
+}
+
+// andCount returns how many papers a and b have in common.
+func andCount(a, b bitset) int {
+	n := 0
+	for w, word := range a {
+		n += bits.OnesCount64(word & b[w])
+	}
+	return n
+}
+
+// passes reports whether paper num passes the filters, with its columns
+// and its number in them.
+func (c *collector) passes(num uint64) (*columns, uint64, bool) {
+	seg := c.cols.locate(num, c.seg)
+	c.seg = seg
+	cols, doc := c.cols.segs[seg], num-c.cols.starts[seg]
+	f := &c.filter
+	if f.none {
+		return cols, doc, true
+	}
+	var in uint8
+	for _, v := range cols.vals[cols.off[doc]:cols.off[doc+1]] {
+		in |= c.valueBits[v]
+	}
+	ok := (f.topics == nil || in&wantedTopic != 0) && (f.categories == nil || in&wantedCategory != 0)
+	if f.dates {
+		published := cols.published[doc]
+		ok = ok && published != noDate && published >= f.from && published < f.to
+	}
+	return cols, doc, ok
 }
 
 // filter resolves a request's filters to value ids. A value the index has
@@ -469,7 +654,20 @@ func (c *collector) load(hits []kept) ([]Paper, error) {
 	}
 	segs := c.snap.Segments()
 	out := make([]Paper, len(hits))
+hits:
 	for i, h := range hits {
+		for _, d := range c.decoded {
+			if d.num == h.num {
+				out[i] = d.paper
+				out[i].ID = h.ID
+				for _, l := range []*[]string{&out[i].Authors, &out[i].Categories, &out[i].Topics} {
+					if *l == nil {
+						*l = []string{} // as fromFields gives them
+					}
+				}
+				continue hits
+			}
+		}
 		s := c.cols.locate(h.num, 0)
 		fields := map[string]any{}
 		err := segs[s].VisitDocument(h.num-c.cols.starts[s], func(field string, _ byte, value []byte, _ []uint64) bool {

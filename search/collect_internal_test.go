@@ -246,7 +246,6 @@ func checkAgainstReference(t *testing.T, x *Index) {
 		{Topics: []string{"reasoning"}, Categories: []string{"cs.LG", "stat.ML"}, YearFrom: 2024},
 		{Topics: []string{"no-such-topic"}},
 	}
-	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(3, 5))
 	for _, q := range queries {
 		// Fresh updates leave deleted documents in live segments, which
@@ -260,45 +259,99 @@ func checkAgainstReference(t *testing.T, x *Index) {
 			for _, sort := range Sorts {
 				r := f
 				r.Query, r.Sort, r.Size = q, sort, 7
-				name := fmt.Sprintf("%s/filters%d/%s", q, fi, sort)
-				want := reference(t, x, r)
-				for _, page := range []int{1, 3} {
-					r.Page = page
-					got, err := x.Search(ctx, r)
-					if err != nil {
-						t.Fatalf("%s: %v", name, err)
-					}
-					if int(got.Total) != want.total {
-						t.Errorf("%s: total %d, want %d", name, got.Total, want.total)
-					}
-					from := min((page-1)*7, len(want.ids))
-					wantIDs := want.ids[from:min(from+7, len(want.ids))]
-					if ids := hitIDs(got.Hits); !slices.Equal(ids, wantIDs) {
-						t.Errorf("%s page %d: hits %v, want %v", name, page, ids, wantIDs)
-					}
-					if fmt.Sprint(got.Facets) != fmt.Sprint(want.facets) {
-						t.Errorf("%s: facets\n%v\nwant\n%v", name, got.Facets, want.facets)
-					}
-				}
-				// Following cursors walks the whole order.
-				r.Page = 0
-				var walked []string
-				for range 200 {
-					got, err := x.Search(ctx, r)
-					if err != nil {
-						t.Fatalf("%s cursor: %v", name, err)
-					}
-					walked = append(walked, hitIDs(got.Hits)...)
-					if got.NextCursor == "" {
-						break
-					}
-					r.Cursor = got.NextCursor
-				}
-				if !slices.Equal(walked, want.ids) {
-					t.Errorf("%s: cursor walk %v, want %v", name, walked, want.ids)
-				}
+				checkRequest(t, x, fmt.Sprintf("%s/filters%d/%s", q, fi, sort), r, []int{1, 3})
 			}
 		}
+	}
+}
+
+// checkRequest holds the given pages of r, and a walk of its cursors, to
+// the reference answer.
+func checkRequest(t *testing.T, x *Index, name string, r Request, pages []int) {
+	t.Helper()
+	ctx := context.Background()
+	want := reference(t, x, r)
+	for _, page := range pages {
+		r.Page = page
+		got, err := x.Search(ctx, r)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if int(got.Total) != want.total {
+			t.Errorf("%s: total %d, want %d", name, got.Total, want.total)
+		}
+		from := min((page-1)*r.Size, len(want.ids))
+		wantIDs := want.ids[from:min(from+r.Size, len(want.ids))]
+		if ids := hitIDs(got.Hits); !slices.Equal(ids, wantIDs) {
+			t.Errorf("%s page %d: hits %v, want %v", name, page, ids, wantIDs)
+		}
+		if fmt.Sprint(got.Facets) != fmt.Sprint(want.facets) {
+			t.Errorf("%s: facets\n%v\nwant\n%v", name, got.Facets, want.facets)
+		}
+	}
+	// Following cursors walks the whole order.
+	r.Page = 0
+	var walked []string
+	for range 200 {
+		got, err := x.Search(ctx, r)
+		if err != nil {
+			t.Fatalf("%s cursor: %v", name, err)
+		}
+		walked = append(walked, hitIDs(got.Hits)...)
+		if got.NextCursor == "" {
+			break
+		}
+		r.Cursor = got.NextCursor
+	}
+	if !slices.Equal(walked, want.ids) {
+		t.Errorf("%s: cursor walk %v, want %v", name, walked, want.ids)
+	}
+}
+
+// TestSearchBeyondFeedbackDepth holds searches that match more papers than
+// feedback reranks (rerankDepth) to the reference: the collector offers the
+// reranked papers first and the others only when one could still be kept
+// (a deep page, a cursor past them, a filter that few of them pass).
+func TestSearchBeyondFeedbackDepth(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rng := rand.New(rand.NewPCG(13, 17))
+	ps := refCorpus(rng, 3*rerankDepth, 0)
+	for i := range ps {
+		ps[i].ID = fmt.Sprintf("deep-%04d", i)
+		// Rare categories, as most of arXiv's are: too few papers each
+		// for the collector to keep them as a bitset (see denseValue).
+		if i%2 == 0 {
+			ps[i].Categories = append(ps[i].Categories, fmt.Sprintf("rare.%d", i%200))
+		}
+	}
+	if err := x.Put(ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		r     Request
+		pages []int
+	}{
+		{"first page", Request{Query: "alpha beta", Size: 10}, []int{1, 2}},
+		{"past the reranked papers", Request{Query: "alpha", Size: 10}, []int{rerankDepth/10 - 1, rerankDepth/10 + 1, rerankDepth/10 + 5}},
+		{"a filter", Request{Query: "alpha beta", Topics: []string{"pruning"}, Size: 10}, []int{1, 5}},
+		{"a filter few pass", Request{Query: "kernel sparse tensor", Topics: []string{"agents"}, Categories: []string{"stat.ML"}, YearFrom: 2024, Size: 10}, []int{1, 2}},
+		{"a filter none pass", Request{Query: "alpha", Topics: []string{"no-such-topic"}, Size: 10}, []int{1}},
+		{"a rare category", Request{Query: "alpha", Categories: []string{"rare.4", "rare.6"}, Size: 10}, []int{1}},
+		{"a topic and a rare category", Request{Query: "alpha beta", Topics: []string{"pruning"}, Categories: []string{"rare.8", "cs.CL"}, Size: 10}, []int{1, 3}},
+		{"a big page", Request{Query: "sigma omega", Size: MaxSize}, []int{1, 5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.r.Sort = SortRelevance
+			if want := reference(t, x, tc.r); len(want.ids) <= rerankDepth && tc.r.Topics == nil && tc.r.Categories == nil {
+				t.Fatalf("%q matches %d papers, not more than feedback reranks (%d)", tc.r.Query, len(want.ids), rerankDepth)
+			}
+			checkRequest(t, x, tc.name, tc.r, tc.pages)
+		})
 	}
 }
 
@@ -498,5 +551,47 @@ func TestUnionMatchesBleve(t *testing.T) {
 				t.Errorf("matched %d papers, Bleve %d", len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestRankSameFromCacheAndBleve ranks queries whose words are paired for
+// proximity with postings and positions read through Bleve's iterators and
+// from the decoded cache: scores must agree to the bit.
+func TestRankSameFromCacheAndBleve(t *testing.T) {
+	x := openRefIndex(t)
+	ctx := context.Background()
+	queries := []string{"alpha beta", "kernel sparse tensor", "sigma omega alpha", `"gamma delta" epsilon`}
+	rank := func(minPostings int) [][]Scored {
+		x.postings.mu.Lock()
+		x.postings.m, x.postings.bytes, x.postings.minPostings = map[postingsKey]*decoded{}, 0, minPostings
+		x.postings.mu.Unlock()
+		var out [][]Scored
+		for _, q := range queries {
+			got, err := x.Rank(ctx, Request{Query: q}, MaxRank)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, got)
+		}
+		return out
+	}
+	fromBleve, fromCache := rank(1<<30), rank(1)
+	for i, q := range queries {
+		if !slices.Equal(fromBleve[i], fromCache[i]) {
+			t.Errorf("%q: ranked from Bleve's postings\n%v\nfrom the cache\n%v", q, fromBleve[i][:min(10, len(fromBleve[i]))], fromCache[i][:min(10, len(fromCache[i]))])
+		}
+	}
+	// Proximity takes part: the best paper of the first query has a
+	// proximity bonus.
+	res, err := x.Search(ctx, Request{Query: queries[0], Explain: true, Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prox := false
+	for _, r := range res.Hits[0].Explanation {
+		prox = prox || strings.HasPrefix(r.Why, "proximity")
+	}
+	if !prox {
+		t.Errorf("the best paper for %q has no proximity bonus: %v", queries[0], res.Hits[0].Explanation)
 	}
 }

@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -32,6 +33,53 @@ type columns struct {
 	// as ids in the cache's facetDict.
 	off  []uint32
 	vals []uint32
+	// sets hold, for each topic or category value and each year that
+	// papers of the segment have, the papers that have it, so that a
+	// search matching many papers counts its facets a set at a time (see
+	// collector.countSets).
+	sets []valueSet
+}
+
+// valueSet is the papers of a segment that have one facet value: a topic
+// or category (value), or else a year. Common values keep them as a
+// bitset, the others (most of arXiv's 1,200 categories) as a list.
+type valueSet struct {
+	value  uint32
+	year   int16
+	papers bitset   // when not nil
+	list   []uint32 // otherwise, in order
+}
+
+// denseValue: a value of at least one paper in denseValue of its segment
+// keeps a bitset. Counting a bitset's papers costs a word per 64 papers
+// of the segment, a list's a look-up per paper.
+const denseValue = 128
+
+// count returns how many of the papers in m the set has.
+func (vs *valueSet) count(m bitset) int {
+	if vs.papers != nil {
+		return andCount(m, vs.papers)
+	}
+	n := 0
+	for _, doc := range vs.list {
+		if m.has(uint64(doc)) {
+			n++
+		}
+	}
+	return n
+}
+
+// addTo adds the set's papers to b.
+func (vs *valueSet) addTo(b bitset) {
+	if vs.papers != nil {
+		for w, word := range vs.papers {
+			b[w] |= word
+		}
+		return
+	}
+	for _, doc := range vs.list {
+		b.set(uint64(doc))
+	}
 }
 
 // Facet groups of facetDict values.
@@ -202,5 +250,46 @@ func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 		c.ids[doc] = string(id)
 	}
 	c.off[n] = uint32(len(c.vals))
+	c.sets = valueSets(c)
 	return c, nil
+}
+
+// valueSets makes the sets of the values and years of c.
+func valueSets(c *columns) []valueSet {
+	n := uint64(len(c.published))
+	var sets []valueSet
+	type key struct {
+		value uint32
+		year  int16
+	}
+	at := map[key]int{}
+	add := func(k key, doc uint64) {
+		i, ok := at[k]
+		if !ok {
+			i = len(sets)
+			at[k] = i
+			sets = append(sets, valueSet{value: k.value, year: k.year})
+		}
+		sets[i].list = append(sets[i].list, uint32(doc))
+	}
+	for doc := range n {
+		for _, v := range c.vals[c.off[doc]:c.off[doc+1]] {
+			add(key{value: v}, doc)
+		}
+		if y := c.year[doc]; y >= minYear && y <= maxYear {
+			add(key{year: y}, doc)
+		}
+	}
+	for i := range sets {
+		if vs := &sets[i]; uint64(len(vs.list))*denseValue >= n {
+			vs.papers = newBitset(n)
+			for _, doc := range vs.list {
+				vs.papers.set(uint64(doc))
+			}
+			vs.list = nil
+		} else {
+			vs.list = slices.Clip(vs.list)
+		}
+	}
+	return sets
 }

@@ -109,8 +109,10 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []wei
 		if len(t) < 2 {
 			continue
 		}
-		if _, err := strconv.Atoi(t); err == nil {
-			continue // numbers say little about a topic
+		// Numbers say little about a topic. Most terms start with a
+		// letter, and Atoi's error for them was an allocation each.
+		if c := t[0]; (c >= '0' && c <= '9' || c == '+' || c == '-') && isInt(t) {
+			continue
 		}
 		cands = append(cands, weightedTerm{t, w})
 	}
@@ -121,6 +123,11 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, tops []fbPaper) []wei
 		return cmp.Compare(a.term, b.term)
 	})
 	return cands[:min(len(cands), rk.fbTerms)]
+}
+
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 // withFeedback returns the bag that keeps fbKeep of the weight on q's own
@@ -171,13 +178,12 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	top := s.bestAmong(s.q.rank.fbDocs)
 	tops := make([]fbPaper, 0, len(top))
 	for _, d := range top {
-		var title, abstract string
+		var p Paper
 		var derr error
-		err := s.v.stored(s.accs[d.acc].id, func(field string, value []byte) {
+		num := s.accs[d.acc].id
+		err := s.v.stored(num, func(field string, value []byte) {
 			if field == fieldMeta {
-				var p Paper
 				p, derr = decodeStored("", value)
-				title, abstract = p.Title, p.Abstract
 			}
 		})
 		if err == nil {
@@ -186,7 +192,10 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read a top paper for feedback: %w", err)
 		}
-		tops = append(tops, fbPaper{text: title + "\n" + abstract, score: d.score})
+		// The best papers are mostly among those shown: the collector
+		// loads them from here rather than decoding them again.
+		s.decoded = append(s.decoded, decodedPaper{num: num, paper: p})
+		tops = append(tops, fbPaper{text: p.Title + "\n" + p.Abstract, score: d.score})
 	}
 	bag, keep := s.q.withFeedback(feedbackTerms(s.q.rank, s.q.feedback.prose, tops))
 	if bag == nil {

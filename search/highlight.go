@@ -71,25 +71,36 @@ func analyzeFor(a analysis.Analyzer, text string, terms map[string]bool) analysi
 			first[t[0]] = true
 		}
 	}
-	toks := da.Tokenizer.Tokenize([]byte(text))
-	kept := toks[:0]
-	for _, t := range toks {
-		if len(t.Term) == 0 {
-			kept = append(kept, t)
-			continue
-		}
-		c := t.Term[0]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c >= utf8.RuneSelf || first[c] {
-			kept = append(kept, t)
+	var kept analysis.TokenStream
+	if _, ok := da.Tokenizer.(*asciiTokenizer); ok && isASCII(text) {
+		kept = asciiTokens([]byte(text), &first)
+	} else {
+		toks := da.Tokenizer.Tokenize([]byte(text))
+		kept = toks[:0]
+		for _, t := range toks {
+			if len(t.Term) == 0 {
+				kept = append(kept, t)
+				continue
+			}
+			c := t.Term[0]
+			if c >= utf8.RuneSelf || first[lowerASCII(c)] {
+				kept = append(kept, t)
+			}
 		}
 	}
 	for _, f := range da.TokenFilters {
 		kept = f.Filter(kept)
 	}
 	return kept
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // markAll returns text[from:to] escaped, with the spans inside it marked.

@@ -1,6 +1,10 @@
 package search
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
 	"slices"
 	"testing"
 
@@ -25,6 +29,22 @@ func TestAnalyzeForKeepsEveryMatch(t *testing.T) {
 		"Y-shaped yttrium; 'quoted' words, don't, it's, LLMs' and GPT-4o's outputs.",
 		"",
 	}
+	// Real papers: titles and abstracts, mostly ASCII, which analyzeFor
+	// tokenizes by a path of its own.
+	f, err := os.Open("testdata/papers.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var p struct{ Title, Abstract string }
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, p.Title, p.Abstract)
+	}
 	for _, text := range texts {
 		full := prose.Analyze([]byte(text))
 		var all []string
@@ -43,12 +63,12 @@ func TestAnalyzeForKeepsEveryMatch(t *testing.T) {
 			var want, got []string
 			for _, tok := range full {
 				if terms[string(tok.Term)] {
-					want = append(want, string(tok.Term)+"@"+text[tok.Start:tok.End])
+					want = append(want, fmt.Sprintf("%s@%s#%d", tok.Term, text[tok.Start:tok.End], tok.Position))
 				}
 			}
 			for _, tok := range analyzeFor(prose, text, terms) {
 				if terms[string(tok.Term)] {
-					got = append(got, string(tok.Term)+"@"+text[tok.Start:tok.End])
+					got = append(got, fmt.Sprintf("%s@%s#%d", tok.Term, text[tok.Start:tok.End], tok.Position))
 				}
 			}
 			if !slices.Equal(got, want) {

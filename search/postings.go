@@ -299,7 +299,8 @@ func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc
 			}
 			return nil
 		}
-		return v.advance(i, term, field, false, local, func(p segment.Posting) {
+		// postings read the list with readList, and kept it there.
+		return v.advance(i, term, field, false, true, local, func(p segment.Posting) {
 			f(start+p.Number(), uint32(p.Frequency()), fieldLength(p))
 		})
 	})
@@ -330,9 +331,11 @@ func gallop(docs []uint32, k int, doc uint64) int {
 }
 
 // positionsAt calls f with the positions of term in field in each of the
-// papers nums (sorted numbers) that have it.
-func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f func(num uint64, pos []uint64)) error {
-	var pos []uint64
+// papers nums (sorted numbers) that have it, in order. f may keep pos:
+// nothing changes it afterwards (a cached list's positions are the
+// cache's own).
+func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f func(num uint64, pos []uint32)) error {
+	var buf []uint32
 	return v.atSegments(nums, func(i int, local []uint64) error {
 		start := v.starts[i]
 		d, err := v.positions(i, term, field)
@@ -347,20 +350,20 @@ func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f fu
 					break
 				}
 				if uint64(d.docs[k]) == doc {
-					pos = pos[:0]
-					for _, p := range d.pos[d.posOff[k]:d.posOff[k+1]] {
-						pos = append(pos, uint64(p))
-					}
-					f(start+doc, pos)
+					f(start+doc, d.pos[d.posOff[k]:d.posOff[k+1]:d.posOff[k+1]])
 				}
 			}
 			return nil
 		}
-		return v.advance(i, term, field, true, local, func(p segment.Posting) {
-			pos = pos[:0]
+		// positions read the list with readList, unless there is no
+		// cache.
+		return v.advance(i, term, field, true, v.cache != nil, local, func(p segment.Posting) {
+			from := len(buf)
 			for _, l := range p.Locations() {
-				pos = append(pos, l.Pos())
+				buf = append(buf, uint32(l.Pos()))
 			}
+			pos := buf[from:len(buf):len(buf)]
+			slices.Sort(pos)
 			f(start+p.Number(), pos)
 		})
 	})
@@ -392,16 +395,21 @@ func (v *segmentView) atSegments(nums []uint64, f func(i int, local []uint64) er
 	return nil
 }
 
-// advance reads the postings of local (sorted numbers in segment i) from
-// Bleve's list, skipping ahead; deleted papers have none.
-func (v *segmentView) advance(i int, term []byte, field string, locations bool, local []uint64, f func(segment.Posting)) error {
-	dicts, err := v.dictionaries(field)
-	if err != nil {
-		return err
+// advance reads the postings of local (sorted numbers of live papers in
+// segment i) from Bleve's list, skipping ahead. read says v.pl is the
+// list already, as readList left it: with deleted papers, which is no
+// matter, since only papers of local are looked at.
+func (v *segmentView) advance(i int, term []byte, field string, locations, read bool, local []uint64, f func(segment.Posting)) error {
+	if !read {
+		dicts, err := v.dictionaries(field)
+		if err != nil {
+			return err
+		}
+		if v.pl, err = dicts[i].PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
+			return fmt.Errorf("read postings of %q: %w", term, err)
+		}
 	}
-	if v.pl, err = dicts[i].PostingsList(term, v.segs[i].Deleted(), v.pl); err != nil {
-		return fmt.Errorf("read postings of %q: %w", term, err)
-	}
+	var err error
 	if v.pl.Count() == 0 {
 		return nil
 	}

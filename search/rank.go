@@ -43,7 +43,7 @@ type rankParams struct {
 	titleWeight float64 // a title occurrence counts this many abstract ones
 	authorBoost float64 // weight of a matched author name, against one prose term
 	proxWeight  float64 // weight of an in-order pair, against one term
-	proxWindow  uint64  // how far apart (in positions) a pair may be
+	proxWindow  uint32  // how far apart (in positions) a pair may be
 	// Pseudo-relevance feedback (RM3): the top fbDocs papers of a first
 	// pass lend their fbTerms most typical terms to a second pass, which
 	// keeps fbKeep of the weight on the query as typed. It reorders the
@@ -131,13 +131,31 @@ type docAcc struct {
 	id         uint64 // Bleve's internal id (8 bytes, big-endian, in scorch)
 	head, tail int32
 	len        [2]float32 // prose field lengths, known where a hit is
-	// pos holds positions by (term, field), for the papers that compete
+	// pos holds positions by term and field, for the papers that compete
 	// for the top places only (see proxCandidates); posRead says they
 	// were read (a paper may have none).
-	pos     map[[2]int32][]uint64
+	pos     []termPositions
 	posRead bool
-	// reranked says feedback rescored the paper (see addFeedback).
-	reranked bool
+	// reranked says feedback rescored the paper (see addFeedback); cand,
+	// that it is among the searcher's cands.
+	reranked, cand bool
+}
+
+// termPositions are the positions of a query term in a field of a paper,
+// in order.
+type termPositions struct {
+	term, field int32
+	pos         []uint32
+}
+
+// positions returns the positions of term in field of d.
+func (d *docAcc) positions(term, field int32) []uint32 {
+	for _, p := range d.pos {
+		if p.term == term && p.field == field {
+			return p.pos
+		}
+	}
+	return nil
 }
 
 type scoredDoc struct {
@@ -237,6 +255,9 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 		// feedback only raise papers among the best rerankDepth, so every
 		// pick below is made among those.
 		s.cands = s.best(rerankDepth)
+		for _, d := range s.cands {
+			s.accs[d.acc].cand = true
+		}
 		if prox {
 			if err := s.proximity(fbCandidates); err != nil {
 				return nil, err
@@ -290,7 +311,11 @@ func (s *bagSearcher) matches(ctx context.Context, q query.Query, r index.IndexR
 	if err := s.markUnion(ctx, q, r, m, set); err != nil {
 		return nil, err
 	}
-	return set.appendTo(nil), nil
+	n := 0
+	for _, word := range set {
+		n += bits.OnesCount64(word)
+	}
+	return set.appendTo(make([]uint64, 0, n)), nil
 }
 
 // isUnion says whether q selects the union of terms and cached phrases.
@@ -500,7 +525,7 @@ func (s *bagSearcher) best(n int) []scoredDoc { return s.bestOf(s.docs, n) }
 // bestAmong is best, picked among cands when the best n are certainly
 // there (see cands).
 func (s *bagSearcher) bestAmong(n int) []scoredDoc {
-	if s.cands == nil || (n > len(s.cands) && len(s.cands) < len(s.docs)) {
+	if !s.amongCands(n) {
 		return s.best(n)
 	}
 	cur := make([]scoredDoc, len(s.cands))
@@ -510,11 +535,20 @@ func (s *bagSearcher) bestAmong(n int) []scoredDoc {
 	return s.bestOf(cur, n)
 }
 
+// amongCands says whether the best n papers are certainly among cands.
+func (s *bagSearcher) amongCands(n int) bool {
+	return s.cands != nil && (n <= len(s.cands) || len(s.cands) == len(s.docs))
+}
+
 // bestOf is best among docs.
 func (s *bagSearcher) bestOf(docs []scoredDoc, n int) []scoredDoc {
+	// Scores are never NaN, which spares cmp.Compare's checks for it.
 	better := func(a, b scoredDoc) int {
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
 		}
 		return cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id)
 	}
@@ -615,19 +649,24 @@ func (s *bagSearcher) proximity(n int) error {
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			err := s.v.positionsAt([]byte(t.text), field, ids, func(num uint64, pos []uint64) {
+			err := s.v.positionsAt([]byte(t.text), field, ids, func(num uint64, pos []uint32) {
 				d := &s.accs[s.slots[num]]
-				if d.pos == nil {
-					d.pos = map[[2]int32][]uint64{}
-				}
-				pos = slices.Clone(pos)
-				slices.Sort(pos)
-				d.pos[[2]int32{int32(ti), int32(fi)}] = pos
+				d.pos = append(d.pos, termPositions{term: int32(ti), field: int32(fi), pos: pos})
 			})
 			if err != nil {
 				return err
 			}
 		}
+	}
+	// Papers with positions are among the best n, so among cands when
+	// there are cands; docs are in the order of accs yet.
+	if s.amongCands(n) {
+		for _, c := range s.cands {
+			if d := &s.accs[c.acc]; d.pos != nil {
+				s.docs[c.acc].score = s.finalScore(d, nil)
+			}
+		}
+		return nil
 	}
 	for i := range s.docs {
 		if d := &s.accs[s.docs[i].acc]; d.pos != nil {
@@ -760,6 +799,14 @@ type bagSearcher struct {
 	cands   []scoredDoc
 	next    int
 	explain bool
+	// decoded are the stored papers the searcher read (for feedback).
+	decoded []decodedPaper
+}
+
+// decodedPaper is a stored paper, decoded, with its document number.
+type decodedPaper struct {
+	num   uint64
+	paper Paper // as decodeStored gives it, without its id
 }
 
 // scoreParts is the breakdown of a score that explain=true shows.
@@ -875,7 +922,7 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		for _, pr := range s.q.pairs {
 			var tfn, count float64
 			for fi := range proseFields {
-				pa, pb := d.pos[[2]int32{int32(pr[0]), int32(fi)}], d.pos[[2]int32{int32(pr[1]), int32(fi)}]
+				pa, pb := d.positions(int32(pr[0]), int32(fi)), d.positions(int32(pr[1]), int32(fi))
 				if len(pa) == 0 || len(pb) == 0 {
 					continue
 				}
@@ -924,7 +971,7 @@ type groupScore struct {
 }
 
 // inOrder counts positions of a that b follows within window positions.
-func inOrder(a, b []uint64, window uint64) int {
+func inOrder(a, b []uint32, window uint32) int {
 	n, j := 0, 0
 	for _, pa := range a {
 		for j < len(b) && b[j] <= pa {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -425,5 +426,45 @@ func TestRankMatchesSearch(t *testing.T) {
 				t.Errorf("%q: rank %d is %s (%g) in Rank, %s (%g) in Search", q, i+1, ranked[i].ID, ranked[i].Score, h.Paper.ID, h.Score)
 			}
 		}
+	}
+}
+
+// TestHitsCarryTheirStoredPapers holds every hit's paper to what Get reads
+// for its id: hits are loaded from the stored papers, some of them decoded
+// once for feedback and taken from there.
+func TestHitsCarryTheirStoredPapers(t *testing.T) {
+	idx := openCorpus(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		r    search.Request
+	}{
+		{"one word", search.Request{Query: "pruning"}},
+		{"two words", search.Request{Query: "language models"}},
+		{"small page", search.Request{Query: "tokenization", Size: 3}},
+		{"topic filter", search.Request{Query: "models", Topics: []string{"quantization"}}},
+		{"second page", search.Request{Query: "models", Page: 2, Size: 2}},
+		{"newest first", search.Request{Query: "models", Sort: search.SortNewest}},
+		{"no query", search.Request{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.r
+			res, err := idx.Search(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) == 0 {
+				t.Fatal("no hits")
+			}
+			for _, h := range res.Hits {
+				want, err := idx.Get(ctx, h.Paper.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(h.Paper, want) {
+					t.Errorf("hit %s:\n%+v\nGet gives\n%+v", h.Paper.ID, h.Paper, want)
+				}
+			}
+		})
 	}
 }

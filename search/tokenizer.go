@@ -1,6 +1,8 @@
 package search
 
 import (
+	"unicode/utf8"
+
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -57,13 +59,22 @@ func (t *asciiTokenizer) Tokenize(input []byte) analysis.TokenStream {
 			return t.fallback.Tokenize(input)
 		}
 	}
+	return asciiTokens(input, nil)
+}
+
+// asciiTokens tokenizes ASCII input. With first not nil, it makes tokens
+// only of the words whose first byte, lower-cased, first holds (the others
+// still take their positions): the highlighter looks for a few terms in
+// the whole text of a paper, and making a token of every word was most of
+// what a search allocated.
+func asciiTokens(input []byte, first *[utf8.RuneSelf]bool) analysis.TokenStream {
 	// One allocation for the tokens, sized by a cheap over-estimate: a
 	// token starts wherever a word byte follows a non-word byte.
 	n := 0
 	prevWord := false
 	for _, c := range input {
 		w := wordBreak[c] >= wbLetter && wordBreak[c] <= wbUnder
-		if w && !prevWord {
+		if w && !prevWord && (first == nil || first[lowerASCII(c)]) {
 			n++
 		}
 		prevWord = w
@@ -107,6 +118,10 @@ func (t *asciiTokenizer) Tokenize(input []byte) analysis.TokenStream {
 			}
 			break
 		}
+		if first != nil && !first[lowerASCII(input[start])] {
+			pos++
+			continue
+		}
 		typ := analysis.AlphaNumeric
 		if !letters && hasDigit(input[start:i]) {
 			typ = analysis.Numeric
@@ -125,4 +140,11 @@ func hasDigit(b []byte) bool {
 		}
 	}
 	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
