@@ -1,14 +1,9 @@
 package search
 
 import (
-	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -770,82 +765,6 @@ func (f *analysedField) Analyze() {}
 func (f *analysedField) AnalyzedLength() int { return f.length }
 
 func (f *analysedField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.freqs }
-
-// The stored paper is deflated on its own: zap compresses each paper's
-// stored fields with snappy, which leaves English text at four fifths of
-// its size; deflate takes it to about half, and the stored papers were a
-// third of the index. BestSpeed: higher levels gain a hundredth of the
-// size for twice the time. Title and abstract come first, each after its
-// length, and only the rest is JSON: unquoting them would double what
-// reading a paper back costs a search.
-var (
-	storedWriters = sync.Pool{New: func() any {
-		w, _ := flate.NewWriter(nil, flate.BestSpeed)
-		return w
-	}}
-	storedReaders sync.Pool
-)
-
-// encodeStored returns what meta stores for p.
-func encodeStored(p *Paper) ([]byte, error) {
-	meta := *p
-	meta.ID, meta.Title, meta.Abstract = "", "", ""
-	js, err := json.Marshal(meta)
-	if err != nil {
-		return nil, err
-	}
-	raw := make([]byte, 0, 2*binary.MaxVarintLen64+len(p.Title)+len(p.Abstract)+len(js))
-	raw = binary.AppendUvarint(raw, uint64(len(p.Title)))
-	raw = append(raw, p.Title...)
-	raw = binary.AppendUvarint(raw, uint64(len(p.Abstract)))
-	raw = append(raw, p.Abstract...)
-	raw = append(raw, js...)
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/2 + 64)
-	w := storedWriters.Get().(*flate.Writer)
-	defer storedWriters.Put(w)
-	w.Reset(&buf)
-	if _, err := w.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// decodeStored reads back what encodeStored made of the paper id.
-func decodeStored(id string, b []byte) (Paper, error) {
-	var r io.ReadCloser
-	if v := storedReaders.Get(); v != nil {
-		r = v.(io.ReadCloser)
-		if err := r.(flate.Resetter).Reset(bytes.NewReader(b), nil); err != nil {
-			return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
-		}
-	} else {
-		r = flate.NewReader(bytes.NewReader(b))
-	}
-	raw, err := io.ReadAll(r)
-	storedReaders.Put(r)
-	if err != nil {
-		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
-	}
-	var text [2]string
-	for i := range text {
-		n, k := binary.Uvarint(raw)
-		if k <= 0 || n > uint64(len(raw)-k) {
-			return Paper{}, fmt.Errorf("decode stored paper %s: bad text length", id)
-		}
-		text[i] = string(raw[k : k+int(n)])
-		raw = raw[k+int(n):]
-	}
-	var p Paper
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
-	}
-	p.ID, p.Title, p.Abstract = id, text[0], text[1]
-	return p, nil
-}
 
 func fromFields(id string, fields map[string]any) (Paper, error) {
 	p := Paper{ID: id}

@@ -25,7 +25,7 @@ const (
 	// is a sum over a small dictionary (see corpusStats).
 	fieldTitleLen    = "title_len"
 	fieldAbstractLen = "abstract_len"
-	// fieldMeta stores the whole paper as deflated JSON (encodeStored),
+	// fieldMeta stores the whole paper, compressed (encodeStored),
 	// unindexed, so that a hit is rebuilt from one stored field instead of
 	// a dozen.
 	fieldMeta = "meta"
@@ -45,7 +45,7 @@ const analyzerName = "papersearch_name"
 
 // schemaVersion changes whenever the mapping or the stored document changes
 // in a way an older index cannot serve. Open refuses a mismatch.
-const schemaVersion = "5"
+const schemaVersion = "6"
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
