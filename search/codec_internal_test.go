@@ -1,0 +1,240 @@
+package search
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// loc is one occurrence as zap writes it in a chunk of locations.
+type loc struct {
+	field, pos, start, end uint64
+	arrays                 []uint64
+}
+
+// locChunk writes docs the way zap's locations encoder does.
+func locChunk(docs ...[]loc) []byte {
+	var out []byte
+	for _, d := range docs {
+		var b []byte
+		for _, l := range d {
+			for _, v := range []uint64{l.field, l.pos, l.start, l.end, uint64(len(l.arrays))} {
+				b = binary.AppendUvarint(b, v)
+			}
+			for _, a := range l.arrays {
+				b = binary.AppendUvarint(b, a)
+			}
+		}
+		out = binary.AppendUvarint(out, uint64(len(b)))
+		out = append(out, b...)
+	}
+	return out
+}
+
+func positions(field uint64, ps ...uint64) []loc {
+	var d []loc
+	for _, p := range ps {
+		d = append(d, loc{field: field, pos: p})
+	}
+	return d
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	long := make([]uint64, 300) // a count past one varint byte
+	for i := range long {
+		long[i] = uint64(3 * i)
+	}
+	tests := []struct {
+		name  string
+		chunk []byte
+		tag   byte
+	}{
+		{"positions", locChunk(positions(2, 3, 10, 300), positions(2, 1), positions(2, 5, 6, 70000)), chunkPositions},
+		{"many in one paper", locChunk(positions(1, long...), positions(1, 0)), chunkPositions},
+		{"field zero", locChunk(positions(0, 4, 8), positions(0, 1)), chunkPositions},
+		{"authors' array positions", locChunk(
+			[]loc{{field: 3, pos: 1, arrays: []uint64{0}}, {field: 3, pos: 2, arrays: []uint64{0}}},
+			[]loc{{field: 3, pos: 1, arrays: []uint64{2}}}), chunkLocs},
+		{"offsets kept", locChunk([]loc{{field: 1, pos: 1, start: 0, end: 4}, {field: 1, pos: 2, start: 5, end: 9}}), chunkRaw},
+		{"two fields", locChunk(positions(1, 1, 2), positions(2, 1, 2)), chunkRaw},
+		{"positions out of order", locChunk(positions(1, 9, 2, 5)), chunkRaw},
+		{"too short to pay", locChunk(positions(1, 1)), chunkRaw},
+		{"frequencies and norms", func() []byte {
+			var b []byte
+			for i := range 200 {
+				b = binary.AppendUvarint(b, uint64(i%5)<<1|1)
+				b = binary.AppendUvarint(b, uint64(100+i))
+			}
+			return b
+		}(), chunkRaw},
+		{"truncated", locChunk(positions(1, 1, 2, 3, 4, 5, 6, 7, 8))[:12], chunkRaw},
+		{"empty", nil, chunkRaw},
+		{"text", []byte("a stored paper that is not a chunk of locations at all"), chunkRaw},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			enc := encodeChunk(tt.chunk)
+			if enc[0] != tt.tag {
+				t.Errorf("stored with tag %d, want %d", enc[0], tt.tag)
+			}
+			if tt.tag != chunkRaw && len(enc) >= len(tt.chunk) {
+				t.Errorf("short form has %d bytes for %d", len(enc), len(tt.chunk))
+			}
+			got, err := decodeChunk(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tt.chunk) {
+				t.Errorf("decoded\n%v\nwant\n%v", got, tt.chunk)
+			}
+		})
+	}
+}
+
+func TestCodecRejectsCorruption(t *testing.T) {
+	good := encodeChunk(locChunk(positions(2, 3, 10, 300), positions(2, 1)))
+	for _, bad := range [][]byte{
+		nil,
+		{9, 1, 2},
+		good[:len(good)-1],
+		append(bytes.Clone(good), 5, 1),
+		{chunkPositions, 0xff},
+	} {
+		if got, err := decodeChunk(bad); err == nil {
+			t.Errorf("decodeChunk(%v) = %v, want an error", bad, got)
+		}
+	}
+}
+
+func FuzzCodec(f *testing.F) {
+	f.Add(locChunk(positions(2, 3, 10, 300), positions(2, 1)))
+	f.Add(locChunk([]loc{{field: 3, pos: 1, arrays: []uint64{0}}}, []loc{{field: 3, pos: 4, arrays: []uint64{1, 2}}}))
+	f.Add([]byte("plain bytes"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := decodeChunk(encodeChunk(data))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("round trip of %v gave %v, %v", data, got, err)
+		}
+		decodeChunk(data) // must not panic on anything
+	})
+}
+
+// TestMergedSegmentsUseCodec builds an index in batches, compacts it into
+// one segment and checks that the merge wrote the short form, that the index
+// shrank, and that every search reads the same as before.
+func TestMergedSegmentsUseCodec(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ix.Close() }()
+	papers := demoPapers(t)[:1200]
+	for i := 0; i < len(papers); i += 100 {
+		if err := ix.Put(papers[i : i+100]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queries := []Request{
+		{Query: `"large language models"`, Size: 20},
+		{Query: "quantization pruning", Size: 20},
+		{Query: "language", Size: 10, Categories: []string{"cs.CL"}, YearFrom: 2025},
+		{Query: "diffusion", Size: 5},
+		{Query: `author:"wang"`, Size: 20},
+	}
+	before := make([]Result, len(queries))
+	for i, q := range queries {
+		if before[i], err = ix.Search(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := filepath.Join(dir, "store")
+	sizeBefore := dirSize(t, store)
+
+	if _, err := ix.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Reopened, the index has removed the segments the merge replaced,
+	// and reads the merged one from its file.
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	var segs, coded int
+	entries, err := os.ReadDir(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) != ".zap" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(store, e.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a merged segment, removed after the merge
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs++
+		if bytes.Contains(b, []byte(codecID)) {
+			coded++
+		}
+	}
+	if coded == 0 {
+		t.Errorf("none of %d segments was written with the codec", segs)
+	}
+	if after := dirSize(t, store); after > sizeBefore*85/100 {
+		t.Errorf("merged index has %d bytes against %d before: the positions were not shortened", after, sizeBefore)
+	}
+	for i, q := range queries {
+		got, err := ix.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Hits) == 0 {
+			t.Errorf("%q: no hits", q.Query)
+		}
+		if got.Total != before[i].Total || !reflect.DeepEqual(got.Facets, before[i].Facets) {
+			t.Errorf("%q: %d hits and facets %v after the merge, want %d and %v", q.Query, got.Total, got.Facets, before[i].Total, before[i].Facets)
+		}
+		for k := range got.Hits {
+			g, w := got.Hits[k], before[i].Hits[k]
+			if g.Paper.ID != w.Paper.ID || !reflect.DeepEqual(g.Highlights, w.Highlights) || !reflect.DeepEqual(g.Paper, w.Paper) {
+				t.Errorf("%q: hit %d is %s after the merge, want %s (or its text or marks differ)", q.Query, k, g.Paper.ID, w.Paper.ID)
+			}
+		}
+	}
+}
+
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n += info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
