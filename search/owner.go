@@ -45,7 +45,7 @@ func (e *LockedError) Error() string {
 	switch e.Owner.Kind {
 	case "serve":
 		what = "use its HTTP API, stop it, or pass another --index"
-	case "index", "backup":
+	case "index", "backup", "compact":
 		what = "wait for it to finish, stop it, or pass another --index"
 	}
 	return fmt.Sprintf("open index %s: %v: %s holds it; %s", e.Path, ErrLocked, e.Owner, what)

@@ -8,6 +8,7 @@
 //	papersearch similar [--index DIR] [--size N] [--json] ID
 //	papersearch eval    --corpus FILE --queries FILE --qrels FILE [--k 10] [--json] [--run FILE]
 //	papersearch backup  [--index DIR] --to DIR [--via URL]
+//	papersearch compact [--index DIR]
 //	papersearch bench   --corpus FILE [--synthesize N] [--clients C] [--duration D] [--json]
 //
 // Run "papersearch help" for every flag.
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.similar(ctx, rest)
 	case "backup":
 		return e.backup(ctx, rest)
+	case "compact":
+		return e.compact(ctx, rest)
 	case "bench":
 		return e.bench(ctx, rest)
 	case "help", "-h", "--help", "-help":
@@ -142,6 +145,9 @@ Usage:
   papersearch backup  [--index DIR] --to DIR [--via URL]
         Copy the index, consistently, to a new directory; an index that
         serve holds is copied through its API (needs the admin key).
+  papersearch compact [--index DIR]
+        Merge the index into as few segments as it can (one per 100,000
+        papers): smaller and faster to search. Stop serve first.
   papersearch bench   --corpus FILE [--docs N] [--synthesize N] [--emit FILE] [--emit-queries FILE]
                       [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR]
                       [--index DIR] [--search-timeout 2s] [--cpuprofile FILE] [--json]

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/papersearch/papersearch/search"
+)
+
+// compact merges an index that no server holds into as few segments as
+// it can: smaller, and faster to search (see search.Index.Compact).
+func (e *env) compact(ctx context.Context, args []string) error {
+	fs := newFlagSet("compact", e.stderr)
+	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usageError{fmt.Sprintf("compact takes no arguments, got %q", rest)}
+	}
+	if !indexExists(*dir) {
+		return usageError{fmt.Sprintf("no index at %s", *dir)}
+	}
+	idx, err := search.Open(*dir, e.log)
+	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" {
+		return fmt.Errorf("compact %s: serve (%s) holds the index; stop it, compact, and start it again: %w", *dir, le.Owner.URL, search.ErrLocked)
+	}
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	if err := idx.SetOwner("compact", ""); err != nil {
+		e.log.Warn("cannot record this process as the index's owner", "err", err)
+	}
+	before := treeSize(*dir)
+	took, err := idx.Compact(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := idx.Count()
+	if err != nil {
+		return err
+	}
+	// Closing removes the segments the merge replaced.
+	if err := idx.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "papersearch: compacted %d papers in %s in %.1fs: %s -> %s\n",
+		n, *dir, took.Seconds(), mib(before), mib(treeSize(*dir)))
+	return nil
+}
+
+// treeSize returns the bytes of the files under dir, or -1 if it cannot.
+func treeSize(dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, err := d.Info(); err == nil && !d.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func mib(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
