@@ -1,12 +1,13 @@
 package search
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -25,9 +26,10 @@ import (
 // decode and re-encode them: about a tenth more build CPU.
 //
 // Each chunk through the codec starts with a tag saying how it was stored.
-// A chunk is only written in the short form if decoding it gives back the
-// same bytes, so any chunk the codec misreads (a postings list that happens
-// to look like locations, say) is stored as it was rather than lost.
+// A chunk is only written in the short form if it parses whole as
+// locations, varints in their shortest form, which is what makes decoding
+// give back the same bytes: a chunk that only looks like locations (a
+// postings list, say) still comes back as it was.
 const codecID = "papersearch-locs-1"
 
 const (
@@ -42,7 +44,8 @@ var errChunk = errors.New("corrupt index chunk")
 
 func init() {
 	index.WriterHook = func(context []byte) (string, func([]byte) []byte, error) {
-		if persistingMemorySegment() {
+		// The context is the path of the file zap is about to write.
+		if persistingMemorySegment() || rawMerging(filepath.Dir(string(context))) {
 			return "", nil, nil
 		}
 		return codecID, encodeChunk, nil
@@ -56,6 +59,25 @@ func init() {
 		}
 		return nil, fmt.Errorf("index written with unknown chunk codec %q", id)
 	}
+}
+
+// rawMergeDirs holds the store directories whose merges write zap's own
+// form for now: those of bulk loads in progress.
+var rawMergeDirs sync.Map
+
+// setRawMerges turns the codec off (raw) or back on for the segments
+// written in dir.
+func setRawMerges(dir string, raw bool) {
+	if raw {
+		rawMergeDirs.Store(filepath.Clean(dir), struct{}{})
+	} else {
+		rawMergeDirs.Delete(filepath.Clean(dir))
+	}
+}
+
+func rawMerging(dir string) bool {
+	_, ok := rawMergeDirs.Load(filepath.Clean(dir))
+	return ok
 }
 
 // persistingMemorySegment reports whether the hook was asked for by zap's
@@ -81,14 +103,17 @@ func persistingMemorySegment() bool {
 }
 
 // encodeChunk returns data tagged, in the short form if it is a chunk of
-// locations that round-trips.
+// locations.
 func encodeChunk(data []byte) []byte {
-	if out, ok := encodeLocs(data); ok {
-		if back, err := decodeLocs(out[1:], out[0] == chunkLocs); err == nil && bytes.Equal(back, data) {
-			return out
-		}
+	out, ok := encodeLocs(data, false)
+	if !ok && out != nil {
+		// It has array positions: an author list.
+		out, ok = encodeLocs(data, true)
 	}
-	out := make([]byte, 1+len(data))
+	if ok {
+		return out
+	}
+	out = make([]byte, 1+len(data))
 	out[0] = chunkRaw
 	copy(out[1:], data)
 	return out
@@ -117,164 +142,166 @@ func decodeChunk(data []byte) ([]byte, error) {
 //
 //	tag, length of the chunk, field, then per document:
 //	count of occurrences, then per occurrence the gap from the last
-//	position, the count of array positions and each one.
+//	position and, with arrays, the count of array positions and each one.
 //
-// Positions within a document are in order, so the gaps are small.
-func encodeLocs(data []byte) ([]byte, bool) {
+// Positions within a document are in order, so the gaps are small. Every
+// varint must be in its shortest form, as zap writes them: then decodeLocs
+// gives back exactly data, since it works each length out again from the
+// values. Without arrays, a chunk that has array positions returns a
+// non-nil slice and false, to be tried again with arrays; anything else
+// that does not parse returns nil.
+func encodeLocs(data []byte, arrays bool) ([]byte, bool) {
 	if len(data) < 8 {
 		return nil, false
 	}
-	const noField = 1<<64 - 1
-	field := uint64(noField)
 	r := data
-	next := func() (uint64, bool) {
+	bad := false
+	next := func() uint64 {
+		if len(r) > 0 && r[0] < 0x80 {
+			v := uint64(r[0])
+			r = r[1:]
+			return v
+		}
 		v, n := binary.Uvarint(r)
-		if n <= 0 {
-			return 0, false
+		if n <= 1 || r[n-1] == 0 { // not a varint, or not the shortest
+			bad = true
+			return 0
 		}
 		r = r[n:]
-		return v, true
+		return v
 	}
-	body := make([]byte, 0, len(data)/2+16)
-	gaps := make([]byte, 0, len(data)/3+16) // body without the counts of array positions
-	arrays := false
-	var doc, docGaps []byte // one document's occurrences, before their count
+	// The field follows the first document's length.
+	next()
+	field := next()
+	if bad {
+		return nil, false
+	}
+	r = data
+	tag := byte(chunkPositions)
+	if arrays {
+		tag = chunkLocs
+	}
+	out := make([]byte, 0, len(data)/2+2*binary.MaxVarintLen64)
+	out = append(out, tag)
+	out = binary.AppendUvarint(out, uint64(len(data)))
+	out = binary.AppendUvarint(out, field)
 	for len(r) > 0 {
-		size, ok := next()
-		if !ok || size == 0 || size > uint64(len(r)) {
+		size := next()
+		if bad || size == 0 || size > uint64(len(r)) {
 			return nil, false
 		}
 		rest := r[size:]
 		r = r[:size]
-		doc, docGaps = doc[:0], docGaps[:0]
+		// The count goes before the occurrences; one byte is kept for
+		// it, and made room for in the rare document with 128 or more.
+		countAt := len(out)
+		out = append(out, 0)
 		var count, last uint64
 		for len(r) > 0 {
-			f, ok1 := next()
-			pos, ok2 := next()
-			start, ok3 := next()
-			end, ok4 := next()
-			nap, ok5 := next()
-			if !(ok1 && ok2 && ok3 && ok4 && ok5) || start != 0 || end != 0 || nap > uint64(len(r)) || pos < last {
+			f, pos, start, end, nap := next(), next(), next(), next(), next()
+			if bad || f != field || start != 0 || end != 0 || pos < last || nap > uint64(len(r)) {
 				return nil, false
 			}
-			if field == noField {
-				field = f
-			} else if f != field {
-				return nil, false
+			if nap > 0 && !arrays {
+				return out, false
 			}
-			doc = binary.AppendUvarint(doc, pos-last)
-			docGaps = binary.AppendUvarint(docGaps, pos-last)
-			doc = binary.AppendUvarint(doc, nap)
-			arrays = arrays || nap > 0
-			for range nap {
-				ap, ok := next()
-				if !ok {
+			out = binary.AppendUvarint(out, pos-last)
+			if arrays {
+				out = binary.AppendUvarint(out, nap)
+				for range nap {
+					out = binary.AppendUvarint(out, next())
+				}
+				if bad {
 					return nil, false
 				}
-				doc = binary.AppendUvarint(doc, ap)
 			}
 			last = pos
 			count++
 		}
-		body = binary.AppendUvarint(body, count)
-		body = append(body, doc...)
-		gaps = binary.AppendUvarint(gaps, count)
-		gaps = append(gaps, docGaps...)
+		if count < 0x80 {
+			out[countAt] = byte(count)
+		} else {
+			n := uvarintLen(count)
+			end := len(out)
+			out = append(out, make([]byte, n-1)...)
+			copy(out[countAt+n:], out[countAt+1:end])
+			binary.PutUvarint(out[countAt:], count)
+		}
 		r = rest
-	}
-	tag := byte(chunkLocs)
-	if !arrays {
-		tag, body = chunkPositions, gaps
-	}
-	out := make([]byte, 0, 1+2*binary.MaxVarintLen64+len(body))
-	out = append(out, tag)
-	out = binary.AppendUvarint(out, uint64(len(data)))
-	out = binary.AppendUvarint(out, field)
-	out = append(out, body...)
-	if len(out) >= len(data) {
-		return nil, false
+		if len(out) >= len(data) {
+			return nil, false
+		}
 	}
 	return out, true
 }
 
-// decodeLocs gives back the chunk encodeLocs was given.
+// decodeLocs gives back the chunk encodeLocs was given. It runs on every
+// chunk of positions a search reads, so it makes one pass: each
+// document's byte length goes before its occurrences, in a byte kept for
+// it and made room for when it needs more.
 func decodeLocs(data []byte, arrays bool) ([]byte, error) {
 	r := data
-	next := func() (uint64, error) {
+	bad := false
+	next := func() uint64 {
+		if len(r) > 0 && r[0] < 0x80 {
+			v := uint64(r[0])
+			r = r[1:]
+			return v
+		}
 		v, n := binary.Uvarint(r)
 		if n <= 0 {
-			return 0, errChunk
+			bad = true
+			return 0
 		}
 		r = r[n:]
-		return v, nil
+		return v
 	}
-	size, err := next()
-	if err != nil || size > 1<<31 {
+	size := next()
+	field := next()
+	if bad || size > 1<<31 {
 		return nil, errChunk
 	}
-	field, err := next()
-	if err != nil {
-		return nil, err
-	}
-	fieldLen := uvarintLen(field)
+	var fieldBuf [binary.MaxVarintLen64]byte
+	fieldBytes := fieldBuf[:binary.PutUvarint(fieldBuf[:], field)]
 	out := make([]byte, 0, size)
-	var aps []uint64
 	for len(r) > 0 {
-		count, err := next()
-		if err != nil {
-			return nil, err
+		count := next()
+		if bad || count > uint64(len(r)) {
+			return nil, errChunk
 		}
-		// The document's byte length comes first, so read its
-		// occurrences before writing any.
-		var docBytes uint64
-		saved := r
+		at := len(out)
+		out = append(out, 0)
 		var last uint64
 		for range count {
-			gap, err := next()
-			if err != nil {
-				return nil, err
-			}
-			var nap uint64
-			if arrays {
-				if nap, err = next(); err != nil {
-					return nil, err
-				}
-			}
-			last += gap
-			docBytes += uint64(fieldLen+uvarintLen(last)+2) + uint64(uvarintLen(nap))
-			for range nap {
-				ap, err := next()
-				if err != nil {
-					return nil, err
-				}
-				docBytes += uint64(uvarintLen(ap))
-			}
-		}
-		r = saved
-		out = binary.AppendUvarint(out, docBytes)
-		last = 0
-		for range count {
-			gap, _ := next()
-			var nap uint64
-			if arrays {
-				nap, _ = next()
-			}
-			last += gap
-			out = binary.AppendUvarint(out, field)
+			last += next()
+			out = append(out, fieldBytes...)
 			out = binary.AppendUvarint(out, last)
 			out = append(out, 0, 0)
-			out = binary.AppendUvarint(out, nap)
-			aps = aps[:0]
-			for range nap {
-				ap, _ := next()
-				aps = append(aps, ap)
+			if !arrays {
+				out = append(out, 0)
+				continue
 			}
-			for _, ap := range aps {
-				out = binary.AppendUvarint(out, ap)
+			nap := next()
+			if nap > uint64(len(r)) {
+				return nil, errChunk
+			}
+			out = binary.AppendUvarint(out, nap)
+			for range nap {
+				out = binary.AppendUvarint(out, next())
 			}
 		}
-		if uint64(len(out)) > size {
+		if bad || uint64(len(out)) > size {
 			return nil, errChunk
+		}
+		docBytes := uint64(len(out) - at - 1)
+		if docBytes < 0x80 {
+			out[at] = byte(docBytes)
+		} else {
+			n := uvarintLen(docBytes)
+			end := len(out)
+			out = append(out, make([]byte, n-1)...)
+			copy(out[at+n:], out[at+1:end])
+			binary.PutUvarint(out[at:], docBytes)
 		}
 	}
 	if uint64(len(out)) != size {
