@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,7 +40,17 @@ type bulkLoad struct {
 
 	mu  sync.Mutex
 	err error // the first batch that failed
+
+	// papers counts the papers committed, to know when the load has
+	// outgrown rawMergesUpTo.
+	papers atomic.Int64
 }
+
+// rawMergesUpTo is how many papers a bulk load merges without the codec
+// (see codec.go). Its final compaction rewrites segments of up to
+// maxSegmentDocs papers; a segment that fills up during a bigger load is
+// never merged again, so from then on the load's merges use the codec.
+const rawMergesUpTo = maxSegmentDocs
 
 // failed returns the error of the batch that ended the load, if any.
 func (b *bulkLoad) failed() error {
@@ -85,6 +97,7 @@ func OpenBulk(path string, log *slog.Logger) (*Index, error) {
 		return nil, err
 	}
 	x.bulk = &bulkLoad{target: path, tmp: tmp, bi: x.bi}
+	setRawMerges(storePath(x.path), true)
 	return x, nil
 }
 
@@ -99,10 +112,28 @@ func (x *Index) FinishBulk(keep bool) error {
 	if b == nil {
 		return errors.New("finish a bulk load: this index is not one")
 	}
+	defer setRawMerges(storePath(x.path), false)
 	failed := b.failed()
+	if failed == nil && keep && rawMerging(storePath(x.path)) {
+		// The load merged without the codec; one last merge with it
+		// shortens every position and leaves one segment: at 74,728
+		// papers, 4 s for an index 30% smaller and searches a tenth
+		// faster than the load left them. A load past rawMergesUpTo
+		// merged with the codec since, and is not compacted: its segments
+		// are full or were written short, and a merge of them all keeps
+		// every segment it writes mapped until the last is done (1.6 GB
+		// resident at a million papers, for 34 s).
+		setRawMerges(storePath(x.path), false)
+		start := time.Now()
+		if err := x.forceMerge(context.Background()); err != nil {
+			failed = fmt.Errorf("compact: %w", err)
+		}
+		x.log.Info("bulk load compacted", "took", time.Since(start).Round(time.Millisecond))
+	}
 	if failed == nil && keep {
 		// Batches commit out of order: record the highest generation
-		// handed out, as a commit of an open index would.
+		// handed out, as a commit of an open index would. This write
+		// also puts the merged snapshot on disk.
 		if err := x.bi.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(x.generation.Load()))); err != nil {
 			failed = err
 		}
@@ -180,6 +211,9 @@ func (x *Index) commitBulk(b *bleve.Batch, words *wordSet) error {
 		g := x.generation.Add(1)
 		b.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(g)))
 		err = bl.batch(b)
+	}
+	if err == nil && bl.papers.Add(int64(b.Size())) > rawMergesUpTo {
+		setRawMerges(storePath(x.path), false)
 	}
 	if err != nil {
 		err = fmt.Errorf("write batch to %s: %w", bl.target, err)

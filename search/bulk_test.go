@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -51,7 +52,20 @@ func TestBulkLoad(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(parent, ".index.loading-*")); len(left) > 0 {
 		t.Errorf("a finished load left %v", left)
 	}
+	// The load ends compacted: twenty batches, one segment, written with
+	// the locations codec.
 	y, err := search.Open(dir, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
+	if len(segs) != 1 {
+		t.Errorf("the loaded index has segments %v, want one", segs)
+	} else if b, err := os.ReadFile(segs[0]); err != nil || !bytes.Contains(b, []byte("papersearch-locs-1")) {
+		t.Errorf("the loaded index's segment was not written with the locations codec (%v)", err)
+	}
+	y, err = search.Open(dir, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

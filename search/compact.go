@@ -11,11 +11,13 @@ import (
 )
 
 // Compact merges the index into as few segments as maxSegmentDocs allows
-// (one up to 100,000 papers) and returns how long that took. Loads leave a
-// dozen segments of assorted sizes behind, and a search pays for each; and
-// the papers of segments that were never merged keep their positions in
-// zap's long form (see codec.go). At 74,728 papers compacting took 3.9 s,
-// and left the index an eighth smaller and searches a tenth faster.
+// (one up to 100,000 papers) and returns how long that took. Batches of
+// later loads and posts leave segments of assorted sizes behind, and a
+// search pays for each; and the papers of segments that were never merged
+// keep their positions in zap's long form (see codec.go). A bulk load
+// compacts its index when it ends (FinishBulk). An index of 74,728 papers in 12 segments
+// (148 MiB) compacted in 4.0 s to one of 134 MiB, and its searches took a
+// tenth less time.
 //
 // Writes wait while it runs; searches go on.
 func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
@@ -28,23 +30,8 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 	if x.bulk != nil {
 		return 0, errors.New("compact: a bulk load is in progress; finish it first")
 	}
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return 0, fmt.Errorf("compact %s: %w", x.path, err)
-	}
-	s, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return 0, fmt.Errorf("compact %s: index type %T cannot merge", x.path, adv)
-	}
-	opts := mergeplan.SingleSegmentMergePlanOptions
-	opts.MaxSegmentSize = maxSegmentDocs
-	// All at once, rather than ten at a time and then the results again.
-	opts.SegmentsPerMergeTask = 1 << 20
 	start := time.Now()
-	if err := s.ForceMerge(ctx, &opts); err != nil {
-		return 0, fmt.Errorf("compact %s: %w", x.path, err)
-	}
-	if err := ctx.Err(); err != nil {
+	if err := x.forceMerge(ctx); err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
 	// ForceMerge returns once searches see the merged segment, which may
@@ -55,4 +42,25 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
 	return time.Since(start), nil
+}
+
+// forceMerge merges x's segments into as few as maxSegmentDocs allows.
+// The merged snapshot is on disk only after the next write.
+func (x *Index) forceMerge(ctx context.Context) error {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return err
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return fmt.Errorf("index type %T cannot merge", adv)
+	}
+	opts := mergeplan.SingleSegmentMergePlanOptions
+	opts.MaxSegmentSize = maxSegmentDocs
+	// All at once, rather than ten at a time and then the results again.
+	opts.SegmentsPerMergeTask = 1 << 20
+	if err := s.ForceMerge(ctx, &opts); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
