@@ -61,6 +61,8 @@ var storedCodec = sync.OnceValues(func() (storedCoder, error) {
 	return storedCoder{enc, dec}, nil
 })
 
+var storedBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // maxStoredPaper bounds what decoding one stored paper may allocate, so a
 // corrupt index cannot ask for gigabytes.
 const maxStoredPaper = 64 << 20
@@ -101,7 +103,15 @@ func decodeStored(id string, b []byte) (Paper, error) {
 	if err != nil {
 		return Paper{}, err
 	}
-	raw, err := c.dec.DecodeAll(b, nil)
+	// The text is copied out (strings, and JSON's), so the buffer goes
+	// back to the pool.
+	bp := storedBufs.Get().(*[]byte)
+	defer storedBufs.Put(bp)
+	raw, err := c.dec.DecodeAll(b, (*bp)[:0])
+	*bp = raw
+	if cap(raw) > 1<<20 {
+		*bp = nil // an outsized paper's buffer is not kept
+	}
 	if err != nil {
 		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
 	}
