@@ -31,7 +31,7 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 		return 0, errors.New("compact: a bulk load is in progress; finish it first")
 	}
 	start := time.Now()
-	if err := x.forceMerge(ctx); err != nil {
+	if err := x.forceMerge(ctx, maxSegmentDocs); err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
 	// ForceMerge returns once searches see the merged segment, which may
@@ -44,9 +44,10 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// forceMerge merges x's segments into as few as maxSegmentDocs allows.
-// The merged snapshot is on disk only after the next write.
-func (x *Index) forceMerge(ctx context.Context) error {
+// forceMerge merges x's segments of fewer than maxDocs/2 papers into as few
+// of up to maxDocs as it can. The merged snapshot is on disk only after the
+// next write.
+func (x *Index) forceMerge(ctx context.Context, maxDocs int64) error {
 	adv, err := x.bi.Advanced()
 	if err != nil {
 		return err
@@ -56,7 +57,7 @@ func (x *Index) forceMerge(ctx context.Context) error {
 		return fmt.Errorf("index type %T cannot merge", adv)
 	}
 	opts := mergeplan.SingleSegmentMergePlanOptions
-	opts.MaxSegmentSize = maxSegmentDocs
+	opts.MaxSegmentSize = maxDocs
 	// All at once, rather than ten at a time and then the results again.
 	opts.SegmentsPerMergeTask = 1 << 20
 	if err := s.ForceMerge(ctx, &opts); err != nil {

@@ -1,0 +1,63 @@
+package search
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A load past rawMergesUpTo turns the codec on for its merges and ends by
+// merging only its small last segments; every paper is there after it.
+func TestBigBulkLoadMergesItsTail(t *testing.T) {
+	defer func(raw, tail int64) { rawMergesUpTo, tailSegmentDocs = raw, tail }(rawMergesUpTo, tailSegmentDocs)
+	rawMergesUpTo, tailSegmentDocs = 300, 200
+
+	var logs bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "index")
+	x, err := OpenBulk(dir, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	papers := demoPapers(t)[:1000]
+	for i := 0; i < len(papers); i += 50 {
+		if err := x.Put(papers[i : i+50]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rawMerging(storePath(x.path)) {
+		t.Error("the load still merges without the codec past rawMergesUpTo")
+	}
+	if err := x.FinishBulk(true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `msg="bulk load compacted"`) || !strings.Contains(logs.String(), "segments_up_to=200") {
+		t.Errorf("the load did not end by merging its tail:\n%s", logs.String())
+	}
+	y, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if n, err := y.Count(); err != nil || n != 1000 {
+		t.Errorf("after the load: %d papers, %v; want 1000", n, err)
+	}
+	res, err := y.Search(context.Background(), Request{Query: `"language models"`, Size: 5})
+	if err != nil || res.Total == 0 {
+		t.Errorf("phrase search after the load: %d hits, %v", res.Total, err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
+	coded := 0
+	for _, s := range segs {
+		if b, err := os.ReadFile(s); err == nil && bytes.Contains(b, []byte(codecID)) {
+			coded++
+		}
+	}
+	if coded == 0 {
+		t.Errorf("none of the %d segments was written with the codec", len(segs))
+	}
+	t.Logf("%d segments, %d with the codec", len(segs), coded)
+}
