@@ -65,6 +65,8 @@ type Index struct {
 	// prose and names are the mapping's analyzers, for counting field
 	// lengths at index time and analysing query words.
 	prose, names analysis.Analyzer
+	// fbTexts remembers what feedback made of the papers it analysed.
+	fbTexts fbTextCache
 	// split, when not nil, analyses title and abstract for their own
 	// fields and for the vocabulary in one pass (see splitAnalysis).
 	split *splitAnalysis
