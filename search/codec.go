@@ -242,6 +242,9 @@ func encodeLocs(data []byte, arrays bool) ([]byte, bool) {
 func decodeLocs(data []byte, arrays bool) ([]byte, error) {
 	r := data
 	bad := false
+	// encodeLocs's reader, without the check for the shortest form. A
+	// shared reader type measured 15-20% slower (BenchmarkDecodeLocations):
+	// these closures keep r and bad in registers.
 	next := func() uint64 {
 		if len(r) > 0 && r[0] < 0x80 {
 			v := uint64(r[0])
