@@ -2,9 +2,7 @@ package api
 
 import (
 	"fmt"
-	"io/fs"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/papersearch/papersearch/search"
 )
 
 // The metrics are few and fixed, so they are written by hand in the
@@ -124,28 +123,10 @@ func (s *server) serveMetrics(c *gin.Context) error {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %s\n", name, help, name, name, formatFloat(v))
 	}
 	gauge("papersearch_documents", "Papers in the index.", float64(n))
-	gauge("papersearch_index_size_bytes", "Size of the index directory on disk.", float64(dirSize(s.idx.Path())))
+	gauge("papersearch_index_size_bytes", "Size of the index directory on disk.", float64(search.DiskSize(s.idx.Path())))
 	gauge("papersearch_index_generation", "Committed writes to the index; it changes whenever results may.", float64(s.idx.Generation()))
 	gauge("papersearch_start_time_seconds", "When this server started, in Unix seconds.", float64(s.metrics.started.Unix()))
 	c.Header("Cache-Control", "no-store")
 	send(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 	return nil
-}
-
-// dirSize adds up the sizes of the files under dir. Files vanish while
-// Bleve merges segments; those are skipped, not errors.
-func dirSize(dir string) int64 {
-	var total int64
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				total += info.Size()
-			}
-		}
-		return nil
-	})
-	return total
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"math"
 	"net/http"
@@ -383,33 +382,12 @@ func build(ctx context.Context, dir, corpus string, limit, batch int, tax *index
 		return Report{}, err
 	}
 	elapsed := time.Since(start)
-	size, err := dirSize(dir)
-	if err != nil {
-		return Report{}, err
-	}
+	size := search.DiskSize(dir)
 	log.Info("built", "stats", ix.Stats().String())
 	return Report{
 		Docs: n, BuildSeconds: elapsed.Seconds(), DocsPerSec: float64(n) / elapsed.Seconds(),
 		IndexBytes: size, PeakRSSBytes: PeakRSS(),
 	}, nil
-}
-
-func dirSize(dir string) (int64, error) {
-	var n int64
-	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			n += info.Size()
-		}
-		return nil
-	})
-	return n, err
 }
 
 // warmup is how many queries of the mix run, unmeasured, before the

@@ -155,7 +155,7 @@ func TestMergedSegmentsUseCodec(t *testing.T) {
 		}
 	}
 	store := filepath.Join(dir, "store")
-	sizeBefore := dirSize(t, store)
+	sizeBefore := DiskSize(store)
 
 	if _, err := ix.Compact(context.Background()); err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestMergedSegmentsUseCodec(t *testing.T) {
 	if coded == 0 {
 		t.Errorf("none of %d segments was written with the codec", segs)
 	}
-	if after := dirSize(t, store); after > sizeBefore*85/100 {
+	if after := DiskSize(store); after > sizeBefore*85/100 {
 		t.Errorf("merged index has %d bytes against %d before: the positions were not shortened", after, sizeBefore)
 	}
 	for i, q := range queries {
@@ -214,29 +214,6 @@ func TestMergedSegmentsUseCodec(t *testing.T) {
 			}
 		}
 	}
-}
-
-func dirSize(t *testing.T, dir string) int64 {
-	t.Helper()
-	var n int64
-	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		info, err := d.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		n += info.Size()
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // FuzzCodecLocations builds chunks of locations from the fuzzer's bytes,

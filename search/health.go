@@ -2,6 +2,7 @@ package search
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -30,6 +31,25 @@ func init() {
 		}
 		slog.Error("index background error", "store", path, "err", err)
 	}
+}
+
+// DiskSize adds up the sizes of the files under dir, an index directory
+// or any other. Files vanish while Bleve merges segments; those are
+// skipped, not errors.
+func DiskSize(dir string) int64 {
+	var total int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total
 }
 
 // storePath is where Bleve keeps an index's data, the path its callbacks

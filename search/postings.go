@@ -3,9 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -462,15 +460,7 @@ const (
 
 // postingsCacheBytes sizes the postings cache of the index at path.
 func postingsCacheBytes(path string) int {
-	var size int64
-	filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				size += info.Size()
-			}
-		}
-		return nil
-	})
+	size := DiskSize(path)
 	return int(min(max(size/8, minPostingsCacheBytes), maxPostingsCacheBytes))
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -34,7 +32,7 @@ func (e *env) compact(ctx context.Context, args []string) error {
 	if err := idx.SetOwner("compact", ""); err != nil {
 		e.log.Warn("cannot record this process as the index's owner", "err", err)
 	}
-	before := treeSize(*dir)
+	before := search.DiskSize(*dir)
 	took, err := idx.Compact(ctx)
 	if err != nil {
 		return err
@@ -48,31 +46,10 @@ func (e *env) compact(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "papersearch: compacted %d papers in %s in %.1fs: %s -> %s\n",
-		n, *dir, took.Seconds(), mib(before), mib(treeSize(*dir)))
+		n, *dir, took.Seconds(), mib(before), mib(search.DiskSize(*dir)))
 	return nil
 }
 
-// treeSize returns the bytes of the files under dir, or -1 if it cannot.
-func treeSize(dir string) int64 {
-	var n int64
-	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if info, err := d.Info(); err == nil && !d.IsDir() {
-			n += info.Size()
-		}
-		return nil
-	})
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
 func mib(n int64) string {
-	if n < 0 {
-		return "?"
-	}
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
