@@ -255,3 +255,15 @@ func BenchmarkDecodeStored(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeStored is what compressing one paper for the index costs
+// a build.
+func BenchmarkEncodeStored(b *testing.B) {
+	papers := demoPapers(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := encodeStored(&papers[i%len(papers)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
