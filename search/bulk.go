@@ -131,13 +131,22 @@ func (x *Index) FinishBulk(keep bool) error {
 		// in segments of their own, are merged: a merge of them all keeps
 		// every segment it writes mapped until the last is done (1.6 GB
 		// resident at a million papers, for 34 s).
-		limit := int64(maxSegmentDocs)
-		if !rawMerging(storePath(x.path)) {
-			limit = tailSegmentDocs
+		//
+		// Below rawMergesUpTo, every segment is in the merge, however big
+		// Bleve's own merges made it (a segment of over half the limit
+		// would otherwise stay as it is), and a lone one is rewritten.
+		raw := rawMerging(storePath(x.path))
+		limit := tailSegmentDocs
+		if raw {
+			limit = 2*b.papers.Load() + 2
 		}
 		setRawMerges(storePath(x.path), false)
 		start := time.Now()
-		if err := x.forceMerge(context.Background(), limit); err != nil {
+		err := x.forceMerge(context.Background(), limit)
+		if err == nil && raw {
+			err = x.recodeLoneSegment(context.Background())
+		}
+		if err != nil {
 			failed = fmt.Errorf("compact: %w", err)
 		}
 		x.log.Info("bulk load compacted", "took", time.Since(start).Round(time.Millisecond), "segments_up_to", limit)

@@ -273,3 +273,82 @@ func BenchmarkDecodeLocations(b *testing.B) {
 		}
 	}
 }
+
+// TestLoneSegmentRecoded covers the index whose every paper ends up in one
+// segment that zap wrote in its own form, which Bleve never merges again:
+// a load of one batch, or one whose own merges (without the codec) got it
+// all into one segment. The end of the load, or Compact, must still
+// rewrite it with the codec, keep every paper and drop the old copy of
+// the paper it wrote again.
+func TestLoneSegmentRecoded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(dir string) (*Index, error)
+		end  func(ix *Index) error
+	}{
+		{"bulk load", func(dir string) (*Index, error) { return OpenBulk(dir, nil) }, func(ix *Index) error { return ix.FinishBulk(true) }},
+		{"compact", func(dir string) (*Index, error) { return Open(dir, nil) }, func(ix *Index) error {
+			if _, err := ix.Compact(context.Background()); err != nil {
+				return err
+			}
+			return ix.Close()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "index")
+			ix, err := tc.open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			papers := demoPapers(t)[:300]
+			if err := ix.Put(papers); err != nil {
+				t.Fatal(err)
+			}
+			if path, _, err := ix.loneSegment(); err != nil || path == "" {
+				t.Fatalf("one batch left no lone segment (%v)", err)
+			} else if id, err := segmentCodec(path); err != nil || id != "" {
+				t.Fatalf("the batch's segment has codec %q (%v), want zap's own form", id, err)
+			}
+			if err := tc.end(ix); err != nil {
+				t.Fatal(err)
+			}
+			if ix, err = Open(dir, nil); err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			path, docs, err := ix.loneSegment()
+			if err != nil || path == "" {
+				t.Fatalf("after the rewrite the index is not one segment (%v)", err)
+			}
+			if id, err := segmentCodec(path); err != nil || id != codecID {
+				t.Errorf("the segment has codec %q (%v), want %q", id, err, codecID)
+			}
+			if n, err := ix.Count(); err != nil || n != uint64(len(papers)) || docs != n {
+				t.Errorf("%d papers, %d in the segment (%v); want %d in both", n, docs, err, len(papers))
+			}
+			for _, p := range papers[:20] {
+				got, err := ix.Get(context.Background(), p.ID)
+				if err != nil || !reflect.DeepEqual(got.Title, p.Title) {
+					t.Errorf("paper %s after the rewrite: %q, %v", p.ID, got.Title, err)
+				}
+			}
+		})
+	}
+}
+
+func TestSegmentCodecRejectsGarbage(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{
+		"short":    []byte("zap"),
+		"huge id":  append(bytes.Repeat([]byte{0}, 10), 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36),
+		"past top": append([]byte{0, 0, 0, 60}, bytes.Repeat([]byte{0}, 36)...),
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if id, err := segmentCodec(path); err == nil {
+			t.Errorf("%s: codec %q, want an error", name, id)
+		}
+	}
+}
