@@ -2,7 +2,7 @@ package search
 
 import (
 	"hash/maphash"
-	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -16,7 +16,7 @@ import (
 // more than looking it up. Its stems are the Snowball stemmer's.
 const cachedSnowballName = "papersearch_snowball_en"
 
-// stemCacheSize bounds the cache (about 80 bytes a word). The first words
+// stemCacheSize bounds the cache (about 100 bytes a word). The first words
 // a build meets fill it, and those are the frequent ones.
 const stemCacheSize = 1 << 16
 
@@ -30,51 +30,96 @@ func init() {
 	}
 }
 
-// stemShards spreads the cache over locks, so that Bleve's analysis
-// workers on several cores do not queue on one.
-const stemShards = 32
-
+// cachedSnowball's cache is an open-addressed table that readers search
+// without a lock: every token of a build and of a search looks its word
+// up, from Bleve's analysis workers on every core, and a map behind
+// read-write locks spent more on the locks and on hashing twice than on
+// the lookup. A slot is written once, from empty to its entry, and never
+// changes after; a word that finds no empty slot near its hash is stemmed
+// each time it comes.
 type cachedSnowball struct {
-	seed   maphash.Seed
-	shards [stemShards]stemShard
+	seed maphash.Seed
+	// tags hold the top bits of each slot's hash, 0 for an empty slot, so
+	// that a probe reads an entry only when its hash may match.
+	tags  []atomic.Uint32
+	slots []atomic.Pointer[stemEntry]
+	mask  uint64
+	used  atomic.Int64
+	limit int64
 }
 
-type stemShard struct {
-	mu    sync.RWMutex
-	stems map[string]string
-	limit int
-}
+type stemEntry struct{ word, stem string }
+
+// stemProbes bounds the slots a lookup reads. The table is kept at most
+// half full, where linear probing mostly needs one or two.
+const stemProbes = 8
 
 func newCachedSnowball(limit int) *cachedSnowball {
-	f := &cachedSnowball{seed: maphash.MakeSeed()}
-	for i := range f.shards {
-		f.shards[i].stems = map[string]string{}
-		f.shards[i].limit = limit / stemShards
+	n := 1
+	for n < 2*limit {
+		n *= 2
 	}
-	return f
+	return &cachedSnowball{
+		seed:  maphash.MakeSeed(),
+		tags:  make([]atomic.Uint32, n),
+		slots: make([]atomic.Pointer[stemEntry], n),
+		mask:  uint64(n - 1),
+		limit: int64(limit),
+	}
+}
+
+// stem returns word's stem, from the cache or computed and cached.
+func (f *cachedSnowball) stem(word []byte) string {
+	h := maphash.Bytes(f.seed, word)
+	tag := uint32(h>>32) | 1 // never 0, which marks an empty slot
+	for i := range uint64(stemProbes) {
+		at := (h + i) & f.mask
+		t := f.tags[at].Load()
+		if t == 0 {
+			return f.add(word, at, tag)
+		}
+		if t != tag {
+			continue
+		}
+		e := f.slots[at].Load()
+		if e == nil {
+			// Tagged, its entry not stored yet: stem it this once.
+			return stemWord(string(word))
+		}
+		if e.word == string(word) {
+			return e.stem
+		}
+	}
+	return stemWord(string(word))
+}
+
+// add stems word and stores it in the empty slot at, unless another
+// goroutine took the slot first or the cache is full.
+func (f *cachedSnowball) add(word []byte, at uint64, tag uint32) string {
+	w := string(word)
+	stem := stemWord(w)
+	if f.used.Load() >= f.limit || !f.tags[at].CompareAndSwap(0, tag) {
+		return stem
+	}
+	f.used.Add(1)
+	f.slots[at].Store(&stemEntry{word: w, stem: stem})
+	return stem
+}
+
+func stemWord(word string) string {
+	env := snowballstem.NewEnv(word)
+	english.Stem(env)
+	return env.Current()
 }
 
 func (f *cachedSnowball) Filter(input analysis.TokenStream) analysis.TokenStream {
 	for _, token := range input {
-		sh := &f.shards[maphash.Bytes(f.seed, token.Term)%stemShards]
-		sh.mu.RLock()
-		stem, ok := sh.stems[string(token.Term)]
-		sh.mu.RUnlock()
-		if !ok {
-			word := string(token.Term)
-			env := snowballstem.NewEnv(word)
-			english.Stem(env)
-			stem = env.Current()
-			sh.mu.Lock()
-			// Once full, a shard keeps what it has.
-			if len(sh.stems) < sh.limit {
-				sh.stems[word] = stem
-			}
-			sh.mu.Unlock()
-		}
 		// A fresh slice per token, as Bleve's filter gives: callers may
 		// change terms in place.
-		token.Term = []byte(stem)
+		token.Term = []byte(f.stem(token.Term))
 	}
 	return input
 }
+
+// cached returns how many words the cache holds.
+func (f *cachedSnowball) cached() int { return int(f.used.Load()) }
