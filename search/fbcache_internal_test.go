@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"reflect"
 	"runtime"
 	"testing"
@@ -28,22 +29,33 @@ func TestFeedbackTextCache(t *testing.T) {
 			t.Fatalf("round %d: feedback terms with the cache\n%v\nwant\n%v", round, got, want)
 		}
 	}
-	if d := c.dist(prose, tops[0].text); d != c.m[fbTextKey(tops[0].text)] {
+	if d := c.dist(prose, tops[0].text); d != c.get(fbTextKey(tops[0].text)) {
 		t.Error("an analysed paper was analysed again")
 	}
-	// The cache starts over when full rather than growing.
-	for _, p := range demoPapers(t) {
-		c.dist(prose, p.Title+"\n"+p.Abstract)
+	// Filling a generation and a half keeps the papers used since the
+	// last turn, and a paper of the old generation that is used again;
+	// the cache never holds more than two generations.
+	text := func(i int) string { return fmt.Sprintf("word%d other%d", i, i%7) }
+	for i := range fbTextCacheGen + fbTextCacheGen/2 {
+		c.dist(prose, text(i))
+		if i == fbTextCacheGen+10 {
+			c.dist(prose, text(3)) // from old, back into cur
+		}
 	}
-	for i := range fbTextCacheSize + 10 {
-		c.dist(prose, string(rune('a'+i%26))+" word "+string(rune(i)))
+	for _, i := range []int{3, fbTextCacheGen - 1, fbTextCacheGen + 100} {
+		if c.get(fbTextKey(text(i))) == nil {
+			t.Errorf("paper %d was dropped", i)
+		}
 	}
-	if len(c.m) > fbTextCacheSize {
-		t.Errorf("cache holds %d papers, more than %d", len(c.m), fbTextCacheSize)
+	for i := range 3 * fbTextCacheGen {
+		c.dist(prose, text(i))
+	}
+	if n := c.len(); n > 2*fbTextCacheGen || n < fbTextCacheGen {
+		t.Errorf("cache holds %d papers, want between %d and %d", n, fbTextCacheGen, 2*fbTextCacheGen)
 	}
 }
 
-// A full cache holds fbTextCacheSize papers at about 2 KB each: 8 MB.
+// A full cache holds 2*fbTextCacheGen papers at about 2 KB each: 16 MB.
 func TestFeedbackTextCacheSize(t *testing.T) {
 	prose := openProse(t)
 	papers := demoPapers(t)

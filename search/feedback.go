@@ -65,30 +65,70 @@ type fbDist struct {
 }
 
 // fbTextCache keeps the term distributions of the papers feedback has
-// analysed, by a hash of their text: the same few papers top many
-// searches, and analysing them was a fifth of feedback's CPU. A text is its
-// own key, so nothing goes stale when papers change.
+// analysed, by a hash of their text: the same papers top many searches,
+// and analysing them was a fifth of feedback's CPU. A text is its own key,
+// so nothing goes stale when papers change.
+//
+// It keeps two generations: papers go into cur, and when cur is full it
+// becomes old and cur starts empty; a paper found in old moves to cur. So
+// the papers of recent searches stay, and memory is bounded, without
+// keeping an order of use. Starting over when full, as a single map did,
+// forgot the working set at once: in 15 s of the bench mix, 75% of the
+// papers that lent feedback were analysed again, against 31% now, most of
+// those the first time the mix came round.
 type fbTextCache struct {
-	mu sync.Mutex
-	m  map[uint64]*fbDist
+	mu       sync.Mutex
+	cur, old map[uint64]*fbDist
 }
 
-// fbTextCacheSize bounds the cache: at about 2 KB a paper, 8 MB full.
-const fbTextCacheSize = 4096
+// fbTextCacheGen bounds a generation: both full, 8,192 papers at about
+// 2 KB each, 16 MB.
+const fbTextCacheGen = 4096
 
 var fbTextSeed = maphash.MakeSeed()
 
 func fbTextKey(text string) uint64 { return maphash.String(fbTextSeed, text) }
+
+// get returns the cached distribution of the text with key, or nil.
+func (c *fbTextCache) get(key uint64) *fbDist {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.cur[key]; d != nil {
+		return d
+	}
+	d := c.old[key]
+	if d != nil {
+		c.putLocked(key, d)
+	}
+	return d
+}
+
+func (c *fbTextCache) put(key uint64, d *fbDist) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(key, d)
+}
+
+func (c *fbTextCache) putLocked(key uint64, d *fbDist) {
+	if c.cur == nil || len(c.cur) >= fbTextCacheGen {
+		c.old, c.cur = c.cur, make(map[uint64]*fbDist, fbTextCacheGen)
+	}
+	c.cur[key] = d
+}
+
+// len returns how many papers the cache holds.
+func (c *fbTextCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.cur) + len(c.old)
+}
 
 // dist returns text's term distribution, from the cache (c may be nil)
 // or analysing it with prose.
 func (c *fbTextCache) dist(prose analysis.Analyzer, text string) *fbDist {
 	key := fbTextKey(text)
 	if c != nil {
-		c.mu.Lock()
-		d := c.m[key]
-		c.mu.Unlock()
-		if d != nil {
+		if d := c.get(key); d != nil {
 			return d
 		}
 	}
@@ -111,12 +151,7 @@ func (c *fbTextCache) dist(prose analysis.Analyzer, text string) *fbDist {
 		d.share[i] /= float64(len(toks))
 	}
 	if c != nil {
-		c.mu.Lock()
-		if len(c.m) >= fbTextCacheSize || c.m == nil {
-			c.m = make(map[uint64]*fbDist, fbTextCacheSize)
-		}
-		c.m[key] = d
-		c.mu.Unlock()
+		c.put(key, d)
 	}
 	return d
 }
