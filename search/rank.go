@@ -838,13 +838,15 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 	k1 := p.k1
 	weight := [2]float64{p.titleWeight, 1}
 	bs := [2]float64{p.bTitle, p.bAbstract}
-	// A field's length norm, worked out once per paper (0 until then).
-	var norms [2]float64
-	norm := func(fi int) float64 {
-		if norms[fi] == 0 {
-			norms[fi] = 1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi]
+	// A field's weight over its length norm, worked out once per paper (0
+	// until then): a division per field rather than two per hit, in what
+	// is a sixth of a search.
+	var wn [2]float64
+	fieldNorm := func(fi int) float64 {
+		if wn[fi] == 0 {
+			wn[fi] = weight[fi] / (1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi])
 		}
-		return norms[fi]
+		return wn[fi]
 	}
 	total := 0.0
 	var best map[int]termPart // per group, the best alternative so far
@@ -869,10 +871,17 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		var tfn float64
 		var tfs [2]float64
 		j := i
-		for ; j >= 0 && s.arena[j].term == h.term && s.arena[j].field != 2; j = s.arena[j].next {
-			f := s.arena[j].field
-			tfs[f] = float64(s.arena[j].tf)
-			tfn += weight[f] * tfs[f] / norm(int(f))
+		for ; j >= 0; j = s.arena[j].next {
+			a := &s.arena[j]
+			if a.term != h.term || a.field == 2 {
+				break
+			}
+			f := a.field
+			tfs[f] = float64(a.tf)
+			if wn[f] == 0 {
+				fieldNorm(int(f))
+			}
+			tfn += tfs[f] * wn[f]
 		}
 		i = j
 		t := &s.q.terms[h.term]
@@ -929,7 +938,7 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 				}
 				c := float64(inOrder(pa, pb, p.proxWindow))
 				count += c
-				tfn += weight[fi] * c / norm(fi)
+				tfn += c * fieldNorm(fi)
 			}
 			if tfn == 0 {
 				continue
