@@ -77,3 +77,20 @@ func TestAnalyzeForKeepsEveryMatch(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatchSpans finds a three-term query's words in 200 demo
+// abstracts, as the highlighter does for the hits it shows.
+func BenchmarkMatchSpans(b *testing.B) {
+	x, err := Open(b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	papers := demoPapers(b)[:200]
+	terms := map[string]bool{"quantiz": true, "llm": true, "model": true}
+	for b.Loop() {
+		for _, p := range papers {
+			x.matchSpans(p.Abstract, terms)
+		}
+	}
+}
