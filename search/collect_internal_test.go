@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -593,5 +594,37 @@ func TestRankSameFromCacheAndBleve(t *testing.T) {
 	}
 	if !prox {
 		t.Errorf("the best paper for %q has no proximity bonus: %v", queries[0], res.Hits[0].Explanation)
+	}
+}
+
+// An accumulator stays 32 bytes without pointers: one is made for every
+// paper a search matches (see docAcc).
+func TestDocAccSize(t *testing.T) {
+	if n := unsafe.Sizeof(docAcc{}); n != 32 {
+		t.Errorf("docAcc is %d bytes, want 32", n)
+	}
+}
+
+// score looks the length norms of short fields up in a table and works
+// out those of long ones: both ways, a paper scores exactly BM25F.
+func TestScoreLengthNorms(t *testing.T) {
+	rk := defaultRanking()
+	s := &bagSearcher{
+		q:     &bagQuery{terms: []queryTerm{{text: "x", weight: 0.7}}, rank: rk},
+		st:    corpusStats{n: 1000, avgLen: [2]float64{11.3, 142.9}},
+		idf:   []float64{2.5},
+		arena: []hit{{term: 0, field: 0, tf: 2, next: 1}, {term: 0, field: 1, tf: 3, next: -1}},
+		buf:   &bagBuffers{},
+	}
+	s.setNorms()
+	for _, l := range [][2]float32{{0, 0}, {1, 1}, {9, 150}, {normTableLen - 1, normTableLen}, {normTableLen, 3000}, {40000, 70000}} {
+		d := &docAcc{head: 0, tail: 1, len: l}
+		tfn := 0.0
+		tfn += 2 * (rk.titleWeight / (1 - rk.bTitle + rk.bTitle*float64(l[0])/s.st.avgLen[0]))
+		tfn += 3 * (1 / (1 - rk.bAbstract + rk.bAbstract*float64(l[1])/s.st.avgLen[1]))
+		want := 0.7 * 2.5 * tfn * (rk.k1 + 1) / (tfn + rk.k1)
+		if got := s.score(d, nil); got != want {
+			t.Errorf("lengths %v: score %v, want %v", l, got, want)
+		}
 	}
 }

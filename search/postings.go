@@ -661,6 +661,7 @@ type bagBuffers struct {
 	arena []hit
 	docs  []scoredDoc
 	byID  []scoredDoc
+	norms [2][]float64
 }
 
 var bagBufferPool sync.Pool
@@ -672,12 +673,8 @@ func getBagBuffers() *bagBuffers {
 	return &bagBuffers{}
 }
 
-// putBagBuffers recycles b. Accumulators hold position maps, which must
-// not outlive their search.
+// putBagBuffers recycles b.
 func putBagBuffers(b *bagBuffers) {
-	for i := range b.accs {
-		b.accs[i].pos = nil
-	}
 	b.accs, b.arena = b.accs[:0], b.arena[:0]
 	bagBufferPool.Put(b)
 }

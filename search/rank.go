@@ -127,14 +127,20 @@ type hit struct {
 	next  int32 // the paper's next hit, or -1
 }
 
+// docAcc is a paper's accumulator. There is one for every paper a search
+// matches, made as its first posting is read: 32 bytes and no pointers, so
+// that making them is little more than writing them (at 56 bytes, with a
+// slice of positions inside, it was a twelfth of a search), and the
+// collector never scans them.
 type docAcc struct {
 	id         uint64 // Bleve's internal id (8 bytes, big-endian, in scorch)
 	head, tail int32
 	len        [2]float32 // prose field lengths, known where a hit is
-	// pos holds positions by term and field, for the papers that compete
-	// for the top places only (see proxCandidates); posRead says they
-	// were read (a paper may have none).
-	pos     []termPositions
+	// pos, when not 0, is 1 + the index in the searcher's positions of
+	// the paper's positions by term and field, which only the papers that
+	// compete for the top places have (see proxCandidates); posRead says
+	// they were read (a paper may have none).
+	pos     int32
 	posRead bool
 	// reranked says feedback rescored the paper (see addFeedback); cand,
 	// that it is among the searcher's cands.
@@ -148,9 +154,12 @@ type termPositions struct {
 	pos         []uint32
 }
 
-// positions returns the positions of term in field of d.
-func (d *docAcc) positions(term, field int32) []uint32 {
-	for _, p := range d.pos {
+// positionsOf returns the positions of term in field of d.
+func (s *bagSearcher) positionsOf(d *docAcc, term, field int32) []uint32 {
+	if d.pos == 0 {
+		return nil
+	}
+	for _, p := range s.positions[d.pos-1] {
 		if p.term == term && p.field == field {
 			return p.pos
 		}
@@ -207,6 +216,7 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 		return nil, err
 	}
 	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v, buf: getBagBuffers()}
+	s.setNorms()
 	s.accs, s.arena = s.buf.accs[:0], s.buf.arena[:0]
 	slots := getSlots(v.size)
 	s.slots = *slots
@@ -652,7 +662,11 @@ func (s *bagSearcher) proximity(n int) error {
 			}
 			err := s.v.positionsAt([]byte(t.text), field, ids, func(num uint64, pos []uint32) {
 				d := &s.accs[s.slots[num]]
-				d.pos = append(d.pos, termPositions{term: int32(ti), field: int32(fi), pos: pos})
+				if d.pos == 0 {
+					s.positions = append(s.positions, nil)
+					d.pos = int32(len(s.positions))
+				}
+				s.positions[d.pos-1] = append(s.positions[d.pos-1], termPositions{term: int32(ti), field: int32(fi), pos: pos})
 			})
 			if err != nil {
 				return err
@@ -663,14 +677,14 @@ func (s *bagSearcher) proximity(n int) error {
 	// there are cands; docs are in the order of accs yet.
 	if s.amongCands(n) {
 		for _, c := range s.cands {
-			if d := &s.accs[c.acc]; d.pos != nil {
+			if d := &s.accs[c.acc]; d.pos != 0 {
 				s.docs[c.acc].score = s.finalScore(d, nil)
 			}
 		}
 		return nil
 	}
 	for i := range s.docs {
-		if d := &s.accs[s.docs[i].acc]; d.pos != nil {
+		if d := &s.accs[s.docs[i].acc]; d.pos != 0 {
 			s.docs[i].score = s.finalScore(d, nil)
 		}
 	}
@@ -781,7 +795,13 @@ type bagSearcher struct {
 	nameIDF    []float64
 	slots      []int32 // document number -> index in accs, or -1
 	accs       []docAcc
-	arena      []hit
+	// positions are the positions read for proximity, by paper (see
+	// docAcc.pos).
+	positions [][]termPositions
+	// norms are each prose field's weight over its length norm, by length
+	// in tokens (see setNorms).
+	norms [2][]float64
+	arena []hit
 	// docs are in the order of accs (docs[i].acc == i) until sortByID
 	// puts them in document order; the collector takes them unsorted.
 	docs []scoredDoc
@@ -844,7 +864,11 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 	var wn [2]float64
 	fieldNorm := func(fi int) float64 {
 		if wn[fi] == 0 {
-			wn[fi] = weight[fi] / (1 - bs[fi] + bs[fi]*float64(d.len[fi])/s.st.avgLen[fi])
+			if l := int(d.len[fi]); l < len(s.norms[fi]) && float32(l) == d.len[fi] {
+				wn[fi] = s.norms[fi][l]
+			} else {
+				wn[fi] = fieldWeightNorm(weight[fi], bs[fi], d.len[fi], s.st.avgLen[fi])
+			}
 		}
 		return wn[fi]
 	}
@@ -928,11 +952,11 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 			}
 		}
 	}
-	if p.proxWeight > 0 && d.pos != nil {
+	if p.proxWeight > 0 && d.pos != 0 {
 		for _, pr := range s.q.pairs {
 			var tfn, count float64
 			for fi := range proseFields {
-				pa, pb := d.positions(int32(pr[0]), int32(fi)), d.positions(int32(pr[1]), int32(fi))
+				pa, pb := s.positionsOf(d, int32(pr[0]), int32(fi)), s.positionsOf(d, int32(pr[1]), int32(fi))
 				if len(pa) == 0 || len(pb) == 0 {
 					continue
 				}
@@ -952,6 +976,31 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 		}
 	}
 	return total
+}
+
+// fieldWeightNorm is a field's weight over BM25's length norm for a field
+// of length tokens.
+func fieldWeightNorm(weight, b float64, length float32, avgLen float64) float64 {
+	return weight / (1 - b + b*float64(length)/avgLen)
+}
+
+// normTableLen covers the titles and nearly all the abstracts: scoring
+// looks their norms up (see bagSearcher.norms).
+const normTableLen = 512
+
+// setNorms works out the field norms of papers up to normTableLen tokens
+// long. score divided for them once per field of every paper it scored.
+func (s *bagSearcher) setNorms() {
+	p := &s.q.rank
+	weight := [2]float64{p.titleWeight, 1}
+	bs := [2]float64{p.bTitle, p.bAbstract}
+	for fi := range s.norms {
+		s.norms[fi] = s.buf.norms[fi][:0]
+		for l := range normTableLen {
+			s.norms[fi] = append(s.norms[fi], fieldWeightNorm(weight[fi], bs[fi], float32(l), s.st.avgLen[fi]))
+		}
+		s.buf.norms[fi] = s.norms[fi]
+	}
 }
 
 // finalScore is score, but for a paper that feedback did not rescore:
