@@ -144,7 +144,7 @@ func (x *Index) FinishBulk(keep bool) error {
 		start := time.Now()
 		err := x.forceMerge(context.Background(), limit)
 		if err == nil && raw {
-			err = x.recodeLoneSegment(context.Background())
+			err = x.recodeLoneSegment(context.Background(), func(b *bleve.Batch) error { return x.commit(b, nil) })
 		}
 		if err != nil {
 			failed = fmt.Errorf("compact: %w", err)

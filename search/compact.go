@@ -42,7 +42,15 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 	if err := x.forceMerge(ctx, maxSegmentDocs); err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
-	if err := x.recodeLoneSegment(ctx); err != nil {
+	// The paper written again goes through commit's path, which reopens
+	// the index if the write fails (see commit): it waits for searches,
+	// and they for it.
+	err := x.recodeLoneSegment(ctx, func(b *bleve.Batch) error {
+		x.mu.RUnlock()
+		defer x.mu.RLock()
+		return x.commitHeld(b, nil)
+	})
+	if err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
 	// ForceMerge returns once searches see the merged segment, which may
@@ -83,9 +91,12 @@ func (x *Index) forceMerge(ctx context.Context, maxDocs int64) error {
 // Bleve never merges a lone segment, so one paper is written again: its
 // new copy is a second segment, its old one a deletion in the first, and
 // the merge of the two writes the codec's form and drops the old copy.
-func (x *Index) recodeLoneSegment(ctx context.Context) error {
+// The paper is written with commit. An index of one paper is left as it
+// is: its old copy would leave no paper behind, and the new one would be
+// the lone segment.
+func (x *Index) recodeLoneSegment(ctx context.Context, commit func(*bleve.Batch) error) error {
 	path, docs, err := x.loneSegment()
-	if err != nil || path == "" {
+	if err != nil || path == "" || docs < 2 {
 		return err
 	}
 	if id, err := segmentCodec(path); err != nil || id == codecID {
@@ -112,7 +123,7 @@ func (x *Index) recodeLoneSegment(ctx context.Context) error {
 	if err := b.IndexAdvanced(doc); err != nil {
 		return fmt.Errorf("rewrite segment %s: paper %s: %w", path, p.ID, err)
 	}
-	if err := x.bi.Batch(b); err != nil {
+	if err := commit(b); err != nil {
 		return fmt.Errorf("rewrite segment %s: %w", path, err)
 	}
 	// Big enough for the lone segment to be in the merge.

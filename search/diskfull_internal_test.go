@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -77,4 +78,53 @@ func TestFailedWriteReopensIndex(t *testing.T) {
 		t.Errorf("Health after the failed write: %+v", h)
 	}
 	t.Logf("disk full after %d papers: %v", acked, perr)
+}
+
+// Compact on a full disk fails with the disk's error and leaves the index
+// usable: the paper it writes again to recode a lone segment goes through
+// commit, which reopens the index after a failed write (Bleve would crash
+// the next search on the failed segment).
+func TestCompactOnFullDisk(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	defer func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("umount: %v %s", err, out)
+		}
+	}()
+	x, err := Open(filepath.Join(mnt, "index"), slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	papers := demoPapers(t)[:300]
+	if err := x.Put(papers); err != nil {
+		t.Fatal(err)
+	}
+	// Fill what is left of the disk.
+	f, err := os.Create(filepath.Join(mnt, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+	if _, err := x.Compact(context.Background()); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("Compact on a full disk: %v", err)
+	}
+	for range 3 {
+		res, err := x.Search(context.Background(), Request{Query: "language models"})
+		if err != nil || res.Total == 0 {
+			t.Fatalf("search after the failed compaction: %d hits, %v", res.Total, err)
+		}
+	}
+	if n, err := x.Count(); err != nil || n != uint64(len(papers)) {
+		t.Errorf("after the failed compaction: %d papers, %v; want %d", n, err, len(papers))
+	}
 }

@@ -32,20 +32,25 @@ func TestFeedbackTextCache(t *testing.T) {
 	if d := c.dist(prose, tops[0].text); d != c.get(fbTextKey(tops[0].text)) {
 		t.Error("an analysed paper was analysed again")
 	}
-	// Filling a generation and a half keeps the papers used since the
-	// last turn, and a paper of the old generation that is used again;
-	// the cache never holds more than two generations.
+	// A paper used again moves to the newer generation and outlives the
+	// older one; a paper not used again goes with its generation.
 	text := func(i int) string { return fmt.Sprintf("word%d other%d", i, i%7) }
-	for i := range fbTextCacheGen + fbTextCacheGen/2 {
-		c.dist(prose, text(i))
-		if i == fbTextCacheGen+10 {
-			c.dist(prose, text(3)) // from old, back into cur
-		}
+	var c2 fbTextCache
+	for i := range fbTextCacheGen + 10 { // a full generation, then a turn
+		c2.dist(prose, text(i))
 	}
-	for _, i := range []int{3, fbTextCacheGen - 1, fbTextCacheGen + 100} {
-		if c.get(fbTextKey(text(i))) == nil {
-			t.Errorf("paper %d was dropped", i)
-		}
+	c2.dist(prose, text(3))                                      // from the older generation
+	for i := fbTextCacheGen + 10; i < 2*fbTextCacheGen+10; i++ { // another turn
+		c2.dist(prose, text(i))
+	}
+	if c2.get(fbTextKey(text(3))) == nil {
+		t.Error("a paper used again went with its old generation")
+	}
+	if c2.get(fbTextKey(text(5))) != nil {
+		t.Error("a paper of a generation two turns old is still there")
+	}
+	if c2.get(fbTextKey(text(2*fbTextCacheGen))) == nil {
+		t.Error("a paper of the newest generation was dropped")
 	}
 	for i := range 3 * fbTextCacheGen {
 		c.dist(prose, text(i))

@@ -507,6 +507,11 @@ func (x *Index) commit(b *bleve.Batch, words *wordSet) error {
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
+	return x.commitHeld(b, words)
+}
+
+// commitHeld is commit for a caller that holds x.writeMu.
+func (x *Index) commitHeld(b *bleve.Batch, words *wordSet) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {

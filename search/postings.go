@@ -93,8 +93,9 @@ func (d *decoded) bytes() int {
 	return 4*(len(d.docs)+len(d.posOff)+len(d.pos)) + 2*len(d.tf) + 64
 }
 
-// maxTF bounds the frequencies a decoded list keeps. BM25 saturates long
-// before: a term 65,535 times in a field scores as one there more often.
+// maxTF bounds the frequencies a decoded list keeps, and so the ranker
+// takes no more from Bleve's lists either. BM25 saturates long before: a
+// term 65,535 times in a field scores as one there more often.
 const maxTF = math.MaxUint16
 
 // postings returns the decoded postings of term in segment i, from the

@@ -442,7 +442,7 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 				if d == nil {
 					return
 				}
-				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(tf)})
+				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(min(tf, maxTF))})
 				d.len[fi] = float32(length)
 			})
 			if err != nil {
@@ -457,7 +457,7 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 	for ni := fromName; ni < len(q.names); ni++ {
 		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, tf, _ uint32) {
 			if d := s.slot(num, onlyKnown); d != nil {
-				s.add(d, hit{term: int32(ni), field: 2, tf: float32(tf)})
+				s.add(d, hit{term: int32(ni), field: 2, tf: float32(min(tf, maxTF))})
 			}
 		})
 		if err != nil {
