@@ -17,15 +17,7 @@ import (
 // so the index reopens itself from disk, without that batch. Searches run
 // throughout. The disk is a small tmpfs, which needs root.
 func TestFailedWriteReopensIndex(t *testing.T) {
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
-	}
-	defer func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v %s", err, out)
-		}
-	}()
+	mnt := mountTmpfs(t, "2m")
 	x, err := Open(filepath.Join(mnt, "index"), slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -85,15 +77,7 @@ func TestFailedWriteReopensIndex(t *testing.T) {
 // commit, which reopens the index after a failed write (Bleve would crash
 // the next search on the failed segment).
 func TestCompactOnFullDisk(t *testing.T) {
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
-	}
-	defer func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v %s", err, out)
-		}
-	}()
+	mnt := mountTmpfs(t, "8m")
 	x, err := Open(filepath.Join(mnt, "index"), slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -127,4 +111,21 @@ func TestCompactOnFullDisk(t *testing.T) {
 	if n, err := x.Count(); err != nil || n != uint64(len(papers)) {
 		t.Errorf("after the failed compaction: %d papers, %v; want %d", n, err, len(papers))
 	}
+}
+
+// mountTmpfs mounts a tmpfs of size for the test, or skips it without
+// root.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	// Registered after TempDir's removal, so it runs before it.
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("umount: %v %s", err, out)
+		}
+	})
+	return mnt
 }
