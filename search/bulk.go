@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -250,7 +251,7 @@ func (x *Index) commitBulk(b *bleve.Batch, words *wordSet) error {
 			// FinishBulk: after a failed persist, Bleve 2.6.3's own
 			// merger can crash the process on the segment it closed,
 			// and nothing half-built may be left behind if it does.
-			os.RemoveAll(bl.tmp)
+			discardLoad(bl.tmp)
 		}
 		return err
 	}
@@ -273,10 +274,28 @@ func (bl *bulkLoad) batch(b *bleve.Batch) (err error) {
 	return bl.bi.Batch(b)
 }
 
+// discardedSuffix marks a bulk load being removed (see discardLoad).
+const discardedSuffix = ".discarded"
+
+// discardLoad removes the directory of a failed bulk load. It renames it
+// first: a crash part-way through the removal (Bleve's merger may crash
+// the process right then) would otherwise leave a load without its owner
+// record, which the next load takes for one that has only just begun and
+// leaves alone.
+func discardLoad(tmp string) {
+	if err := os.Rename(tmp, tmp+discardedSuffix); err == nil {
+		tmp += discardedSuffix
+	}
+	os.RemoveAll(tmp)
+}
+
 // removeAbandonedLoads deletes the bulk loads in parent that crashed runs
-// left: those whose process is gone.
+// left: those whose process is gone, and those being discarded.
 func removeAbandonedLoads(parent, prefix string, log *slog.Logger) {
 	removeLeftovers(parent, prefix, log, func(dir string, info fs.FileInfo) bool {
+		if strings.HasSuffix(dir, discardedSuffix) {
+			return true
+		}
 		if o, ok := ReadOwner(filepath.Join(dir, "index")); ok {
 			return !(o.PID > 0 && processAlive(o.PID))
 		}

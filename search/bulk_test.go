@@ -107,13 +107,21 @@ func TestBulkLoadAbandoned(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(left, "index", "papersearch.pid"), []byte(`{"pid":999999999}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// So does a failed load that a crash stopped while it was being
+	// removed: renamed, its owner record maybe gone already.
+	discarded := filepath.Join(parent, ".index.loading-456.discarded")
+	if err := os.MkdirAll(filepath.Join(discarded, "index", "store"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	y, err := search.OpenBulk(dir, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer y.FinishBulk(false)
-	if _, err := os.Stat(left); !os.IsNotExist(err) {
-		t.Errorf("the leftover of a crashed load is still there: %v", err)
+	for _, d := range []string{left, discarded} {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("the leftover %s of a crashed load is still there: %v", d, err)
+		}
 	}
 }
 
