@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/papersearch/papersearch/internal/smalldisk"
 )
 
 // A write that fails because the disk is full leaves the index usable:
@@ -17,7 +17,7 @@ import (
 // so the index reopens itself from disk, without that batch. Searches run
 // throughout. The disk is a small tmpfs, which needs root.
 func TestFailedWriteReopensIndex(t *testing.T) {
-	mnt := mountTmpfs(t, "2m")
+	mnt := smalldisk.Mount(t, "2m", "TestWriteErrorInjected covers write errors")
 	x, err := Open(filepath.Join(mnt, "index"), slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestFailedWriteReopensIndex(t *testing.T) {
 // commit, which reopens the index after a failed write (Bleve would crash
 // the next search on the failed segment).
 func TestCompactOnFullDisk(t *testing.T) {
-	mnt := mountTmpfs(t, "8m")
+	mnt := smalldisk.Mount(t, "8m", "Compact on a full disk is tested only with root (CI runs as root)")
 	x, err := Open(filepath.Join(mnt, "index"), slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -87,18 +87,7 @@ func TestCompactOnFullDisk(t *testing.T) {
 	if err := x.Put(papers); err != nil {
 		t.Fatal(err)
 	}
-	// Fill what is left of the disk.
-	f, err := os.Create(filepath.Join(mnt, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			break
-		}
-	}
-	f.Close()
+	smalldisk.Fill(t, filepath.Join(mnt, "filler"))
 	if _, err := x.Compact(context.Background()); err == nil || !strings.Contains(err.Error(), "no space left on device") {
 		t.Fatalf("Compact on a full disk: %v", err)
 	}
@@ -111,21 +100,4 @@ func TestCompactOnFullDisk(t *testing.T) {
 	if n, err := x.Count(); err != nil || n != uint64(len(papers)) {
 		t.Errorf("after the failed compaction: %d papers, %v; want %d", n, err, len(papers))
 	}
-}
-
-// mountTmpfs mounts a tmpfs of size for the test, or skips it without
-// root.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
-	}
-	// Registered after TempDir's removal, so it runs before it.
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v %s", err, out)
-		}
-	})
-	return mnt
 }

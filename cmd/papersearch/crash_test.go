@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/papersearch/papersearch/indexer"
+	"github.com/papersearch/papersearch/internal/smalldisk"
 	"github.com/papersearch/papersearch/search"
 )
 
@@ -239,7 +240,7 @@ func TestDiskFull(t *testing.T) {
 
 	// A bulk load (a new index) that fills the disk fails and leaves no
 	// index, nor anything the next load does not clear away.
-	bulkMnt := mountTmpfs(t, "3m")
+	bulkMnt := smalldisk.Mount(t, "3m", "TestWriteErrorInjected covers write errors")
 	bulkDir := filepath.Join(bulkMnt, "bulk")
 	p, code := runProc(t, nil, nil, "index", "--index", bulkDir, "--batch", "25", "--log-commits", corpus)
 	if code == 0 || !strings.Contains(p.stderr.String(), "no space left on device") {
@@ -259,7 +260,7 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("the next bulk load left %v of the failed one", left)
 	}
 
-	mnt := mountTmpfs(t, "3m")
+	mnt := smalldisk.Mount(t, "3m", "TestWriteErrorInjected covers write errors")
 
 	// Writes to an existing index commit batch by batch; each one
 	// acknowledged stays.
@@ -291,7 +292,7 @@ func TestDiskFull(t *testing.T) {
 	// serve on the full disk: a write fails with a 500, fast; /healthz
 	// says degraded and why; once space is freed, writes work again.
 	filler := filepath.Join(mnt, "filler")
-	fill(t, filler)
+	smalldisk.Fill(t, filler)
 	key := strings.Repeat("k", 32)
 	srv, base := startServeProc(t, map[string]string{"PAPERSEARCH_ADMIN_KEY": key}, "--index", dir)
 	post := func(id string) (int, string) {
@@ -337,46 +338,6 @@ func crashCorpusPrefix(t *testing.T, corpus string, n int) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// mountTmpfs mounts a tmpfs of the given size for the test, or skips.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	mnt := filepath.Join(t.TempDir(), "small-disk")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (needs root): %v %s; TestWriteErrorInjected covers write errors", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", mnt, err, out)
-		}
-	})
-	return mnt
-}
-
-// fill writes to path until the disk is full.
-func fill(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			break
-		}
-	}
-	// Whatever is left is smaller than a chunk; take that too.
-	for {
-		if _, err := f.Write(chunk[:512]); err != nil {
-			return
-		}
-	}
 }
 
 // Without root there is no tmpfs; a store directory that cannot be
