@@ -566,15 +566,7 @@ func TestRankSameFromCacheAndBleve(t *testing.T) {
 		x.postings.mu.Lock()
 		x.postings.m, x.postings.bytes, x.postings.minPostings = map[postingsKey]*decoded{}, 0, minPostings
 		x.postings.mu.Unlock()
-		var out [][]Scored
-		for _, q := range queries {
-			got, err := x.Rank(ctx, Request{Query: q}, MaxRank)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, got)
-		}
-		return out
+		return rankAll(t, x, queries)
 	}
 	fromBleve, fromCache := rank(1<<30), rank(1)
 	for i, q := range queries {
@@ -625,6 +617,72 @@ func TestScoreLengthNorms(t *testing.T) {
 		want := 0.7 * 2.5 * tfn * (rk.k1 + 1) / (tfn + rk.k1)
 		if got := s.score(d, nil); got != want {
 			t.Errorf("lengths %v: score %v, want %v", l, got, want)
+		}
+	}
+}
+
+// rankAll ranks every paper for each query.
+func rankAll(t *testing.T, x *Index, queries []string) [][]Scored {
+	t.Helper()
+	var out [][]Scored
+	for _, q := range queries {
+		got, err := x.Rank(context.Background(), Request{Query: q}, MaxRank)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, got)
+	}
+	return out
+}
+
+// Once the postings cache is full, long lists are read for a search's
+// candidates from their text (see textOverList): the ranking must be the
+// one their postings give, to the bit, segments, deletions and updates
+// included.
+func TestRankSameFromText(t *testing.T) {
+	x := openRefIndex(t)
+	queries := []string{"alpha beta", "kernel sparse tensor", "sigma omega alpha", `"gamma delta" epsilon`, "beta"}
+	rank := func(limit, over int) [][]Scored {
+		x.postings.mu.Lock()
+		x.postings.m, x.postings.bytes, x.postings.minPostings, x.postings.limit = map[postingsKey]*decoded{}, 0, 1, limit
+		x.postings.mu.Unlock()
+		saved := textOverList
+		textOverList = over
+		defer func() { textOverList = saved }()
+		return rankAll(t, x, queries)
+	}
+	limit := x.postings.limit
+	fromLists := rank(limit, 1<<30)
+	// A cache of no bytes is always full; every list goes to the text.
+	fromText := rank(0, 0)
+	rank(limit, textOverList)
+	for i, q := range queries {
+		if len(fromLists[i]) == 0 {
+			t.Fatalf("%q finds nothing", q)
+		}
+		if !slices.Equal(fromLists[i], fromText[i]) {
+			t.Errorf("%q: ranked from postings\n%v\nfrom the papers' text\n%v", q, fromLists[i][:min(10, len(fromLists[i]))], fromText[i][:min(10, len(fromText[i]))])
+		}
+	}
+}
+
+// The postings cache counts as full, and long lists go to the papers'
+// text, only once a list put in it would mostly evict another.
+func TestPostingsCacheFull(t *testing.T) {
+	for _, c := range []struct {
+		limit, bytes int
+		full         bool
+	}{
+		{0, 0, true},
+		{1 << 20, 0, false},
+		{1 << 20, 1<<20 - 1<<16 - 1, false},
+		{1 << 20, 1<<20 - 1<<16, true},
+		{1 << 20, 1 << 20, true},
+	} {
+		pc := newPostingsCache(c.limit)
+		pc.bytes = c.bytes
+		if got := pc.full(); got != c.full {
+			t.Errorf("limit %d, %d bytes held: full %v, want %v", c.limit, c.bytes, got, c.full)
 		}
 	}
 }

@@ -37,6 +37,9 @@ type segmentView struct {
 	pl     segment.PostingsList
 	it     segment.PostingsIterator
 	local  []uint64 // atSegments' buffer
+	// texts, when not nil, reads long lists for a few papers from the
+	// papers' text once the cache is full (see textOverList).
+	texts *paperTexts
 }
 
 func newSegmentView(r index.IndexReader, cache *postingsCache) (*segmentView, error) {
@@ -296,6 +299,12 @@ func (v *segmentView) each(ctx context.Context, term []byte, field string, f pos
 // numbers of live papers, as a searcher found them) that have it.
 func (v *segmentView) at(term []byte, field string, nums []uint64, f postingFunc) error {
 	return v.atSegments(nums, func(i int, local []uint64) error {
+		if text, err := v.fromText(i, term, field, false, local); err != nil || text {
+			if err != nil {
+				return err
+			}
+			return v.textPostings(i, term, field, local, f)
+		}
 		d, err := v.postings(i, term, field)
 		if err != nil {
 			return err
@@ -353,6 +362,12 @@ func gallop(docs []uint32, k int, doc uint64) int {
 func (v *segmentView) positionsAt(term []byte, field string, nums []uint64, f func(num uint64, pos []uint32)) error {
 	var buf []uint32
 	return v.atSegments(nums, func(i int, local []uint64) error {
+		if text, err := v.fromText(i, term, field, true, local); err != nil || text {
+			if err != nil {
+				return err
+			}
+			return v.textPositions(i, term, field, local, f)
+		}
 		start := v.starts[i]
 		d, err := v.positions(i, term, field)
 		if err != nil {
@@ -537,6 +552,14 @@ func (c *postingsCache) put(k postingsKey, d *decoded) {
 	}
 	c.m[k] = d
 	c.bytes += n
+}
+
+// full says whether a list put in the cache now would mostly evict
+// another.
+func (c *postingsCache) full() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.bytes >= c.limit-c.limit/16
 }
 
 // forget drops the entries of segments that are gone.

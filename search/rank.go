@@ -215,6 +215,9 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 	if err != nil {
 		return nil, err
 	}
+	if q.feedback != nil {
+		v.texts = newPaperTexts(q.feedback.prose)
+	}
 	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v, buf: getBagBuffers()}
 	s.setNorms()
 	s.accs, s.arena = s.buf.accs[:0], s.buf.arena[:0]

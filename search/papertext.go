@@ -1,0 +1,154 @@
+package search
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
+
+// A search reads the postings of feedback terms, and the positions of
+// paired query terms, for a few hundred papers only: its candidates (see
+// rerankDepth and proxCandidates). From a decoded list, that costs a
+// look-up per paper; but a list that is not decoded yet costs its whole
+// length to decode, since zap's chunks hold a thousand postings each and
+// the candidates fall in most of them. While the postings cache has room,
+// the decoded list is kept, and the next searches find it. Once the cache
+// is full, a list decoded for a few hundred papers mostly evicts another
+// and is itself evicted before it is read again: at a million papers, the
+// mix of "papersearch bench" still spent half its time decoding after it
+// had run once whole. Then a long list is read from the candidates' own
+// text instead: analysed as the index analysed it, a paper's title and
+// abstract give the same frequencies, positions and field lengths as its
+// postings (TestRankSameFromText).
+//
+// Reading a paper's text costs about as much as decoding a few thousand
+// postings, but it is done once per search, for all the lists read that
+// way: up to ten feedback terms and the paired query terms, in title and
+// abstract.
+
+// textOverList: once the cache is full, a list not in it is read from the
+// papers' text when it holds more than this many postings per paper
+// looked up. At 75,000 papers in one segment, whose 300 candidates are
+// looked up at once, that is lists of papers more than half the index
+// has; at a million, with about 18 candidates in each of 17 segments,
+// lists of 2,300 papers of a segment's 60,000. There, against the same
+// index and mix (bench --index, 40 s): p95 169 to 110 ms, p99 322 to 220
+// ms, 14.7 to 16.5 queries a second; 64 did about as well, 256 worse.
+var textOverList = 128
+
+// paperTexts analyses the stored text of the papers a search looks up,
+// each once.
+type paperTexts struct {
+	prose  analysis.Analyzer
+	papers map[uint64]*paperTerms
+}
+
+// paperTerms are the prose terms of a paper with their positions, by
+// field, and the fields' lengths, as the index has them.
+type paperTerms struct {
+	len   [2]uint32
+	terms map[string]*[2][]uint32
+}
+
+func newPaperTexts(prose analysis.Analyzer) *paperTexts {
+	return &paperTexts{prose: prose, papers: map[uint64]*paperTerms{}}
+}
+
+// proseField returns the index in proseFields of field, or -1.
+func proseField(field string) int {
+	for i, f := range proseFields {
+		if f == field {
+			return i
+		}
+	}
+	return -1
+}
+
+// fromText says whether segment i's list of term in field should be read
+// from the text of the papers local looks up (see textOverList), and
+// leaves v.pl at the list when it read it.
+func (v *segmentView) fromText(i int, term []byte, field string, positions bool, local []uint64) (bool, error) {
+	if v.texts == nil || v.cache == nil || !v.cache.full() || proseField(field) < 0 {
+		return false, nil
+	}
+	key := postingsKey{seg: v.segs[i].Segment(), field: field, term: string(term), positions: positions}
+	if v.cache.get(key) != nil {
+		return false, nil
+	}
+	n, err := v.readList(i, term, field)
+	if err != nil {
+		return false, err
+	}
+	return n > uint64(textOverList)*uint64(len(local)), nil
+}
+
+// paper returns the terms of paper num, analysing its stored text the
+// first time.
+func (v *segmentView) paper(num uint64) (*paperTerms, error) {
+	t := v.texts
+	if p := t.papers[num]; p != nil {
+		return p, nil
+	}
+	var paper Paper
+	var derr error
+	err := v.stored(num, func(field string, value []byte) {
+		if field == fieldMeta {
+			paper, derr = decodeStored("", value)
+		}
+	})
+	if err == nil {
+		err = derr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read paper %d for its terms: %w", num, err)
+	}
+	p := &paperTerms{terms: map[string]*[2][]uint32{}}
+	for fi, text := range [2]string{paper.Title, paper.Abstract} {
+		toks := t.prose.Analyze([]byte(text))
+		p.len[fi] = uint32(len(toks))
+		for _, tok := range toks {
+			e := p.terms[string(tok.Term)]
+			if e == nil {
+				e = new([2][]uint32)
+				p.terms[string(tok.Term)] = e
+			}
+			e[fi] = append(e[fi], uint32(tok.Position))
+		}
+	}
+	t.papers[num] = p
+	return p, nil
+}
+
+// textPostings calls f, as at does, with the postings of term in field of
+// the papers local (numbers within segment i), from their text.
+func (v *segmentView) textPostings(i int, term []byte, field string, local []uint64, f postingFunc) error {
+	fi := proseField(field)
+	return v.textOf(i, term, fi, local, func(num uint64, p *paperTerms, pos []uint32) {
+		f(num, uint32(min(len(pos), maxTF)), p.len[fi])
+	})
+}
+
+// textPositions calls f, as positionsAt does, with the positions of term
+// in field in the papers local (numbers within segment i), from their
+// text.
+func (v *segmentView) textPositions(i int, term []byte, field string, local []uint64, f func(num uint64, pos []uint32)) error {
+	return v.textOf(i, term, proseField(field), local, func(num uint64, _ *paperTerms, pos []uint32) {
+		f(num, pos)
+	})
+}
+
+// textOf calls f with each paper of local (numbers within segment i) that
+// has term in prose field fi, and the term's positions there.
+func (v *segmentView) textOf(i int, term []byte, fi int, local []uint64, f func(num uint64, p *paperTerms, pos []uint32)) error {
+	for _, doc := range local {
+		num := v.starts[i] + doc
+		p, err := v.paper(num)
+		if err != nil {
+			return err
+		}
+		if e := p.terms[string(term)]; e != nil && len(e[fi]) > 0 {
+			f(num, p, e[fi][:len(e[fi]):len(e[fi])])
+		}
+	}
+	return nil
+}
