@@ -285,6 +285,12 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	terms, names := len(s.q.terms), len(s.q.names)
 	s.first, s.keep = s.q, keep
 	s.q = bag
+	if s.v.texts != nil {
+		s.v.texts.want = map[string]bool{}
+		for _, t := range bag.terms {
+			s.v.texts.want[t.text] = true
+		}
+	}
 	// Feedback terms are common words whose postings would cost more than
 	// the rest of the search; they are read for the best rerankDepth
 	// papers only. The others keep their share of the first scores (keep

@@ -41,6 +41,11 @@ var textOverList = 128
 type paperTexts struct {
 	prose  analysis.Analyzer
 	papers map[uint64]*paperTerms
+	// want, when not nil, are the only terms a paper's text is read for:
+	// the bag's, feedback terms included, which are all the lists a
+	// search looks papers up in. Keeping every term of every paper
+	// was a fifth of reading them.
+	want map[string]bool
 }
 
 // paperTerms are the prose terms of a paper with their positions, by
@@ -107,6 +112,9 @@ func (v *segmentView) paper(num uint64) (*paperTerms, error) {
 		toks := t.prose.Analyze([]byte(text))
 		p.len[fi] = uint32(len(toks))
 		for _, tok := range toks {
+			if t.want != nil && !t.want[string(tok.Term)] {
+				continue
+			}
 			e := p.terms[string(tok.Term)]
 			if e == nil {
 				e = new([2][]uint32)
