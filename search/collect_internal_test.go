@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -640,7 +641,24 @@ func rankAll(t *testing.T, x *Index, queries []string) [][]Scored {
 // one their postings give, to the bit, segments, deletions and updates
 // included.
 func TestRankSameFromText(t *testing.T) {
+	// Bleve merges a small index into one segment, and deleted papers with
+	// it: a plan that never merges keeps every batch a segment of its own.
+	saved := mergePlan
+	mergePlan = func() map[string]any {
+		return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
+	}
 	x := openRefIndex(t)
+	mergePlan = saved
+	r, err := x.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := len(r.(*scorch.IndexSnapshot).Segments())
+	r.Close()
+	if segs < 3 {
+		t.Fatalf("the index has %d segments; the test needs several", segs)
+	}
+	t.Logf("%d segments", segs)
 	queries := []string{"alpha beta", "kernel sparse tensor", "sigma omega alpha", `"gamma delta" epsilon`, "beta"}
 	rank := func(limit, over int) [][]Scored {
 		x.postings.mu.Lock()
@@ -652,9 +670,16 @@ func TestRankSameFromText(t *testing.T) {
 		return rankAll(t, x, queries)
 	}
 	limit := x.postings.limit
+	read := papersReadForTerms.Load()
 	fromLists := rank(limit, 1<<30)
+	if n := papersReadForTerms.Load() - read; n != 0 {
+		t.Fatalf("%d papers read for their terms with the cache not full", n)
+	}
 	// A cache of no bytes is always full; every list goes to the text.
 	fromText := rank(0, 0)
+	if papersReadForTerms.Load() == read {
+		t.Fatal("no paper read for its terms with the cache full")
+	}
 	rank(limit, textOverList)
 	for i, q := range queries {
 		if len(fromLists[i]) == 0 {

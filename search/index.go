@@ -104,9 +104,13 @@ func runtimeConfig() map[string]any {
 		"asyncErrorCallbackName": asyncErrorCallback,
 		// Scorch starts from its default merge plan and overrides what
 		// this names.
-		"scorchMergePlanOptions": map[string]any{"MaxSegmentSize": maxSegmentDocs},
+		"scorchMergePlanOptions": mergePlan(),
 	}
 }
+
+// mergePlan is the merge plan runtimeConfig names; a variable only so that
+// a test can keep an index in several segments.
+var mergePlan = func() map[string]any { return map[string]any{"MaxSegmentSize": maxSegmentDocs} }
 
 // maxSegmentDocs caps the papers in one index segment. A merge reads its
 // input segments through memory maps, which count as resident memory while

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 )
@@ -124,8 +125,13 @@ func (v *segmentView) paper(num uint64) (*paperTerms, error) {
 		}
 	}
 	t.papers[num] = p
+	papersReadForTerms.Add(1)
 	return p, nil
 }
+
+// papersReadForTerms counts the papers whose text searches have read for
+// their terms, for tests to see the text read.
+var papersReadForTerms atomic.Int64
 
 // textPostings calls f, as at does, with the postings of term in field of
 // the papers local (numbers within segment i), from their text.
