@@ -231,3 +231,19 @@ func BenchmarkAnalyzeCorpus(b *testing.B) {
 		})
 	}
 }
+
+// A field's length without stemming is the prose analyzer's token count:
+// the text a search reads for its candidates' terms must give the lengths
+// the index holds.
+func TestProseLength(t *testing.T) {
+	prose, _ := ourAnalyzers(t)
+	for _, s := range append(demoTexts(t), awkward...) {
+		n, ok := proseLength(prose, s)
+		if !ok {
+			t.Fatal("the prose analyzer is not of the shape proseLength reads")
+		}
+		if want := len(prose.Analyze([]byte(s))); n != want {
+			t.Fatalf("proseLength(%q) = %d, want %d", s, n, want)
+		}
+	}
+}

@@ -110,8 +110,17 @@ func (v *segmentView) paper(num uint64) (*paperTerms, error) {
 	}
 	p := &paperTerms{terms: map[string]*[2][]uint32{}}
 	for fi, text := range [2]string{paper.Title, paper.Abstract} {
-		toks := t.prose.Analyze([]byte(text))
-		p.len[fi] = uint32(len(toks))
+		var toks analysis.TokenStream
+		if n, ok := proseLength(t.prose, text); ok && t.want != nil {
+			// Only the wanted terms are kept: the words that cannot stem
+			// to one of them are left unstemmed, which was half of
+			// reading a paper.
+			toks = analyzeFor(t.prose, text, t.want)
+			p.len[fi] = uint32(n)
+		} else {
+			toks = t.prose.Analyze([]byte(text))
+			p.len[fi] = uint32(len(toks))
+		}
 		for _, tok := range toks {
 			if t.want != nil && !t.want[string(tok.Term)] {
 				continue
@@ -127,6 +136,23 @@ func (v *segmentView) paper(num uint64) (*paperTerms, error) {
 	t.papers[num] = p
 	papersReadForTerms.Add(1)
 	return p, nil
+}
+
+// proseLength returns the length of text's field as the index has it, the
+// tokens the prose analyzer keeps, without stemming them: no stemmer drops
+// a token. ok is false when a is not an analyzer of that shape.
+func proseLength(a analysis.Analyzer, text string) (n int, ok bool) {
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok || len(da.CharFilters) > 0 {
+		return 0, false
+	}
+	toks := da.Tokenizer.Tokenize([]byte(text))
+	for _, f := range da.TokenFilters {
+		if _, stems := f.(*cachedSnowball); !stems {
+			toks = f.Filter(toks)
+		}
+	}
+	return len(toks), true
 }
 
 // papersReadForTerms counts the papers whose text searches have read for
