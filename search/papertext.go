@@ -16,8 +16,8 @@ import (
 // the decoded list is kept, and the next searches find it. Once the cache
 // is full, a list decoded for a few hundred papers mostly evicts another
 // and is itself evicted before it is read again: at a million papers, the
-// mix of "papersearch bench" still spent half its time decoding after it
-// had run once whole. Then a long list is read from the candidates' own
+// mix of "papersearch bench" still spent about 40% of its search CPU
+// decoding after it had run once whole. Then a long list is read from the candidates' own
 // text instead: analysed as the index analysed it, a paper's title and
 // abstract give the same frequencies, positions and field lengths as its
 // postings (TestRankSameFromText).
@@ -33,8 +33,9 @@ import (
 // looked up at once, that is lists of papers more than half the index
 // has; at a million, with about 18 candidates in each of 17 segments,
 // lists of 2,300 papers of a segment's 60,000. There, against the same
-// index and mix (bench --index, 40 s): p95 169 to 110 ms, p99 322 to 220
-// ms, 14.7 to 16.5 queries a second; 64 did about as well, 256 worse.
+// index and mix (bench --index, 40 s, runs in pairs): p95 156-169 to
+// 97-120 ms, p99 292-322 to 224-248 ms, 14.3-15.8 to 16.4-18.4 queries a
+// second (with want, below); 64 did about as well, 256 worse.
 var textOverList = 128
 
 // paperTexts analyses the stored text of the papers a search looks up,
@@ -45,7 +46,7 @@ type paperTexts struct {
 	// want, when not nil, are the only terms a paper's text is read for:
 	// the bag's, feedback terms included, which are all the lists a
 	// search looks papers up in. Keeping every term of every paper
-	// was a fifth of reading them.
+	// took 8-15% off the q/s of the bench mix at a million papers.
 	want map[string]bool
 }
 
