@@ -590,11 +590,11 @@ func TestRankSameFromCacheAndBleve(t *testing.T) {
 	}
 }
 
-// An accumulator stays 32 bytes without pointers: one is made for every
+// An accumulator stays 48 bytes without pointers: one is made for every
 // paper a search matches (see docAcc).
 func TestDocAccSize(t *testing.T) {
-	if n := unsafe.Sizeof(docAcc{}); n != 32 {
-		t.Errorf("docAcc is %d bytes, want 32", n)
+	if n := unsafe.Sizeof(docAcc{}); n != 48 {
+		t.Errorf("docAcc is %d bytes, want 48", n)
 	}
 }
 
@@ -708,6 +708,61 @@ func TestPostingsCacheFull(t *testing.T) {
 		pc.bytes = c.bytes
 		if got := pc.full(); got != c.full {
 			t.Errorf("limit %d, %d bytes held: full %v, want %v", c.limit, c.bytes, got, c.full)
+		}
+	}
+}
+
+// The first pass scores papers as their postings are read (scoreAsRead):
+// the rankings, every score to the bit, must be those of scoring each
+// paper from its hits, with author names, fields, phrases, filters,
+// segments, deletions and updates.
+func TestScoreAsRead(t *testing.T) {
+	saved := mergePlan
+	mergePlan = func() map[string]any {
+		return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
+	}
+	x := openRefIndex(t)
+	mergePlan = saved
+	reqs := []Request{
+		{Query: "alpha beta"},
+		{Query: "turing alpha sparse"},
+		{Query: "lovelace"},
+		{Query: "title:kernel tensor"},
+		{Query: "abstract:sigma omega theta"},
+		{Query: `"gamma delta" epsilon`},
+		{Query: "kappa lambda", Topics: []string{"pruning"}},
+		{Query: "zeta +revised"},
+		{Query: "beta -gamma"},
+	}
+	rank := func(off bool) [][]Scored {
+		scoreAsReadOff = off
+		defer func() { scoreAsReadOff = false }()
+		var out [][]Scored
+		for _, r := range reqs {
+			got, err := x.Rank(context.Background(), r, MaxRank)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, got)
+		}
+		return out
+	}
+	before := searchesScoredAsRead.Load()
+	asRead := rank(false)
+	if n := searchesScoredAsRead.Load() - before; n < int64(len(reqs)) {
+		t.Fatalf("%d searches of %d scored as read", n, len(reqs))
+	}
+	before = searchesScoredAsRead.Load()
+	fromHits := rank(true)
+	if n := searchesScoredAsRead.Load() - before; n != 0 {
+		t.Fatalf("%d searches scored as read with it off", n)
+	}
+	for i, r := range reqs {
+		if len(fromHits[i]) < 2 {
+			t.Fatalf("%+v finds %d papers", r, len(fromHits[i]))
+		}
+		if !slices.Equal(asRead[i], fromHits[i]) {
+			t.Errorf("%+v: scored as read\n%v\nfrom the hits\n%v", r, asRead[i][:min(10, len(asRead[i]))], fromHits[i][:min(10, len(fromHits[i]))])
 		}
 	}
 }

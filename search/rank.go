@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -128,10 +129,11 @@ type hit struct {
 }
 
 // docAcc is a paper's accumulator. There is one for every paper a search
-// matches, made as its first posting is read: 32 bytes and no pointers, so
+// matches, made as its first posting is read: 48 bytes and no pointers, so
 // that making them is little more than writing them (at 56 bytes, with a
 // slice of positions inside, it was a twelfth of a search), and the
-// collector never scans them.
+// collector never scans them. The first score kept in it since scoreAsRead
+// took it from 32 bytes to 48.
 type docAcc struct {
 	id         uint64 // Bleve's internal id (8 bytes, big-endian, in scorch)
 	head, tail int32
@@ -145,6 +147,12 @@ type docAcc struct {
 	// reranked says feedback rescored the paper (see addFeedback); cand,
 	// that it is among the searcher's cands.
 	reranked, cand bool
+	// first is the paper's first-pass score as its postings are read,
+	// but for a title hit waiting for the same term's abstract list:
+	// pendTF, of term pendTerm (see scoreAsRead).
+	first    float64
+	pendTF   float32
+	pendTerm int32
 }
 
 // termPositions are the positions of a query term in a field of a paper,
@@ -415,6 +423,14 @@ func matches(ctx context.Context, q query.Query, r index.IndexReader, m mapping.
 // those papers are read; onlyKnown says they have been found already.
 func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within []uint64, onlyKnown bool) error {
 	q := s.q
+	// The first pass scores papers as it reads their postings, when it
+	// can: see scoreAsRead.
+	inc := fromTerm == 0 && fromName == 0 && !onlyKnown && s.canScoreAsRead()
+	if inc {
+		if err := s.prepareScoreAsRead(); err != nil {
+			return err
+		}
+	}
 	// postings reads one term of one field and returns its paper count.
 	postings := func(text, field string, add postingFunc) (uint64, error) {
 		if within == nil && s.only != nil {
@@ -445,8 +461,12 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 				if d == nil {
 					return
 				}
-				s.add(d, hit{term: int32(ti), field: int8(fi), tf: float32(min(tf, maxTF))})
+				h := hit{term: int32(ti), field: int8(fi), tf: float32(min(tf, maxTF))}
+				s.add(d, h)
 				d.len[fi] = float32(length)
+				if inc {
+					s.scoreAsRead(d, h)
+				}
 			})
 			if err != nil {
 				return err
@@ -456,17 +476,28 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 			df = max(df, n)
 		}
 		s.df = append(s.df, float64(df))
+		if inc && float64(df) != s.asRead.df[ti] {
+			// Never seen; rescore scores from the hits instead.
+			inc, s.asRead.on = false, false
+		}
 	}
 	for ni := fromName; ni < len(q.names); ni++ {
 		n, err := postings(q.names[ni].text, fieldAuthors, func(num uint64, tf, _ uint32) {
 			if d := s.slot(num, onlyKnown); d != nil {
-				s.add(d, hit{term: int32(ni), field: 2, tf: float32(min(tf, maxTF))})
+				h := hit{term: int32(ni), field: 2, tf: float32(min(tf, maxTF))}
+				s.add(d, h)
+				if inc {
+					s.scoreAsRead(d, h)
+				}
 			}
 		})
 		if err != nil {
 			return err
 		}
 		s.nameDF = append(s.nameDF, float64(n))
+		if inc && float64(n) != s.asRead.nameDF[ni] {
+			inc, s.asRead.on = false, false
+		}
 	}
 	s.computeIDF()
 	return nil
@@ -527,9 +558,144 @@ func (s *bagSearcher) computeIDF() {
 }
 
 func (s *bagSearcher) rescore() {
+	if s.asRead.on {
+		s.asRead.on = false
+		searchesScoredAsRead.Add(1)
+		for i := range s.accs {
+			d := &s.accs[i]
+			if d.pendTF != 0 {
+				s.settle(d)
+			}
+			s.docs[i] = scoredDoc{acc: int32(i), score: d.first}
+		}
+		return
+	}
 	for i := range s.accs {
 		s.docs[i] = scoredDoc{acc: int32(i), score: s.score(&s.accs[i], nil)}
 	}
+}
+
+// scoreAsRead is the first pass's scoring, done as the postings are read.
+// score walks a paper's hits, which lie wherever the arena had room when
+// each term was read: for every paper a search matched, that was a sixth
+// of a search's CPU, mostly waiting on memory. Here a hit adds to the
+// paper's score while the paper is at hand. The sums are score's, term by
+// term in the same order, so the scores are the same to the bit
+// (TestScoreAsRead).
+//
+// It takes the terms' paper counts before their postings are read (for
+// their idf), and does not handle alternatives (groups), whose best
+// member counts: such searches are scored by score.
+type scoreAsRead struct {
+	on         bool
+	df, nameDF []float64 // counted before reading, checked after
+	w, nameW   []float64 // a term's weight times its idf
+	k1         float64
+}
+
+// scoreAsReadOff turns scoreAsRead off, for tests to compare; and
+// searchesScoredAsRead counts the searches scored by it.
+var (
+	scoreAsReadOff       bool
+	searchesScoredAsRead atomic.Int64
+)
+
+// canScoreAsRead says whether the first pass can score as it reads.
+func (s *bagSearcher) canScoreAsRead() bool {
+	if scoreAsReadOff {
+		return false
+	}
+	for _, t := range s.q.terms {
+		if t.group != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// prepareScoreAsRead counts the terms' papers and works out their weights.
+func (s *bagSearcher) prepareScoreAsRead() error {
+	q, a := s.q, &s.asRead
+	a.df, a.nameDF, a.w, a.nameW = a.df[:0], a.nameDF[:0], a.w[:0], a.nameW[:0]
+	for _, t := range q.terms {
+		var df uint64
+		for fi, field := range proseFields {
+			if t.fields != 0 && t.fields&(1<<fi) == 0 {
+				continue
+			}
+			n, err := s.v.count([]byte(t.text), field)
+			if err != nil {
+				return err
+			}
+			df = max(df, n)
+		}
+		a.df = append(a.df, float64(df))
+		a.w = append(a.w, t.weight*s.st.idf(float64(df)))
+	}
+	for _, t := range q.names {
+		n, err := s.v.count([]byte(t.text), fieldAuthors)
+		if err != nil {
+			return err
+		}
+		a.nameDF = append(a.nameDF, float64(n))
+		a.nameW = append(a.nameW, q.rank.authorBoost*t.weight*s.st.idf(float64(n)))
+	}
+	a.k1, a.on = q.rank.k1, true
+	return nil
+}
+
+// scoreAsRead adds hit h, just read, to d's first score. A title hit waits
+// for the abstract list of its term, which BM25F sums with it before
+// saturating; it is settled when that list has no hit for d, as the next
+// hit of d or rescore finds.
+func (s *bagSearcher) scoreAsRead(d *docAcc, h hit) {
+	a := &s.asRead
+	switch h.field {
+	case 0:
+		if d.pendTF != 0 {
+			s.settle(d)
+		}
+		d.pendTF, d.pendTerm = h.tf, h.term
+	case 1:
+		tfn := 0.0
+		if d.pendTF != 0 {
+			if d.pendTerm == h.term {
+				tfn = float64(float64(d.pendTF) * s.fieldNorm(0, d.len[0]))
+				d.pendTF = 0
+			} else {
+				s.settle(d)
+			}
+		}
+		tfn += float64(float64(h.tf) * s.fieldNorm(1, d.len[1])) // unfused, as in score
+		d.first += a.w[h.term] * tfn * (a.k1 + 1) / (tfn + a.k1)
+	default:
+		if d.pendTF != 0 {
+			s.settle(d)
+		}
+		tf := float64(h.tf)
+		d.first += a.nameW[h.term] * tf * (a.k1 + 1) / (tf + a.k1)
+	}
+}
+
+// settle adds d's waiting title hit to its first score.
+func (s *bagSearcher) settle(d *docAcc) {
+	a := &s.asRead
+	tfn := float64(float64(d.pendTF) * s.fieldNorm(0, d.len[0]))
+	d.first += a.w[d.pendTerm] * tfn * (a.k1 + 1) / (tfn + a.k1)
+	d.pendTF = 0
+}
+
+// fieldNorm is field fi's weight over its length norm, for a field of
+// length tokens (a whole number), as score works it out.
+func (s *bagSearcher) fieldNorm(fi int, length float32) float64 {
+	if l := uint32(length); l < normTableLen {
+		return s.norms[fi][l]
+	}
+	p := &s.q.rank
+	if fi == 0 {
+		return fieldWeightNorm(p.titleWeight, p.bTitle, length, s.st.avgLen[0])
+	}
+	return fieldWeightNorm(1, p.bAbstract, length, s.st.avgLen[1])
 }
 
 // best returns the n best papers by score, best first; ties go to the
@@ -825,6 +991,7 @@ type bagSearcher struct {
 	explain bool
 	// decoded are the stored papers the searcher read (for feedback).
 	decoded []decodedPaper
+	asRead  scoreAsRead
 }
 
 // decodedPaper is a stored paper, decoded, with its document number.
@@ -908,7 +1075,9 @@ func (s *bagSearcher) score(d *docAcc, parts *scoreParts) float64 {
 			if wn[f] == 0 {
 				fieldNorm(int(f))
 			}
-			tfn += tfs[f] * wn[f]
+			// The conversion keeps the product from being fused with the
+			// sum (arm64 would), so that scoreAsRead's sums are the same.
+			tfn += float64(tfs[f] * wn[f])
 		}
 		i = j
 		t := &s.q.terms[h.term]
