@@ -99,6 +99,30 @@ func openRefIndex(t *testing.T) *Index {
 	return x
 }
 
+// openSegmentedRefIndex is openRefIndex, kept in several segments.
+func openSegmentedRefIndex(t *testing.T) *Index {
+	t.Helper()
+	// Bleve merges a small index into one segment, and deleted papers with
+	// it: a plan that never merges keeps every batch a segment of its own.
+	saved := mergePlan
+	mergePlan = func() map[string]any {
+		return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
+	}
+	x := openRefIndex(t)
+	mergePlan = saved
+	r, err := x.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := len(r.(*scorch.IndexSnapshot).Segments())
+	r.Close()
+	if segs < 3 {
+		t.Fatalf("the index has %d segments; the test needs several", segs)
+	}
+	t.Logf("%d segments", segs)
+	return x
+}
+
 type refAnswer struct {
 	total  int
 	ids    []string // every matching paper, in order
@@ -641,24 +665,7 @@ func rankAll(t *testing.T, x *Index, queries []string) [][]Scored {
 // one their postings give, to the bit, segments, deletions and updates
 // included.
 func TestRankSameFromText(t *testing.T) {
-	// Bleve merges a small index into one segment, and deleted papers with
-	// it: a plan that never merges keeps every batch a segment of its own.
-	saved := mergePlan
-	mergePlan = func() map[string]any {
-		return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
-	}
-	x := openRefIndex(t)
-	mergePlan = saved
-	r, err := x.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	segs := len(r.(*scorch.IndexSnapshot).Segments())
-	r.Close()
-	if segs < 3 {
-		t.Fatalf("the index has %d segments; the test needs several", segs)
-	}
-	t.Logf("%d segments", segs)
+	x := openSegmentedRefIndex(t)
 	queries := []string{"alpha beta", "kernel sparse tensor", "sigma omega alpha", `"gamma delta" epsilon`, "beta"}
 	rank := func(limit, over int) [][]Scored {
 		x.postings.mu.Lock()
@@ -717,12 +724,7 @@ func TestPostingsCacheFull(t *testing.T) {
 // paper from its hits, with author names, fields, phrases, filters,
 // segments, deletions and updates.
 func TestScoreAsRead(t *testing.T) {
-	saved := mergePlan
-	mergePlan = func() map[string]any {
-		return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
-	}
-	x := openRefIndex(t)
-	mergePlan = saved
+	x := openSegmentedRefIndex(t)
 	reqs := []Request{
 		{Query: "alpha beta"},
 		{Query: "turing alpha sparse"},
