@@ -1,9 +1,12 @@
 package search
 
 import (
+	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -89,4 +92,30 @@ func openProse(t *testing.T) analysis.Analyzer {
 	}
 	t.Cleanup(func() { x.Close() })
 	return x.prose
+}
+
+// keepBest keeps the k best terms, in the order a full sort gives them:
+// heaviest first, ties by term.
+func TestKeepBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, c := range []struct{ n, k, weights int }{
+		{0, 10, 5}, {5, 10, 5}, {10, 10, 3}, {300, 10, 1000}, {300, 10, 4}, {50, 1, 2}, {20, 0, 3},
+	} {
+		var all, best []weightedTerm
+		for i := range c.n {
+			wt := weightedTerm{term: fmt.Sprintf("t%03d", rng.IntN(1000)) + fmt.Sprint(i), w: float64(rng.IntN(c.weights)) / 7}
+			all = append(all, wt)
+			best = keepBest(best, wt, c.k)
+		}
+		slices.SortFunc(all, func(a, b weightedTerm) int {
+			if c := cmp.Compare(b.w, a.w); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.term, b.term)
+		})
+		want := all[:min(len(all), c.k)]
+		if !slices.Equal(best, want) && !(len(best) == 0 && len(want) == 0) {
+			t.Errorf("%d terms, k %d: kept %v, want %v", c.n, c.k, best, want)
+		}
+	}
 }

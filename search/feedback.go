@@ -1,7 +1,6 @@
 package search
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -195,15 +194,32 @@ func feedbackTerms(rk rankParams, prose analysis.Analyzer, texts *fbTextCache, t
 		if c := t[0]; (c >= '0' && c <= '9' || c == '+' || c == '-') && isInt(t) {
 			continue
 		}
-		cands = append(cands, weightedTerm{t, w})
+		cands = keepBest(cands, weightedTerm{t, w}, rk.fbTerms)
 	}
-	slices.SortFunc(cands, func(a, b weightedTerm) int {
-		if c := cmp.Compare(b.w, a.w); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.term, b.term)
-	})
-	return cands[:min(len(cands), rk.fbTerms)]
+	return cands
+}
+
+// keepBest inserts c into best, the k best terms so far in order (the
+// heaviest first, ties in term order), dropping the k+1th. A paper's few
+// hundred terms mostly fall below the kth at once: sorting them all was a
+// third of feedbackTerms.
+func keepBest(best []weightedTerm, c weightedTerm, k int) []weightedTerm {
+	before := func(a, b weightedTerm) bool {
+		return a.w > b.w || a.w == b.w && a.term < b.term
+	}
+	if k <= 0 || len(best) == k && !before(c, best[k-1]) {
+		return best
+	}
+	i := len(best)
+	for i > 0 && before(c, best[i-1]) {
+		i--
+	}
+	if len(best) < k {
+		best = append(best, weightedTerm{})
+	}
+	copy(best[i+1:], best[i:len(best)-1])
+	best[i] = c
+	return best
 }
 
 func isInt(s string) bool {
