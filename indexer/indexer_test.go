@@ -117,3 +117,33 @@ func TestIndexReaderUnknownFormat(t *testing.T) {
 		t.Error("unknown --format accepted")
 	}
 }
+
+// A bulk load looks up only the papers it wrote itself (Indexer.written):
+// a paper read again later in the load is merged with what it wrote, not
+// added twice.
+func TestBulkLoadUpsert(t *testing.T) {
+	dir := t.TempDir() + "/idx"
+	idx, err := search.OpenBulk(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := New(idx, DefaultTaxonomy(), nil)
+	ix.BatchSize = 10 // several commits, some side by side
+	indexFile(t, ix, "testdata/seed-listing.txt", "")
+	indexFile(t, ix, "testdata/seed-listing.txt", "listing")
+	s := ix.Stats()
+	if err := idx.FinishBulk(true); err != nil {
+		t.Fatal(err)
+	}
+	if s.Added != 33 || s.Updated != 33 {
+		t.Errorf("stats %v, want 33 added and 33 updated", s)
+	}
+	idx, err = search.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if n, _ := idx.Count(); n != 33 {
+		t.Errorf("count = %d after reading the papers twice, want 33", n)
+	}
+}
