@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"maps"
 )
@@ -42,5 +43,45 @@ func TestBenchUsage(t *testing.T) {
 		if code := exitCode(err, &stderr); code != exitUsage {
 			t.Errorf("%s: exit %d (%v), want %d", strings.Join(args, " "), code, err, exitUsage)
 		}
+	}
+}
+
+// A build's memory limit stays at bulkMemoryLimit while the live heap is
+// small, and follows it up, never down, once it is not.
+func TestBulkLimitFollowsLiveHeap(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		live uint64
+		want int64
+	}{
+		{0, bulkMemoryLimit},
+		{100 * mib, bulkMemoryLimit},
+		{bulkMemoryLimit / 5 * 2, bulkMemoryLimit},
+		{200 * mib, 500 * mib},
+		{1000 * mib, 2500 * mib},
+	} {
+		if got := bulkLimit(c.live); got != c.want {
+			t.Errorf("live heap %d MiB: limit %d MiB, want %d MiB", c.live/mib, got/mib, c.want/mib)
+		}
+	}
+
+	lives := []uint64{50 * mib, 120 * mib, 300 * mib, 150 * mib, 400 * mib}
+	var set []int64
+	done := make(chan struct{})
+	var i int
+	live := func() uint64 {
+		if i == len(lives) {
+			close(done)
+		}
+		if i >= len(lives) {
+			i++
+			return 0
+		}
+		i++
+		return lives[i-1]
+	}
+	followLiveHeap(done, time.Millisecond, live, func(l int64) int64 { set = append(set, l); return 0 })
+	if want := []int64{300 * mib, 750 * mib, 1000 * mib}; !slices.Equal(set, want) {
+		t.Errorf("limits set %v, want %v", set, want)
 	}
 }

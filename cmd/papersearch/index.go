@@ -34,7 +34,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 	if *batch < 1 {
 		return usageError{"--batch must be at least 1"}
 	}
-	e.bulkGC()
+	defer e.bulkGC()()
 	tax, err := e.taxonomy(*topicsFile)
 	if err != nil {
 		return err
