@@ -100,7 +100,7 @@ func OpenBulk(path string, log *slog.Logger) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bulk load into %s: %w", path, err)
 	}
-	x, err := Open(filepath.Join(tmp, "index"), log)
+	x, err := open(filepath.Join(tmp, "index"), log, bulkMergePlan())
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, err

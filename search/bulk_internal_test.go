@@ -61,3 +61,31 @@ func TestBigBulkLoadMergesItsTail(t *testing.T) {
 	}
 	t.Logf("%d segments, %d with the codec", len(segs), coded)
 }
+
+// A bulk load merges wider than an open index (see bulkMergePlan), and
+// only the load does.
+func TestBulkMergePlan(t *testing.T) {
+	dir := t.TempDir()
+	bulk, err := OpenBulk(filepath.Join(dir, "bulk"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bulk.FinishBulk(false)
+	x, err := Open(filepath.Join(dir, "open"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for _, c := range []struct {
+		name string
+		x    *Index
+		want any
+	}{{"bulk load", bulk, 30}, {"open index", x, nil}} {
+		if got := c.x.merges["SegmentsPerMergeTask"]; got != c.want {
+			t.Errorf("%s merges %v segments at once, want %v", c.name, got, c.want)
+		}
+		if got := c.x.merges["MaxSegmentSize"]; got != maxSegmentDocs {
+			t.Errorf("%s caps segments at %v papers, want %d", c.name, got, maxSegmentDocs)
+		}
+	}
+}

@@ -56,6 +56,7 @@ type Index struct {
 	mu     sync.RWMutex
 	bi     bleve.Index // nil once a reopen failed or the index is closed
 	closed bool
+	merges map[string]any // the merge plan bi was opened with
 	// writeMu serialises writes and backups, so that a backup never waits
 	// on mu (and, through a waiting writer, holds up reads).
 	writeMu  sync.Mutex
@@ -97,20 +98,32 @@ type Index struct {
 // unsafe_batch: a batch returns only once scorch has synced it to disk,
 // which is what lets Put promise durability. Saying false explicitly also
 // overrides an index_meta.json that asks for it.
-func runtimeConfig() map[string]any {
+func runtimeConfig(plan map[string]any) map[string]any {
 	return map[string]any{
 		"bolt_timeout":           lockWait.String(),
 		"unsafe_batch":           false,
 		"asyncErrorCallbackName": asyncErrorCallback,
 		// Scorch starts from its default merge plan and overrides what
-		// this names.
-		"scorchMergePlanOptions": mergePlan(),
+		// plan names.
+		"scorchMergePlanOptions": plan,
 	}
 }
 
-// mergePlan is the merge plan runtimeConfig names; a variable only so that
-// a test can keep an index in several segments.
+// mergePlan is the merge plan of an open index; a variable only so that a
+// test can keep an index in several segments.
 var mergePlan = func() map[string]any { return map[string]any{"MaxSegmentSize": maxSegmentDocs} }
+
+// bulkMergePlan is the merge plan of a bulk load: it merges up to 30
+// segments at once, where Bleve merges 10, so that a paper goes through
+// fewer merges on its way from its batch's segment into a full one. A
+// million papers built in 264 s instead of 336 s (567 s of user CPU
+// instead of 708 s), into 37 segments instead of 17 (2.31 GB instead of
+// 2.23), whose searches were about as fast (17.8 q/s twice against 18.0
+// and 18.1). An open index keeps Bleve's 10: its segments are searched
+// for as long as it serves.
+func bulkMergePlan() map[string]any {
+	return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 30, "SegmentsPerMergeTask": 30}
+}
 
 // maxSegmentDocs caps the papers in one index segment. A merge reads its
 // input segments through memory maps, which count as resident memory while
@@ -122,18 +135,23 @@ const maxSegmentDocs = 100_000
 // or empty. Only one process can have an index open: a second Open waits
 // up to three seconds for the lock and then fails with a *LockedError.
 func Open(path string, log *slog.Logger) (*Index, error) {
+	return open(path, log, mergePlan())
+}
+
+// open is Open with a merge plan.
+func open(path string, log *slog.Logger, plan map[string]any) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	x := &Index{path: path, log: log, stats: &statsCache{}, postings: newPostingsCache(postingsCacheBytes(path)), matched: &matchCache{}}
+	x := &Index{path: path, log: log, merges: plan, stats: &statsCache{}, postings: newPostingsCache(postingsCacheBytes(path)), matched: &matchCache{}}
 	x.cols = newColumnCache(x.postings)
 	// Bleve reports background errors by store path; register before
 	// opening so that none is missed.
 	openStores.Store(storePath(path), x)
-	bi, err := bleve.OpenUsing(path, runtimeConfig())
+	bi, err := bleve.OpenUsing(path, runtimeConfig(plan))
 	if missing(path, err) {
 		if err = create(path, log); err == nil {
-			bi, err = bleve.OpenUsing(path, runtimeConfig())
+			bi, err = bleve.OpenUsing(path, runtimeConfig(plan))
 		}
 	}
 	if err != nil {
@@ -593,7 +611,7 @@ func (x *Index) reopenSoon() {
 
 // openAgain opens the Bleve index at x.path into x.bi. x.mu is held.
 func (x *Index) openAgain() error {
-	bi, err := bleve.OpenUsing(x.path, runtimeConfig())
+	bi, err := bleve.OpenUsing(x.path, runtimeConfig(x.merges))
 	if err != nil {
 		return err
 	}

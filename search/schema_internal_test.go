@@ -109,7 +109,7 @@ func TestAsyncErrorsShowInHealth(t *testing.T) {
 // The index must never run with unsafe_batch, whatever its metadata says:
 // a batch must be on disk when Put returns.
 func TestUnsafeBatchIsOff(t *testing.T) {
-	if v, ok := runtimeConfig()["unsafe_batch"].(bool); !ok || v {
+	if v, ok := runtimeConfig(mergePlan())["unsafe_batch"].(bool); !ok || v {
 		t.Errorf("runtimeConfig unsafe_batch = %v, %v; want false, set explicitly", v, ok)
 	}
 }
