@@ -98,7 +98,7 @@ const bulkMemoryLimit = 256 << 20
 // bulkLiveFactor raises the memory limit of a build to this many times
 // the live heap, when that is above bulkMemoryLimit. A build's live heap
 // grows with the index (about 100 MB at 75,000 papers, 250 MB at a
-// million, mostly in the merges of bigger segments): under a fixed limit
+// million, by GODEBUG=gctrace=1): under a fixed limit
 // of 256 MiB the collector ran nonstop, a quarter of a million-paper
 // build's CPU. This leaves it room in proportion, as GOGC does, and below
 // GOGC's own target of three times the live heap.
