@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -767,4 +768,62 @@ func TestScoreAsRead(t *testing.T) {
 			t.Errorf("%+v: scored as read\n%v\nfrom the hits\n%v", r, asRead[i][:min(10, len(asRead[i]))], fromHits[i][:min(10, len(fromHits[i]))])
 		}
 	}
+}
+
+// A paper read from its text has its fields' lengths as the index has
+// them, whether the decoded lists have filled them in already or they are
+// counted from the text.
+func TestPaperTextLengths(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	r, err := x.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	read := func(filled bool) map[uint64][2]uint32 {
+		cache := newPostingsCache(1 << 20)
+		v, err := newSegmentView(r, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.texts = newPaperTexts(x.prose)
+		v.texts.want = map[string]bool{"alpha": true}
+		// Every paper has some of the vocabulary's words in each field.
+		lens := map[uint64][2]uint32{}
+		for _, w := range refVocab {
+			for fi, field := range proseFields {
+				_, err := v.each(context.Background(), []byte(w), field, func(num uint64, _, length uint32) {
+					l := lens[num]
+					l[fi] = length
+					lens[num] = l
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if !filled {
+			clear(cache.lens)
+		}
+		got := map[uint64][2]uint32{}
+		for i := range v.segs {
+			for doc := range v.segs[i].Segment().Count() {
+				num := v.starts[i] + doc
+				if _, ok := lens[num]; !ok {
+					continue // deleted
+				}
+				p, err := v.paper(i, doc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got[num] = p.len
+			}
+		}
+		if len(got) < 300 || !maps.Equal(got, lens) {
+			t.Fatalf("filled %v: %d papers, lengths from the text differ from the postings'", filled, len(got))
+		}
+		return got
+	}
+	read(true)
+	read(false)
 }
