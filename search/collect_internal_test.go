@@ -100,15 +100,18 @@ func openRefIndex(t *testing.T) *Index {
 	return x
 }
 
+// neverMerge is a merge plan that keeps every batch a segment of its own.
+func neverMerge() map[string]any {
+	return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
+}
+
 // openSegmentedRefIndex is openRefIndex, kept in several segments.
 func openSegmentedRefIndex(t *testing.T) *Index {
 	t.Helper()
 	// Bleve merges a small index into one segment, and deleted papers with
 	// it: a plan that never merges keeps every batch a segment of its own.
 	saved := mergePlan
-	mergePlan = func() map[string]any {
-		return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 1000, "SegmentsPerMergeTask": 1000, "FloorSegmentSize": 1}
-	}
+	mergePlan = neverMerge
 	x := openRefIndex(t)
 	mergePlan = saved
 	r, err := x.reader()
