@@ -53,12 +53,18 @@ type bulkLoad struct {
 // never merged again, so from then on the load's merges use the codec.
 //
 // tailSegmentDocs bounds the segments that the end of a load past
-// rawMergesUpTo merges: those of fewer than half as many papers, the
-// batches of its last seconds, into segments of up to this many. Both are
-// variables only so that a test can reach them with a few papers.
+// rawMergesUpTo merges: those of fewer than half as many papers into
+// segments of up to this many. A load merges wider than an open index
+// (see bulkMergePlan) and leaves many segments under the cap; merged only
+// up to 20,000 papers, they were merged again, in the background, by the
+// first open (18 s of CPU in the first two minutes at a million papers,
+// searches slowed meanwhile). Merging them here instead took 20 s of a
+// million-paper load and left 10 segments that the first open leaves
+// alone. Both are variables only so that a test can reach them with a
+// few papers.
 var (
 	rawMergesUpTo   int64 = maxSegmentDocs
-	tailSegmentDocs int64 = 20_000
+	tailSegmentDocs int64 = maxSegmentDocs
 )
 
 // failed returns the error of the batch that ended the load, if any.
@@ -128,10 +134,10 @@ func (x *Index) FinishBulk(keep bool) error {
 		// shortens every position and leaves one segment: at 74,728
 		// papers, 4 s for an index 30% smaller and searches a tenth
 		// faster than the load left them. A load past rawMergesUpTo
-		// merged with the codec since, and only its last batches, still
-		// in segments of their own, are merged: a merge of them all keeps
-		// every segment it writes mapped until the last is done (1.6 GB
-		// resident at a million papers, for 34 s).
+		// merged with the codec since, and only its segments under half
+		// of tailSegmentDocs are merged, not the full ones: a merge of
+		// them all keeps every segment it writes mapped until the last is
+		// done (1.6 GB resident at a million papers, for 34 s).
 		//
 		// Below rawMergesUpTo, every segment is in the merge, however big
 		// Bleve's own merges made it (a segment of over half the limit
