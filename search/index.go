@@ -120,9 +120,9 @@ var mergePlan = func() map[string]any { return map[string]any{"MaxSegmentSize": 
 // instead of 708 s), into 37 segments instead of 17 (2.31 GB instead of
 // 2.23), whose searches were about as fast (17.8 q/s twice against 18.0
 // and 18.1). An open index keeps Bleve's 10: its segments are searched
-// for as long as it serves. So its first open merges some of the load's
-// segments further, in the background (18 s of CPU in the first two
-// minutes at a million papers).
+// for as long as it serves; the end of a load merges the segments it
+// leaves under half the cap (see tailSegmentDocs), which that plan would
+// otherwise merge again at the first open.
 func bulkMergePlan() map[string]any {
 	return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 30, "SegmentsPerMergeTask": 30}
 }
