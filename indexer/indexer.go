@@ -132,10 +132,11 @@ type Indexer struct {
 	dispatched, lastSeq int             // batches handed to writers; the latest committed
 	// written holds, in a bulk load, hashes of the ids written so far:
 	// the index started empty, so only these can have a stored paper to
-	// merge with. Hashes, not strings: a million string keys were 130 MB
-	// of live heap for the garbage collector to scan at every cycle, which
-	// under the build's memory limit made it run all the time. A hash that
-	// collides only costs a look-up that finds nothing.
+	// merge with. Hashes, not strings: string keys are pointers the
+	// garbage collector scans at every cycle (at 300,000 papers, the mean
+	// live heap fell from 105 to 100 MB and GC from 9% to 7% of the
+	// build's CPU). A hash that collides only costs a look-up that finds
+	// nothing.
 	written  map[uint64]struct{}
 	idSeed   maphash.Seed
 	err      error      // the first write that failed

@@ -58,8 +58,8 @@ type bulkLoad struct {
 // (see bulkMergePlan) and leaves many segments under the cap; merged only
 // up to 20,000 papers, they were merged again, in the background, by the
 // first open (18 s of CPU in the first two minutes at a million papers,
-// searches slowed meanwhile). Merging them here instead took 20 s of a
-// million-paper load and left 10 segments that the first open leaves
+// searches slowed meanwhile). Merging them here instead took 20-23 s of
+// a million-paper load and left 10 segments that the first open leaves
 // alone. Both are variables only so that a test can reach them with a
 // few papers.
 var (

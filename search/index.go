@@ -115,14 +115,13 @@ var mergePlan = func() map[string]any { return map[string]any{"MaxSegmentSize": 
 
 // bulkMergePlan is the merge plan of a bulk load: it merges up to 30
 // segments at once, where Bleve merges 10, so that a paper goes through
-// fewer merges on its way from its batch's segment into a full one. A
+// fewer merges on its way from its batch's segment into a full one: a
 // million papers built in 264 s instead of 336 s (567 s of user CPU
-// instead of 708 s), into 37 segments instead of 17 (2.31 GB instead of
-// 2.23), whose searches were about as fast (17.8 q/s twice against 18.0
-// and 18.1). An open index keeps Bleve's 10: its segments are searched
-// for as long as it serves; the end of a load merges the segments it
-// leaves under half the cap (see tailSegmentDocs), which that plan would
-// otherwise merge again at the first open.
+// instead of 708 s), leaving 37 segments instead of 17. An open index
+// keeps Bleve's 10: its segments are searched for as long as it serves.
+// The end of a load merges the segments it leaves under half the cap (see
+// tailSegmentDocs), which that plan would otherwise merge again at the
+// first open.
 func bulkMergePlan() map[string]any {
 	return map[string]any{"MaxSegmentSize": maxSegmentDocs, "MaxSegmentsPerTier": 30, "SegmentsPerMergeTask": 30}
 }
