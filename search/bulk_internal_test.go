@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // A load past rawMergesUpTo turns the codec on for its merges and ends by
@@ -87,5 +89,52 @@ func TestBulkMergePlan(t *testing.T) {
 		if got := c.x.merges["MaxSegmentSize"]; got != maxSegmentDocs {
 			t.Errorf("%s caps segments at %v papers, want %d", c.name, got, maxSegmentDocs)
 		}
+	}
+}
+
+// forceMerge writes one merged segment per plan, so that Bleve lets go of
+// each round's segments before the next round reads its own.
+func TestForceMergeOneSegmentAtATime(t *testing.T) {
+	x, err := open(filepath.Join(t.TempDir(), "index"), nil, neverMerge())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	papers := demoPapers(t)[:600]
+	for i := 0; i < len(papers); i += 50 {
+		if err := x.Put(papers[i : i+50]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segments := func() int {
+		t.Helper()
+		r, err := x.reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		return len(r.(*scorch.IndexSnapshot).Segments())
+	}
+	if n := segments(); n != 12 {
+		t.Fatalf("%d segments before the merge; the test needs 12", n)
+	}
+	// Segments of 50 papers, merged into segments of under 200: 4 of 150.
+	if err := x.forceMerge(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
+	if n := segments(); n != 4 {
+		t.Errorf("%d segments after the merge, want 4", n)
+	}
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := adv.(*scorch.Scorch).StatsMap()
+	plans, tasks := stats["TotFileMergePlanOk"], stats["TotFileMergePlanTasks"]
+	if plans != uint64(4) || tasks != uint64(4) {
+		t.Errorf("%v merge plans with %v tasks, want 4 plans of one task each", plans, tasks)
+	}
+	if n, err := x.Count(); err != nil || n != 600 {
+		t.Errorf("after the merge: %d papers, %v; want 600", n, err)
 	}
 }
