@@ -763,12 +763,24 @@ func TestScoreAsRead(t *testing.T) {
 	if n := searchesScoredAsRead.Load() - before; n != 0 {
 		t.Fatalf("%d searches scored as read with it off", n)
 	}
+	// Counts that disagree with the lists turn scoring as read off
+	// halfway, with no hits kept: every paper's are read again.
+	asReadMiscounts = true
+	before = searchesScoredAsRead.Load()
+	miscounted := rank(false)
+	asReadMiscounts = false
+	if n := searchesScoredAsRead.Load() - before; n != 0 {
+		t.Fatalf("%d searches scored as read with miscounts", n)
+	}
 	for i, r := range reqs {
 		if len(fromHits[i]) < 2 {
 			t.Fatalf("%+v finds %d papers", r, len(fromHits[i]))
 		}
 		if !slices.Equal(asRead[i], fromHits[i]) {
 			t.Errorf("%+v: scored as read\n%v\nfrom the hits\n%v", r, asRead[i][:min(10, len(asRead[i]))], fromHits[i][:min(10, len(fromHits[i]))])
+		}
+		if !slices.Equal(miscounted[i], fromHits[i]) {
+			t.Errorf("%+v: with miscounts\n%v\nfrom the hits\n%v", r, miscounted[i][:min(10, len(miscounted[i]))], fromHits[i][:min(10, len(fromHits[i]))])
 		}
 	}
 }

@@ -313,6 +313,9 @@ func (s *bagSearcher) addFeedback(ctx context.Context) error {
 	// of them; no weight falls below that), below every paper above them,
 	// so the order stays consistent.
 	top = s.cands
+	if err := s.needHits(ctx, top); err != nil {
+		return err
+	}
 	known := make([]uint64, len(top))
 	for i, d := range top {
 		known[i] = s.accs[d.acc].id
