@@ -474,20 +474,18 @@ const setCounting = 64
 // other papers only if one of them could still be kept. Counting paper by
 // paper, as handle does, was a tenth of a search.
 func (c *collector) collectCands(ctx context.Context, s *bagSearcher) error {
+	// Each segment's share of the papers found. Reading the accumulators
+	// for their numbers and scores, as this did, was a tenth of a search
+	// that matches most of a million papers.
 	match := make([]bitset, len(c.cols.segs))
 	for i, cols := range c.cols.segs {
-		match[i] = newBitset(uint64(len(cols.published)))
+		match[i] = bitRange(s.found, c.cols.starts[i], uint64(len(cols.published)))
 	}
 	// docs are in the order of accs: the searcher was not asked for
 	// document order.
-	seg, restMax := 0, math.Inf(-1)
-	for i := range s.accs {
-		a := &s.accs[i]
-		seg = c.cols.locate(a.id, seg)
-		match[seg].set(a.id - c.cols.starts[seg])
-		if !a.cand {
-			restMax = max(restMax, s.docs[i].score)
-		}
+	restMax := math.Inf(-1)
+	if s.rest >= 0 {
+		restMax = s.docs[s.rest].score
 	}
 	c.countSets(match)
 	if ctx.Err() != nil {
@@ -575,6 +573,23 @@ func (c *collector) filtered(buf, m bitset, cols *columns, want uint8) bitset {
 		buf[w] &= m[w]
 	}
 	return buf
+}
+
+// bitRange returns the n bits of b from start on, as a bitset of their own.
+func bitRange(b bitset, start, n uint64) bitset {
+	out := newBitset(n)
+	w, sh := start/64, start%64
+	for k := range out {
+		word := b[w+uint64(k)] >> sh
+		if sh != 0 && w+uint64(k)+1 < uint64(len(b)) {
+			word |= b[w+uint64(k)+1] << (64 - sh)
+		}
+		out[k] = word
+	}
+	if r := n % 64; r != 0 {
+		out[len(out)-1] &= 1<<r - 1
+	}
+	return out
 }
 
 // andCount returns how many papers a and b have in common.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
+	"math/bits"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -841,4 +844,88 @@ func TestPaperTextLengths(t *testing.T) {
 	}
 	read(true)
 	read(false)
+}
+
+// The searcher's rest is the best paper outside its cands, which no other
+// paper outside them outscores, and found holds every paper it found: the
+// collector takes both from it rather than from the accumulators.
+func TestSearcherRestAndFound(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	ctx := context.Background()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, q := range []string{"alpha beta gamma delta epsilon zeta", "kappa lambda sigma omega tensor sparse kernel theta"} {
+		r := Request{Query: q}
+		if err := r.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		_, text, err := x.plan(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bag, ok := text.(*bagQuery)
+		if !ok {
+			t.Fatalf("%q: a %T, not a bag", q, text)
+		}
+		reader, err := x.reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := bag.searcher(ctx, reader, x.mapping, bsearch.SearcherOptions{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.cands) != rerankDepth || s.rest < 0 {
+			t.Fatalf("%q: %d cands of %d papers, rest %d; the test needs more than %d papers", q, len(s.cands), len(s.docs), s.rest, rerankDepth)
+		}
+		if s.accs[s.rest].cand {
+			t.Errorf("%q: rest is among the cands", q)
+		}
+		best := math.Inf(-1)
+		for i := range s.accs {
+			if !s.accs[i].cand {
+				best = max(best, s.docs[i].score)
+			}
+		}
+		if got := s.docs[s.rest].score; got != best {
+			t.Errorf("%q: rest scores %v, the best paper outside the cands %v", q, got, best)
+		}
+		n := 0
+		for _, word := range s.found {
+			n += bits.OnesCount64(word)
+		}
+		if n != len(s.accs) {
+			t.Errorf("%q: found holds %d papers, the searcher has %d", q, n, len(s.accs))
+		}
+		for i := range s.accs {
+			if !s.found.has(s.accs[i].id) {
+				t.Fatalf("%q: found lacks paper %d", q, s.accs[i].id)
+			}
+		}
+		s.Close()
+		reader.Close()
+	}
+}
+
+func TestBitRange(t *testing.T) {
+	b := newBitset(300)
+	for _, i := range []uint64{0, 1, 62, 63, 64, 65, 127, 128, 190, 255, 256, 299} {
+		b.set(i)
+	}
+	for _, c := range []struct{ start, n uint64 }{{0, 300}, {0, 64}, {1, 64}, {63, 2}, {64, 64}, {65, 200}, {100, 200}, {299, 1}, {128, 0}} {
+		got := bitRange(b, c.start, c.n)
+		if want := uint64(len(newBitset(c.n))); uint64(len(got)) != want {
+			t.Fatalf("bitRange(%d, %d): %d words, want %d", c.start, c.n, len(got), want)
+		}
+		for i := range c.n {
+			if got.has(i) != b.has(c.start+i) {
+				t.Errorf("bitRange(%d, %d): bit %d is %v, want %v", c.start, c.n, i, got.has(i), b.has(c.start+i))
+			}
+		}
+		for i := c.n; i < uint64(len(got))*64; i++ {
+			if got.has(i) {
+				t.Errorf("bitRange(%d, %d): bit %d past the end is set", c.start, c.n, i)
+			}
+		}
+	}
 }

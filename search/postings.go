@@ -670,10 +670,20 @@ func getSlots(n uint64) *[]int32 {
 	return &s
 }
 
-// putSlots recycles s once the slots of the papers in accs are reset.
+// putSlots recycles s once the slots of the papers in accs are reset. When
+// a search found half the papers or more, resetting every slot in order
+// beats resetting theirs, scattered: at a million papers, reading the
+// accumulators again for their numbers was 3% of such searches. (From one
+// paper in eight on, the 74,728-paper bench mix ran 5-14% slower.)
 func putSlots(s *[]int32, accs []docAcc) {
-	for _, d := range accs {
-		(*s)[d.id] = -1
+	if len(accs)*2 >= len(*s) {
+		for i := range *s {
+			(*s)[i] = -1
+		}
+	} else {
+		for _, d := range accs {
+			(*s)[d.id] = -1
+		}
 	}
 	slotPool.Put(s)
 }
@@ -681,11 +691,23 @@ func putSlots(s *[]int32, accs []docAcc) {
 // bagBuffers are a bag searcher's per-paper buffers, recycled between
 // searches (see bagSearcher.Close).
 type bagBuffers struct {
-	accs  []docAcc
-	arena []hit
-	docs  []scoredDoc
-	byID  []scoredDoc
-	norms [2][]float64
+	accs      []docAcc
+	arena     []hit
+	docs      []scoredDoc
+	byID      []scoredDoc
+	norms     [2][]float64
+	foundBits bitset
+}
+
+// found returns an empty bitset of n papers.
+func (b *bagBuffers) found(n uint64) bitset {
+	words := int((n + 63) / 64)
+	if cap(b.foundBits) < words {
+		b.foundBits = make(bitset, words)
+	}
+	b.foundBits = b.foundBits[:words]
+	clear(b.foundBits)
+	return b.foundBits
 }
 
 var bagBufferPool sync.Pool

@@ -230,6 +230,7 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v, buf: getBagBuffers()}
 	s.setNorms()
 	s.accs, s.arena = s.buf.accs[:0], s.buf.arena[:0]
+	s.found = s.buf.found(v.size)
 	slots := getSlots(v.size)
 	s.slots = *slots
 	defer func() {
@@ -277,7 +278,14 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 		// fbCandidates papers now, and reused below. The bonus and then
 		// feedback only raise papers among the best rerankDepth, so every
 		// pick below is made among those.
-		s.cands = s.best(rerankDepth)
+		// One more than the cands: the best of the others, which the
+		// collector needs (see collectCands).
+		s.cands = s.best(rerankDepth + 1)
+		s.rest = -1
+		if len(s.cands) > rerankDepth {
+			s.rest = s.cands[rerankDepth].acc
+			s.cands = s.cands[:rerankDepth]
+		}
 		for _, d := range s.cands {
 			s.accs[d.acc].cand = true
 		}
@@ -597,6 +605,7 @@ func (s *bagSearcher) slot(num uint64, onlyKnown bool) *docAcc {
 		}
 		i = int32(len(s.accs))
 		s.slots[num] = i
+		s.found.set(num)
 		s.accs = append(s.accs, docAcc{id: num, head: -1, tail: -1})
 	}
 	return &s.accs[i]
@@ -1080,7 +1089,14 @@ type bagSearcher struct {
 	// their first scores; feedback rescores them, and what is added to
 	// scores before and after it (proximity) goes to papers among them
 	// only, so they stay above every other paper.
-	cands   []scoredDoc
+	cands []scoredDoc
+	// rest, when cands are taken and more papers were found, is the
+	// accumulator of the best paper not among them, which no paper outside
+	// cands outscores: feedback and proximity change the scores of cands
+	// only, and every other's by the same factor.
+	rest int32
+	// found holds the document numbers of the papers with an accumulator.
+	found   bitset
 	next    int
 	explain bool
 	// decoded are the stored papers the searcher read (for feedback).
