@@ -251,46 +251,57 @@ func fieldLength(p segment.Posting) uint32 {
 func (v *segmentView) each(ctx context.Context, term []byte, field string, f postingFunc) (uint64, error) {
 	var n uint64
 	for i := range v.segs {
-		d, err := v.postings(i, term, field)
+		m, err := v.eachIn(ctx, i, term, field, f)
 		if err != nil {
 			return 0, err
 		}
-		start := v.starts[i]
-		del := v.liveDeleted(i)
-		if d != nil {
-			for k, doc := range d.docs {
-				if del != nil && del.Contains(doc) {
-					continue
-				}
-				n++
-				f(start+uint64(doc), uint32(d.tf[k]), d.lens[doc].Load())
-			}
-			continue
-		}
-		if del != nil {
-			dicts, _ := v.dictionaries(field)
-			if v.pl, err = dicts[i].PostingsList(term, del, v.pl); err != nil {
-				return 0, fmt.Errorf("read postings of %q: %w", term, err)
-			}
-		}
-		if v.pl.Count() == 0 {
-			continue
-		}
-		v.it = v.pl.Iterator(true, true, false, v.it)
-		for k := 0; ; k++ {
-			if k%4096 == 4095 && ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			p, err := v.it.Next()
-			if err != nil {
-				return 0, fmt.Errorf("read postings of %q: %w", term, err)
-			}
-			if p == nil {
-				break
+		n += m
+	}
+	return n, nil
+}
+
+// eachIn is each in segment i.
+func (v *segmentView) eachIn(ctx context.Context, i int, term []byte, field string, f postingFunc) (uint64, error) {
+	d, err := v.postings(i, term, field)
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	start := v.starts[i]
+	del := v.liveDeleted(i)
+	if d != nil {
+		for k, doc := range d.docs {
+			if del != nil && del.Contains(doc) {
+				continue
 			}
 			n++
-			f(start+p.Number(), uint32(p.Frequency()), fieldLength(p))
+			f(start+uint64(doc), uint32(d.tf[k]), d.lens[doc].Load())
 		}
+		return n, nil
+	}
+	if del != nil {
+		dicts, _ := v.dictionaries(field)
+		if v.pl, err = dicts[i].PostingsList(term, del, v.pl); err != nil {
+			return 0, fmt.Errorf("read postings of %q: %w", term, err)
+		}
+	}
+	if v.pl.Count() == 0 {
+		return 0, nil
+	}
+	v.it = v.pl.Iterator(true, true, false, v.it)
+	for k := 0; ; k++ {
+		if k%4096 == 4095 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		p, err := v.it.Next()
+		if err != nil {
+			return 0, fmt.Errorf("read postings of %q: %w", term, err)
+		}
+		if p == nil {
+			break
+		}
+		n++
+		f(start+p.Number(), uint32(p.Frequency()), fieldLength(p))
 	}
 	return n, nil
 }

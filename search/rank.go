@@ -467,7 +467,7 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
 				continue
 			}
-			n, err := postings(t.text, field, func(num uint64, tf, length uint32) {
+			add := func(num uint64, tf, length uint32) {
 				d := s.slot(num, onlyKnown)
 				if d == nil {
 					return
@@ -482,7 +482,14 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 				if inc {
 					s.scoreAsRead(d, h)
 				}
-			})
+			}
+			var n uint64
+			var err error
+			if lazy && within == nil {
+				n, err = s.readScoring(ctx, int32(ti), fi, []byte(t.text), field, add)
+			} else {
+				n, err = postings(t.text, field, add)
+			}
 			if err != nil {
 				return err
 			}
@@ -528,6 +535,48 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 		}
 	}
 	return nil
+}
+
+// readScoring is the first pass's read of term ti's list in prose field fi
+// when it scores as it reads and keeps no hits (see lazyHits), on every
+// paper or on s.only: it walks the decoded lists itself, where each would
+// call add, and add the scorer, for every posting. add reads the lists
+// that are not decoded. It returns the list's live papers, as each does.
+func (s *bagSearcher) readScoring(ctx context.Context, ti int32, fi int, term []byte, field string, add postingFunc) (uint64, error) {
+	var n uint64
+	for i := range s.v.segs {
+		d, err := s.v.postings(i, term, field)
+		if err != nil {
+			return 0, err
+		}
+		if d == nil {
+			m, err := s.v.eachIn(ctx, i, term, field, func(num uint64, tf, length uint32) {
+				if s.only == nil || s.only.has(num) {
+					add(num, tf, length)
+				}
+			})
+			if err != nil {
+				return 0, err
+			}
+			n += m
+			continue
+		}
+		start, del, only := s.v.starts[i], s.v.liveDeleted(i), s.only
+		for k, doc := range d.docs {
+			if del != nil && del.Contains(doc) {
+				continue
+			}
+			n++
+			num := start + uint64(doc)
+			if only != nil && !only.has(num) {
+				continue
+			}
+			a := s.slot(num, false)
+			a.len[fi] = float32(d.lens[doc].Load())
+			s.scoreAsRead(a, hit{term: ti, field: int8(fi), tf: float32(d.tf[k])})
+		}
+	}
+	return n, nil
 }
 
 // needHits reads the hits of the papers of docs that lack them (see
