@@ -569,9 +569,18 @@ func TestUnionMatchesBleve(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := &bagSearcher{v: v}
-			got, err := s.matches(ctx, p.match, r, x.mapping)
+			got, set, n, err := s.matches(ctx, p.match, r, x.mapping)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if set != nil {
+				if got != nil {
+					t.Fatal("matches gave both a list and a set")
+				}
+				got = set.appendTo(nil)
+			}
+			if uint64(len(got)) != n {
+				t.Errorf("matches counted %d papers, gave %d", n, len(got))
 			}
 			want, err := matches(ctx, p.match, r, x.mapping)
 			if err != nil {

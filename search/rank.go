@@ -237,29 +237,33 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 		putSlots(slots, s.accs)
 		s.slots = nil
 	}()
+	// The match's papers, as a list or (when they are many) as a set.
 	var matched []uint64
+	var matchedSet bitset
 	if q.match != nil {
-		if matched, err = s.matches(ctx, q.match, r, m); err != nil {
+		var n uint64
+		if matched, matchedSet, n, err = s.matches(ctx, q.match, r, m); err != nil {
 			return nil, err
 		}
-		if len(matched) == 0 {
+		if n == 0 {
 			return s, nil
 		}
 		// When the match selects many papers, reading every posting of
 		// the bag's terms and keeping those of selected papers is cheaper
 		// than looking each selected paper up in every list.
-		if uint64(len(matched))*denseMatch >= v.size {
-			s.only = newBitset(v.size)
-			for _, num := range matched {
-				s.only.set(num)
+		if n*denseMatch >= v.size {
+			if matchedSet == nil {
+				matchedSet = newBitset(v.size)
+				for _, num := range matched {
+					matchedSet.set(num)
+				}
 			}
+			s.only, matched = matchedSet, nil
+		} else if matched == nil {
+			matched = matchedSet.appendTo(make([]uint64, 0, n))
 		}
 	}
-	within := matched
-	if s.only != nil {
-		within = nil
-	}
-	if err := s.read(ctx, 0, 0, within, false); err != nil {
+	if err := s.read(ctx, 0, 0, matched, false); err != nil {
 		return nil, err
 	}
 	s.only = nil
@@ -267,6 +271,14 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 	// author's name in a phrase, say) are found all the same.
 	for _, num := range matched {
 		s.slot(num, false)
+	}
+	if matched == nil && matchedSet != nil {
+		for w, word := range matchedSet {
+			for word != 0 {
+				s.slot(uint64(w)*64+uint64(bits.TrailingZeros64(word)), false)
+				word &= word - 1
+			}
+		}
 	}
 	s.docs = growScored(s.buf.docs, len(s.accs))
 	s.buf.docs = s.docs
@@ -329,24 +341,26 @@ func (b bitset) appendTo(out []uint64) []uint64 {
 	return out
 }
 
-// matches returns the papers q selects, in order. A union of terms and
-// cached phrases (what typed words and their expansions compile to) is
-// read from the segments' postings as the bag reads them; Bleve's
-// disjunction searcher cost a third of such a search. Anything else goes
-// to Bleve's searchers.
-func (s *bagSearcher) matches(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping) ([]uint64, error) {
+// matches returns the papers q selects, in order, as a list or as a set,
+// and how many there are. A union of terms and cached phrases (what typed
+// words and their expansions compile to) is read from the segments'
+// postings as the bag reads them, into a set; Bleve's disjunction
+// searcher cost a third of such a search. Anything else goes to Bleve's
+// searchers, into a list.
+func (s *bagSearcher) matches(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping) ([]uint64, bitset, uint64, error) {
 	if !isUnion(q) {
-		return matches(ctx, q, r, m)
+		list, err := matches(ctx, q, r, m)
+		return list, nil, uint64(len(list)), err
 	}
 	set := newBitset(s.v.size)
 	if err := s.markUnion(ctx, q, r, m, set); err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	n := 0
+	var n uint64
 	for _, word := range set {
-		n += bits.OnesCount64(word)
+		n += uint64(bits.OnesCount64(word))
 	}
-	return set.appendTo(make([]uint64, 0, n)), nil
+	return nil, set, n, nil
 }
 
 // isUnion says whether q selects the union of terms and cached phrases.
@@ -376,8 +390,7 @@ func isUnion(q query.Query) bool {
 func (s *bagSearcher) markUnion(ctx context.Context, q query.Query, r index.IndexReader, m mapping.IndexMapping, set bitset) error {
 	switch q := q.(type) {
 	case *query.TermQuery:
-		_, err := s.v.each(ctx, []byte(q.Term), q.FieldVal, func(num uint64, _, _ uint32) { set.set(num) })
-		return err
+		return s.v.mark(ctx, []byte(q.Term), q.FieldVal, set)
 	case cachedQuery:
 		nums, ok := q.cache.get(r, q.key)
 		if !ok {
