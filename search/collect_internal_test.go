@@ -775,6 +775,22 @@ func TestScoreAsRead(t *testing.T) {
 	if n := searchesScoredAsRead.Load() - before; n != 0 {
 		t.Fatalf("%d searches scored as read with it off", n)
 	}
+	// The first pass split over two cores.
+	func() {
+		defer func(min uint64, share float64) { splitMinPapers, splitShare = min, share }(splitMinPapers, splitShare)
+		splitMinPapers, splitShare = 0, 1<<30
+		before := searchesSplit.Load()
+		split := rank(false)
+		// All but "lovelace", an author's name and no prose term.
+		if n := searchesSplit.Load() - before; n < int64(len(reqs)-1) {
+			t.Fatalf("%d searches of %d split", n, len(reqs))
+		}
+		for i, r := range reqs {
+			if !slices.Equal(split[i], fromHits[i]) {
+				t.Errorf("%+v: split over two cores\n%v\nfrom the hits\n%v", r, split[i][:min(10, len(split[i]))], fromHits[i][:min(10, len(fromHits[i]))])
+			}
+		}
+	}()
 	// Counts that disagree with the lists turn scoring as read off
 	// halfway, with no hits kept: every paper's are read again.
 	asReadMiscounts = true

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Ranking is done here rather than by Bleve's scorer. Bleve 2.6's "bm25"
@@ -473,11 +475,24 @@ func (s *bagSearcher) read(ctx context.Context, fromTerm, fromName int, within [
 		}
 		return n, s.v.at([]byte(text), field, within, add)
 	}
+	// counts, when the first pass read the prose lists on two cores, are
+	// their live papers by term and field.
+	var counts [][2]uint64
+	if lazy && within == nil && s.splitFirstPass() {
+		var err error
+		if counts, err = s.readScoringSplit(ctx); err != nil {
+			return err
+		}
+	}
 	for ti := fromTerm; ti < len(q.terms); ti++ {
 		t := q.terms[ti]
 		var df uint64
 		for fi, field := range proseFields {
 			if t.fields != 0 && t.fields&(1<<fi) == 0 {
+				continue
+			}
+			if counts != nil {
+				df = max(df, counts[ti][fi])
 				continue
 			}
 			add := func(num uint64, tf, length uint32) {
@@ -590,6 +605,148 @@ func (s *bagSearcher) readScoring(ctx context.Context, ti int32, fi int, term []
 		}
 	}
 	return n, nil
+}
+
+// splitFirstPass says whether the first pass reads its prose lists on
+// two cores: when there are two, and its lists add up to half the papers
+// of an index of at least splitMinPapers in two segments or more. Such a
+// search takes tens of milliseconds at a million papers, most of it this
+// pass, while one client leaves the other core idle.
+func (s *bagSearcher) splitFirstPass() bool {
+	if runtime.GOMAXPROCS(0) < 2 || len(s.v.segs) < 2 || s.v.size < splitMinPapers {
+		return false
+	}
+	sum := 0.0
+	for _, df := range s.asRead.df {
+		sum += df
+	}
+	return sum*splitShare >= float64(s.v.size)
+}
+
+// splitMinPapers and splitShare: see splitFirstPass. Variables only so
+// that tests can split the first pass of a few papers; searchesSplit
+// counts the searches that did.
+var (
+	splitMinPapers = uint64(1 << 18)
+	splitShare     = 2.0
+	searchesSplit  atomic.Int64
+)
+
+// firstPassPart is the share of the first pass one core reads: segments
+// lo to hi, with accumulators and a set of the papers found of its own.
+type firstPassPart struct {
+	lo, hi int
+	v      *segmentView
+	accs   []docAcc
+	found  bitset
+	counts [][2]uint64
+}
+
+// readScoringSplit is readScoring for every prose term, the segments split
+// in two halves read side by side. A paper is in one segment, so one core
+// scores it, term by term in order as readScoring would: the sums are the
+// same. The halves' accumulators are then joined, and the slots of the
+// second half's moved along. It returns the lists' live papers by term and
+// field.
+func (s *bagSearcher) readScoringSplit(ctx context.Context) ([][2]uint64, error) {
+	split := 1
+	for split < len(s.v.segs)-1 && s.v.starts[split] < s.v.size/2 {
+		split++
+	}
+	v := s.v
+	parts := [2]firstPassPart{
+		{lo: 0, hi: split, v: v, accs: s.accs, found: s.found},
+		{lo: split, hi: len(v.segs), found: newBitset(v.size),
+			v: &segmentView{segs: v.segs, starts: v.starts, size: v.size, dicts: map[string][]segment.TermDictionary{}, cache: v.cache}},
+	}
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errs[1] = s.scoreSegments(ctx, &parts[1])
+	}()
+	errs[0] = s.scoreSegments(ctx, &parts[0])
+	wg.Wait()
+	searchesSplit.Add(1)
+	if err := cmp.Or(errs[0], errs[1]); err != nil {
+		return nil, err
+	}
+	s.accs = parts[0].accs
+	off := int32(len(s.accs))
+	for i := range parts[1].accs {
+		s.slots[parts[1].accs[i].id] += off
+	}
+	s.accs = append(s.accs, parts[1].accs...)
+	for w, word := range parts[1].found {
+		s.found[w] |= word
+	}
+	counts := parts[0].counts
+	for ti := range counts {
+		for fi := range counts[ti] {
+			counts[ti][fi] += parts[1].counts[ti][fi]
+		}
+	}
+	return counts, nil
+}
+
+// scoreSegments reads and scores every prose term's lists in p's segments.
+func (s *bagSearcher) scoreSegments(ctx context.Context, p *firstPassPart) error {
+	p.counts = make([][2]uint64, len(s.q.terms))
+	only := s.only
+	for ti, t := range s.q.terms {
+		term := []byte(t.text)
+		for fi, field := range proseFields {
+			if t.fields != 0 && t.fields&(1<<fi) == 0 {
+				continue
+			}
+			score := func(num uint64, tf, length uint32) {
+				i := s.slots[num]
+				if i < 0 {
+					i = int32(len(p.accs))
+					s.slots[num] = i
+					p.found.set(num)
+					p.accs = append(p.accs, docAcc{id: num, head: -1, tail: -1})
+				}
+				a := &p.accs[i]
+				a.len[fi] = float32(length)
+				s.scoreAsRead(a, hit{term: int32(ti), field: int8(fi), tf: float32(min(tf, maxTF))})
+			}
+			var n uint64
+			for i := p.lo; i < p.hi; i++ {
+				d, err := p.v.postings(i, term, field)
+				if err != nil {
+					return err
+				}
+				if d == nil {
+					m, err := p.v.eachIn(ctx, i, term, field, func(num uint64, tf, length uint32) {
+						if only == nil || only.has(num) {
+							score(num, tf, length)
+						}
+					})
+					if err != nil {
+						return err
+					}
+					n += m
+					continue
+				}
+				start, del := p.v.starts[i], p.v.liveDeleted(i)
+				for k, doc := range d.docs {
+					if del != nil && del.Contains(doc) {
+						continue
+					}
+					n++
+					num := start + uint64(doc)
+					if only != nil && !only.has(num) {
+						continue
+					}
+					score(num, uint32(d.tf[k]), d.lens[doc].Load())
+				}
+			}
+			p.counts[ti][fi] = n
+		}
+	}
+	return nil
 }
 
 // needHits reads the hits of the papers of docs that lack them (see
