@@ -188,12 +188,15 @@ func buildFresh(ctx context.Context, cfg Config, dir, corpus string, limit int, 
 // first when synthetic); and points corpus and limit at what to build from.
 func prepare(ctx context.Context, cfg Config, tax *indexer.Taxonomy, work string, corpus *string, limit *int) ([]Query, error) {
 	mx := newMixer()
+	// An existing index is queried as it is: the corpus gives the mix
+	// only, and nothing is synthesized or written.
+	build := cfg.Index == ""
 	var learn *learner
-	if cfg.Synthesize > 0 {
+	if cfg.Synthesize > 0 && build {
 		learn = newLearner()
 	}
 	var out *jsonLines
-	if cfg.Emit != "" && cfg.Synthesize == 0 {
+	if cfg.Emit != "" && cfg.Synthesize == 0 && build {
 		var err error
 		if out, err = createJSONLines(cfg.Emit); err != nil {
 			return nil, err

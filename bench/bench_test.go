@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,6 +69,24 @@ func TestRunCorpus(t *testing.T) {
 	}
 	if slow.Queries == 0 || slow.Failed != slow.Queries {
 		t.Errorf("with a 1 ns deadline: %d of %d queries failed, want all", slow.Failed, slow.Queries)
+	}
+
+	// Querying an existing index synthesizes and writes nothing: the
+	// corpus gives the same mix.
+	again := filepath.Join(dir, "again")
+	rep, err = Run(context.Background(), Config{Corpus: corpus, Docs: 300, Synthesize: 2000, Emit: again + ".jsonl",
+		EmitQueries: again + "-queries.jsonl", Duration: 100 * time.Millisecond, Seed: 1, Index: cfg.Keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Docs != 300 || rep.Queries == 0 {
+		t.Errorf("querying the kept index: %+v", rep)
+	}
+	if _, err := os.Stat(again + ".jsonl"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("querying an existing index wrote a corpus (%v)", err)
+	}
+	if a, b := readJSONLines[Query](t, cfg.EmitQueries), readJSONLines[Query](t, again+"-queries.jsonl"); !slices.Equal(a, b) {
+		t.Error("querying an existing index drew another mix")
 	}
 
 	papers := readJSONLines[search.Paper](t, cfg.Emit)

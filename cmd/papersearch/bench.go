@@ -31,7 +31,7 @@ func (e *env) bench(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.BatchSize, "batch", indexer.DefaultBatchSize, "papers per index commit")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the synthetic corpus and the query mix")
 	fs.StringVar(&cfg.Keep, "keep", "", "build the index in this new directory and keep it (default: a temporary one)")
-	fs.StringVar(&cfg.Index, "index", "", "query this existing index instead of building one (the corpus gives the query mix)")
+	fs.StringVar(&cfg.Index, "index", "", "query this existing index instead of building one (the corpus gives the query mix only; nothing is synthesized or emitted)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to FILE")
 	rest, err := parseFlags(fs, args)
