@@ -751,6 +751,53 @@ func TestScoreAsRead(t *testing.T) {
 		{Query: "kappa lambda", Topics: []string{"pruning"}},
 		{Query: "zeta +revised"},
 		{Query: "beta -gamma"},
+		// Alternatives, scored for their best member: a fuzzy word, two
+		// in one query, one in titles only.
+		{Query: "zeta~1 kernel"},
+		{Query: "tensor~1 zeta~1 sigma"},
+		{Query: "title:zeta~1 alpha"},
+	}
+	// Misspellings one edit away give the fuzzy words their alternatives,
+	// in a segment of their own.
+	rng := rand.New(rand.NewPCG(3, 5))
+	vocab := append(slices.Clone(refVocab), "zetta", "zetta", "tensar", "tensar")
+	var typos []Paper
+	for i := range 40 {
+		words := func(k int) string {
+			w := make([]string, k)
+			for j := range w {
+				w[j] = vocab[rng.IntN(len(vocab))]
+			}
+			return strings.Join(w, " ")
+		}
+		typos = append(typos, Paper{ID: fmt.Sprintf("typo-%02d", i), Title: words(4), Abstract: words(20), Authors: []string{"Ada Lovelace"}})
+	}
+	if err := x.Put(typos); err != nil {
+		t.Fatal(err)
+	}
+	// The fuzzy words must make groups of more than one term.
+	grouped := 0
+	for _, r := range reqs {
+		x.mu.RLock()
+		p, _, err := x.plan(context.Background(), r)
+		x.mu.RUnlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := map[int]int{}
+		for _, term := range p.bag.terms {
+			if term.group != 0 {
+				members[term.group]++
+			}
+		}
+		for _, n := range members {
+			if n > 1 {
+				grouped++
+			}
+		}
+	}
+	if grouped < 3 {
+		t.Fatalf("%d groups of alternatives in the requests; the test needs several", grouped)
 	}
 	rank := func(off bool) [][]Scored {
 		scoreAsReadOff = off

@@ -846,10 +846,17 @@ func (s *bagSearcher) rescore() {
 	if s.asRead.on {
 		s.asRead.on = false
 		searchesScoredAsRead.Add(1)
+		a := &s.asRead
 		for i := range s.accs {
 			d := &s.accs[i]
 			if d.pendTF != 0 {
 				s.settle(d)
+			}
+			// Groups come last, in order, as in score.
+			if a.groups > 0 {
+				for _, v := range a.gmax[int(d.id)*a.groups : int(d.id+1)*a.groups] {
+					d.first += v
+				}
 			}
 			s.docs[i] = scoredDoc{acc: int32(i), score: d.first}
 		}
@@ -869,13 +876,25 @@ func (s *bagSearcher) rescore() {
 // (TestScoreAsRead).
 //
 // It takes the terms' paper counts before their postings are read (for
-// their idf), and does not handle alternatives (groups), whose best
-// member counts: such searches are scored by score.
+// their idf). Alternatives (a group: a prefix's completions, a word's
+// spellings) count for their best member, which is known only once the
+// group's lists are all read: a paper's best score per group is kept in
+// gmax, by paper number, and added after every other term, in group
+// order, as score does.
 type scoreAsRead struct {
 	on         bool
 	df, nameDF []float64 // counted before reading, checked after
-	w, nameW   []float64 // a term's weight times its idf
-	k1         float64
+	// w is a term's weight times its idf, negated for a member of a
+	// group: weights and idfs are positive, and the sign costs nothing to
+	// test on the way to adding to a paper's score.
+	w, nameW []float64
+	k1       float64
+	// group is a term's group, numbered from 0 in order, or -1; groups
+	// is how many the query has. gmax holds each paper's best score per
+	// group, groups to a paper, by paper number.
+	group  []int32
+	groups int
+	gmax   []float64
 }
 
 // scoreAsReadOff turns scoreAsRead off, for tests to compare; and
@@ -893,13 +912,25 @@ func (s *bagSearcher) canScoreAsRead() bool {
 	if scoreAsReadOff {
 		return false
 	}
-	for _, t := range s.q.terms {
-		if t.group != 0 {
-			return false
+	// Each group keeps a score for every paper of the index (see
+	// scoreAsRead.gmax): a few at most.
+	return len(groupIDs(s.q.terms)) <= maxAsReadGroups
+}
+
+// groupIDs returns the groups of terms, in order.
+func groupIDs(terms []queryTerm) []int {
+	var ids []int
+	for _, t := range terms {
+		if t.group != 0 && !slices.Contains(ids, t.group) {
+			ids = append(ids, t.group)
 		}
 	}
-	return true
+	slices.Sort(ids)
+	return ids
 }
+
+// maxAsReadGroups bounds the groups of a search scored as read.
+const maxAsReadGroups = 4
 
 // prepareScoreAsRead counts the terms' papers and works out their weights.
 func (s *bagSearcher) prepareScoreAsRead() error {
@@ -923,6 +954,7 @@ func (s *bagSearcher) prepareScoreAsRead() error {
 		a.df = append(a.df, float64(df))
 		a.w = append(a.w, t.weight*s.st.idf(float64(df)))
 	}
+	s.groupWeights()
 	for _, t := range q.names {
 		n, err := s.v.count([]byte(t.text), fieldAuthors)
 		if err != nil {
@@ -933,6 +965,41 @@ func (s *bagSearcher) prepareScoreAsRead() error {
 	}
 	a.k1, a.on = q.rank.k1, true
 	return nil
+}
+
+// groupWeights numbers the query's groups for scoreAsRead, gives their
+// members the idf of the commonest one, as computeIDF does, and makes
+// room for every paper's best per group.
+func (s *bagSearcher) groupWeights() {
+	a := &s.asRead
+	ids := groupIDs(s.q.terms)
+	a.group, a.groups = a.group[:0], len(ids)
+	for ti, t := range s.q.terms {
+		g := int32(-1)
+		if t.group != 0 {
+			g = int32(slices.Index(ids, t.group))
+		}
+		a.group = append(a.group, g)
+		if g < 0 {
+			continue
+		}
+		idf := math.Inf(1)
+		for tj, u := range s.q.terms {
+			if u.group == t.group && a.df[tj] > 0 {
+				idf = min(idf, s.st.idf(a.df[tj]))
+			}
+		}
+		if math.IsInf(idf, 1) {
+			idf = s.st.idf(a.df[ti])
+		}
+		a.w[ti] = -t.weight * idf
+	}
+	n := 0
+	if a.groups > 0 {
+		n = int(s.v.size) * a.groups
+	}
+	a.gmax = slices.Grow(a.gmax[:0], n)[:n]
+	clear(a.gmax)
 }
 
 // scoreAsRead adds hit h, just read, to d's first score. A title hit waits
@@ -958,7 +1025,11 @@ func (s *bagSearcher) scoreAsRead(d *docAcc, h hit) {
 			}
 		}
 		tfn += float64(float64(h.tf) * s.fieldNorm(1, d.len[1])) // unfused, as in score
-		d.first += a.w[h.term] * tfn * (a.k1 + 1) / (tfn + a.k1)
+		if w := a.w[h.term]; w >= 0 {
+			d.first += w * tfn * (a.k1 + 1) / (tfn + a.k1)
+		} else {
+			s.groupHit(d, h.term, -w*tfn*(a.k1+1)/(tfn+a.k1))
+		}
 	default:
 		if d.pendTF != 0 {
 			s.settle(d)
@@ -972,8 +1043,21 @@ func (s *bagSearcher) scoreAsRead(d *docAcc, h hit) {
 func (s *bagSearcher) settle(d *docAcc) {
 	a := &s.asRead
 	tfn := float64(float64(d.pendTF) * s.fieldNorm(0, d.len[0]))
-	d.first += a.w[d.pendTerm] * tfn * (a.k1 + 1) / (tfn + a.k1)
+	if w := a.w[d.pendTerm]; w >= 0 {
+		d.first += w * tfn * (a.k1 + 1) / (tfn + a.k1)
+	} else {
+		s.groupHit(d, d.pendTerm, -w*tfn*(a.k1+1)/(tfn+a.k1))
+	}
 	d.pendTF = 0
+}
+
+// groupHit keeps sc, the score of a term of a group, as d's best in its
+// group if it is. The halves of a split first pass write here side by
+// side, each for papers of its own.
+func (s *bagSearcher) groupHit(d *docAcc, term int32, sc float64) {
+	a := &s.asRead
+	i := int(d.id)*a.groups + int(a.group[term])
+	a.gmax[i] = max(a.gmax[i], sc)
 }
 
 // fieldNorm is field fi's weight over its length norm, for a field of
