@@ -97,11 +97,14 @@ func (v *segmentView) paper(i int, doc uint64) (*paperTerms, error) {
 	if p := t.papers[num]; p != nil {
 		return p, nil
 	}
-	var paper Paper
+	var text [2]string
 	var derr error
 	err := v.stored(num, func(field string, value []byte) {
 		if field == fieldMeta {
-			paper, derr = decodeStored("", value)
+			derr = readStored("", value, func(title, abstract, _ []byte) error {
+				text = [2]string{string(title), string(abstract)}
+				return nil
+			})
 		}
 	})
 	if err == nil {
@@ -111,7 +114,7 @@ func (v *segmentView) paper(i int, doc uint64) (*paperTerms, error) {
 		return nil, fmt.Errorf("read paper %d for its terms: %w", num, err)
 	}
 	p := &paperTerms{terms: map[string]*[2][]uint32{}}
-	for fi, text := range [2]string{paper.Title, paper.Abstract} {
+	for fi, text := range text {
 		var toks analysis.TokenStream
 		read := false
 		if t.want != nil {

@@ -100,12 +100,29 @@ func encodeStored(p *Paper) ([]byte, error) {
 
 // decodeStored reads back what encodeStored made of the paper id.
 func decodeStored(id string, b []byte) (Paper, error) {
+	var p Paper
+	err := readStored(id, b, func(title, abstract, meta []byte) error {
+		if err := json.Unmarshal(meta, &p); err != nil {
+			return fmt.Errorf("decode stored paper %s: %w", id, err)
+		}
+		// The text is copied out (strings, and JSON's), so the buffer
+		// goes back to the pool.
+		p.ID, p.Title, p.Abstract = id, string(title), string(abstract)
+		return nil
+	})
+	return p, err
+}
+
+// readStored decompresses what encodeStored made of the paper id and
+// hands f its parts: title, abstract and the rest as JSON. They live in a
+// pooled buffer until f returns. A search that reads papers only for
+// their text (see paperTexts) skips the JSON, which was a seventh of
+// reading a paper.
+func readStored(id string, b []byte, f func(title, abstract, meta []byte) error) error {
 	c, err := storedCodec()
 	if err != nil {
-		return Paper{}, err
+		return err
 	}
-	// The text is copied out (strings, and JSON's), so the buffer goes
-	// back to the pool.
 	bp := storedBufs.Get().(*[]byte)
 	defer storedBufs.Put(bp)
 	raw, err := c.dec.DecodeAll(b, (*bp)[:0])
@@ -114,21 +131,16 @@ func decodeStored(id string, b []byte) (Paper, error) {
 		*bp = nil // an outsized paper's buffer is not kept
 	}
 	if err != nil {
-		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
+		return fmt.Errorf("decode stored paper %s: %w", id, err)
 	}
-	var text [2]string
+	var text [2][]byte
 	for i := range text {
 		n, k := binary.Uvarint(raw)
 		if k <= 0 || n > uint64(len(raw)-k) {
-			return Paper{}, fmt.Errorf("decode stored paper %s: bad text length", id)
+			return fmt.Errorf("decode stored paper %s: bad text length", id)
 		}
-		text[i] = string(raw[k : k+int(n)])
+		text[i] = raw[k : k+int(n)]
 		raw = raw[k+int(n):]
 	}
-	var p Paper
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return Paper{}, fmt.Errorf("decode stored paper %s: %w", id, err)
-	}
-	p.ID, p.Title, p.Abstract = id, text[0], text[1]
-	return p, nil
+	return f(text[0], text[1], raw)
 }
