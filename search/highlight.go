@@ -56,34 +56,30 @@ func (x *Index) matchSpans(text string, terms map[string]bool) []span {
 
 // analyzeFor analyses text as a, except that it may leave out tokens that
 // cannot become any of terms. The prose analyzer's filters each look at
-// one token, and none changes its first letter but for case (Snowball
-// rewrites endings only); so a token whose first letter, lower-cased,
-// starts none of the terms is dropped before them. Stemming every word of
-// ten abstracts was most of the cost of highlighting.
+// one token, and none changes its first two letters but for case: the
+// possessive filter and Snowball rewrite endings, and Snowball's own
+// exceptions that do (dying, lying, tying) are allowed for (see leadSet).
+// So a token whose first two letters, lower-cased, start none of the
+// terms is dropped before them. Stemming every word of ten abstracts was
+// most of the cost of highlighting; with the first letter alone, half of
+// a paper's words were still stemmed when a search read it for its terms.
 func analyzeFor(a analysis.Analyzer, text string, terms map[string]bool) analysis.TokenStream {
 	da, ok := a.(*analysis.DefaultAnalyzer)
 	if !ok || len(da.CharFilters) > 0 {
 		return a.Analyze([]byte(text))
 	}
-	var first [utf8.RuneSelf]bool
+	var leads leadSet
 	for t := range terms {
-		if t != "" && t[0] < utf8.RuneSelf {
-			first[t[0]] = true
-		}
+		leads.add(t)
 	}
 	var kept analysis.TokenStream
 	if _, ok := da.Tokenizer.(*asciiTokenizer); ok && isASCII(text) {
-		kept = asciiTokens([]byte(text), &first)
+		kept = asciiTokens([]byte(text), &leads)
 	} else {
 		toks := da.Tokenizer.Tokenize([]byte(text))
 		kept = toks[:0]
 		for _, t := range toks {
-			if len(t.Term) == 0 {
-				kept = append(kept, t)
-				continue
-			}
-			c := t.Term[0]
-			if c >= utf8.RuneSelf || first[lowerASCII(c)] {
+			if leads.keeps(t.Term) {
 				kept = append(kept, t)
 			}
 		}
@@ -92,6 +88,55 @@ func analyzeFor(a analysis.Analyzer, text string, terms map[string]bool) analysi
 		kept = f.Filter(kept)
 	}
 	return kept
+}
+
+// leadSet holds the beginnings of the tokens that may become one of a set
+// of terms (see analyzeFor): by first letter, the second letters.
+type leadSet struct {
+	first [utf8.RuneSelf]bool // a term starts with the letter
+	whole [utf8.RuneSelf]bool // a term is the letter alone: keep every token
+	// second holds, per first letter, a bitset of the second letters.
+	second [utf8.RuneSelf][2]uint64
+}
+
+// add lets the tokens through that may become term.
+func (l *leadSet) add(term string) {
+	if term == "" || term[0] >= utf8.RuneSelf {
+		return // such tokens are all kept
+	}
+	c0 := term[0]
+	l.first[c0] = true
+	if len(term) == 1 {
+		// A possessive ("i's") may shrink to one letter.
+		l.whole[c0] = true
+		return
+	}
+	c1 := term[1]
+	if c1 >= utf8.RuneSelf {
+		return // such tokens are kept by their first letter
+	}
+	l.second[c0][c1/64] |= 1 << (c1 % 64)
+	if c1 == 'i' && (c0 == 'd' || c0 == 'l' || c0 == 't') {
+		// Snowball stems dying, lying and tying to die, lie and tie.
+		l.second[c0]['y'/64] |= 1 << ('y' % 64)
+	}
+}
+
+// keeps says whether token, as the tokenizer wrote it, may become one of
+// the terms.
+func (l *leadSet) keeps(token []byte) bool {
+	if len(token) == 0 {
+		return true
+	}
+	c0 := lowerASCII(token[0])
+	if c0 >= utf8.RuneSelf || l.whole[c0] {
+		return true
+	}
+	if len(token) == 1 || !l.first[c0] {
+		return false
+	}
+	c1 := lowerASCII(token[1])
+	return c1 >= utf8.RuneSelf || l.second[c0][c1/64]&(1<<(c1%64)) != 0
 }
 
 func isASCII(s string) bool {

@@ -27,6 +27,7 @@ func TestAnalyzeForKeepsEveryMatch(t *testing.T) {
 		"Über-fast ÉCOLE models; naïve Bayes, œuvre, Ångström and 3D U-Nets in 2024.",
 		"News on the cosmos: ATLAS, Andes, bias and the only gently ugly idly singly.",
 		"Y-shaped yttrium; 'quoted' words, don't, it's, LLMs' and GPT-4o's outputs.",
+		"Mößbauer spectra, Søren's naïve café; I's and x's, a b C.",
 		"",
 	}
 	// Real papers: titles and abstracts, mostly ASCII, which analyzeFor

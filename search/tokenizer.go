@@ -1,8 +1,6 @@
 package search
 
 import (
-	"unicode/utf8"
-
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -62,18 +60,17 @@ func (t *asciiTokenizer) Tokenize(input []byte) analysis.TokenStream {
 	return asciiTokens(input, nil)
 }
 
-// asciiTokens tokenizes ASCII input. With first not nil, it makes tokens
-// only of the words whose first byte, lower-cased, first holds (the others
-// still take their positions): the highlighter looks for a few terms in
-// the whole text of a paper, and making a token of every word was most of
-// what a search allocated.
-func asciiTokens(input []byte, first *[utf8.RuneSelf]bool) analysis.TokenStream {
+// asciiTokens tokenizes ASCII input. With leads not nil, it makes tokens
+// only of the words leads keeps (the others still take their positions):
+// the highlighter looks for a few terms in the whole text of a paper, and
+// making a token of every word was most of what a search allocated.
+func asciiTokens(input []byte, leads *leadSet) analysis.TokenStream {
 	// One allocation for the tokens, sized by a cheap over-estimate: a
 	// token starts wherever a word byte follows a non-word byte. The
 	// highlighter's few tokens grow as they come: counting was two fifths
 	// of its tokenizing.
 	n := 8
-	if first == nil {
+	if leads == nil {
 		n = 0
 		prevWord := false
 		for _, c := range input {
@@ -123,7 +120,7 @@ func asciiTokens(input []byte, first *[utf8.RuneSelf]bool) analysis.TokenStream 
 			}
 			break
 		}
-		if first != nil && !first[lowerASCII(input[start])] {
+		if leads != nil && !leads.keeps(input[start:i]) {
 			pos++
 			continue
 		}
