@@ -732,6 +732,7 @@ type bagBuffers struct {
 	byID      []scoredDoc
 	norms     [2][]float64
 	foundBits bitset
+	gmax      []float64 // see scoreAsRead
 }
 
 // found returns an empty bitset of n papers.

@@ -231,7 +231,7 @@ func (q *bagQuery) searcher(ctx context.Context, r index.IndexReader, m mapping.
 	}
 	s := &bagSearcher{q: q, st: st, explain: opt.Explain, v: v, buf: getBagBuffers()}
 	s.setNorms()
-	s.accs, s.arena = s.buf.accs[:0], s.buf.arena[:0]
+	s.accs, s.arena, s.asRead.gmax = s.buf.accs[:0], s.buf.arena[:0], s.buf.gmax[:0]
 	s.found = s.buf.found(v.size)
 	slots := getSlots(v.size)
 	s.slots = *slots
@@ -1632,7 +1632,7 @@ func (s *bagSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternal
 // in copying and garbage collection.
 func (s *bagSearcher) Close() error {
 	if s.buf != nil {
-		s.buf.accs, s.buf.arena = s.accs, s.arena
+		s.buf.accs, s.buf.arena, s.buf.gmax = s.accs, s.arena, s.asRead.gmax
 		putBagBuffers(s.buf)
 		s.buf, s.accs, s.arena, s.docs = nil, nil, nil, nil
 	}
