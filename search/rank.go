@@ -913,7 +913,8 @@ func (s *bagSearcher) canScoreAsRead() bool {
 		return false
 	}
 	// Each group keeps a score for every paper of the index (see
-	// scoreAsRead.gmax): a few at most.
+	// scoreAsRead.gmax), 8 MB at a million papers: two at most. Of the
+	// bench mix's searches, 3% have one group, 0.15% two, none more.
 	return len(groupIDs(s.q.terms)) <= maxAsReadGroups
 }
 
@@ -930,7 +931,7 @@ func groupIDs(terms []queryTerm) []int {
 }
 
 // maxAsReadGroups bounds the groups of a search scored as read.
-const maxAsReadGroups = 4
+const maxAsReadGroups = 2
 
 // prepareScoreAsRead counts the terms' papers and works out their weights.
 func (s *bagSearcher) prepareScoreAsRead() error {
