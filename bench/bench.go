@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,7 +59,10 @@ type Config struct {
 	// SearchTimeout is the server's deadline for one search; 0 means
 	// serve's default (api.DefaultSearchTimeout).
 	SearchTimeout time.Duration
-	Log           *slog.Logger
+	// Slowest, when positive, asks the report for the queries of the mix
+	// that took longest (see Report.Slowest).
+	Slowest int
+	Log     *slog.Logger
 }
 
 // Report is what a run measured. The JSON names are what
@@ -78,9 +82,18 @@ type Report struct {
 	// deadline or 503 after waiting too long for a slot, as "papersearch
 	// serve" would answer them. Their latencies count like the others'.
 	Failed int `json:"failed"`
+	// Slowest are the Config.Slowest queries of the mix that took longest,
+	// slowest first, each at its longest run: where a tail comes from.
+	Slowest []SlowQuery `json:"slowest,omitempty"`
 
 	clients  int
 	duration time.Duration
+}
+
+// SlowQuery is a query of the mix and how long it took.
+type SlowQuery struct {
+	Query
+	Ms float64 `json:"ms"`
 }
 
 // WriteText prints the report for people.
@@ -92,6 +105,16 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	_, err = fmt.Fprintf(w, "query: %d clients for %s: %d queries (%d failed), %.0f q/s; latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
 		r.clients, r.duration, r.Queries, r.Failed, r.QPS, r.P50Ms, r.P95Ms, r.P99Ms)
+	for _, q := range r.Slowest {
+		if err != nil {
+			return err
+		}
+		topic := ""
+		if q.Topic != "" {
+			topic = " topic:" + q.Topic
+		}
+		_, err = fmt.Fprintf(w, "  %8.2f ms  %q%s\n", q.Ms, q.Q, topic)
+	}
 	return err
 }
 
@@ -155,10 +178,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	cfg.Log.Info("querying", "clients", cfg.Clients, "duration", cfg.Duration, "mix", len(mix))
-	lat, failed, elapsed, err := load(ctx, api.Config{Index: idx, Timeout: cfg.SearchTimeout}, mix, cfg.Clients, cfg.Duration)
+	lat, longest, failed, elapsed, err := load(ctx, api.Config{Index: idx, Timeout: cfg.SearchTimeout}, mix, cfg.Clients, cfg.Duration)
 	if err != nil {
 		return Report{}, err
 	}
+	rep.Slowest = slowest(mix, longest, cfg.Slowest)
 	rep.clients, rep.duration = cfg.Clients, cfg.Duration
 	rep.Queries, rep.Failed = len(lat), failed
 	rep.QPS = float64(len(lat)) / elapsed.Seconds()
@@ -398,16 +422,17 @@ func build(ctx context.Context, dir, corpus string, limit, batch int, tax *index
 const warmup = 200
 
 // load runs the mix from clients goroutines for d and returns every
-// query's latency and the time the run took. Each query is a GET
+// query's latency, sorted, the longest run of each query of the mix (0 for
+// those that did not run), and the time the run took. Each query is a GET
 // /api/search handed to the server's own handler in process: parameters
 // parsed, a search slot taken (at most one search per CPU runs, the others
 // wait in line, as in "papersearch serve"), the search, the JSON encoded.
 // Only the network is left out. A query the server gives up on (503, 504)
 // is counted in failed; any other answer but 200 ends the run.
-func load(ctx context.Context, server api.Config, mix []Query, clients int, d time.Duration) (lat []time.Duration, failed int, elapsed time.Duration, err error) {
+func load(ctx context.Context, server api.Config, mix []Query, clients int, d time.Duration) (lat, longest []time.Duration, failed int, elapsed time.Duration, err error) {
 	h, err := api.New(server)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, nil, 0, 0, err
 	}
 	var nfailed atomic.Int64
 	one := func(q Query) error {
@@ -429,7 +454,7 @@ func load(ctx context.Context, server api.Config, mix []Query, clients int, d ti
 	}
 	for _, q := range mix[:min(warmup, len(mix))] {
 		if err := one(q); err != nil {
-			return nil, 0, 0, err
+			return nil, nil, 0, 0, err
 		}
 	}
 	nfailed.Store(0)
@@ -441,13 +466,20 @@ func load(ctx context.Context, server api.Config, mix []Query, clients int, d ti
 		all     []time.Duration
 		errOnce error
 	)
+	longest = make([]time.Duration, len(mix))
 	start := time.Now()
 	deadline := start.Add(d)
 	for range clients {
 		wg.Go(func() {
 			var lat []time.Duration
+			type run struct {
+				i    int
+				took time.Duration
+			}
+			var runs []run
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				q := mix[int(next.Add(1)-1)%len(mix)]
+				i := int(next.Add(1)-1) % len(mix)
+				q := mix[i]
 				t0 := time.Now()
 				if err := one(q); err != nil {
 					mu.Lock()
@@ -458,25 +490,49 @@ func load(ctx context.Context, server api.Config, mix []Query, clients int, d ti
 					return
 				}
 				lat = append(lat, time.Since(t0))
+				runs = append(runs, run{i, lat[len(lat)-1]})
 			}
 			mu.Lock()
 			all = append(all, lat...)
+			for _, r := range runs {
+				longest[r.i] = max(longest[r.i], r.took)
+			}
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	elapsed = time.Since(start)
 	if errOnce != nil {
-		return nil, 0, 0, errOnce
+		return nil, nil, 0, 0, errOnce
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if len(all) == 0 {
-		return nil, 0, 0, errors.New("no query finished in the time given")
+		return nil, nil, 0, 0, errors.New("no query finished in the time given")
 	}
 	slices.Sort(all)
-	return all, int(nfailed.Load()), elapsed, nil
+	return all, longest, int(nfailed.Load()), elapsed, nil
+}
+
+// slowest returns the n queries of mix whose longest run took longest,
+// slowest first; ties go to the earlier query of the mix.
+func slowest(mix []Query, longest []time.Duration, n int) []SlowQuery {
+	if n <= 0 {
+		return nil
+	}
+	order := make([]int, 0, len(mix))
+	for i, d := range longest {
+		if d > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(longest[b], longest[a]) })
+	out := make([]SlowQuery, 0, min(n, len(order)))
+	for _, i := range order[:min(n, len(order))] {
+		out = append(out, SlowQuery{Query: mix[i], Ms: float64(longest[i].Nanoseconds()) / 1e6})
+	}
+	return out
 }
 
 // discardWriter is the response writer of load: it keeps the status and the

@@ -198,6 +198,25 @@ func TestSynthesizeIsSeeded(t *testing.T) {
 	}
 }
 
+func TestSlowest(t *testing.T) {
+	mix := []Query{{Q: "a"}, {Q: "b", Topic: "pruning"}, {Q: "c"}, {Q: "d"}, {Q: "e"}}
+	ms := time.Millisecond
+	for _, c := range []struct {
+		longest []time.Duration
+		n       int
+		want    []SlowQuery
+	}{
+		{[]time.Duration{ms, 5 * ms, 0, 3 * ms, 5 * ms}, 3, []SlowQuery{{mix[1], 5}, {mix[4], 5}, {mix[3], 3}}},
+		// Queries that never ran are left out, however many are asked for.
+		{[]time.Duration{0, 2 * ms, 0, 0, 0}, 3, []SlowQuery{{mix[1], 2}}},
+		{[]time.Duration{ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms}, 0, nil},
+	} {
+		if got := slowest(mix, c.longest, c.n); !slices.Equal(got, c.want) {
+			t.Errorf("slowest(%v, %d) = %v, want %v", c.longest, c.n, got, c.want)
+		}
+	}
+}
+
 func TestPercentile(t *testing.T) {
 	var lat []time.Duration
 	for i := 1; i <= 100; i++ {

@@ -30,6 +30,37 @@ func TestBenchJSON(t *testing.T) {
 	if got["docs"] != 200 || got["queries"] < 1 || got["failed"] != 0 {
 		t.Errorf("report %v", got)
 	}
+
+	// --slowest adds the queries that took longest, slowest first, in JSON
+	// and in text.
+	stdout.Reset()
+	args = append(args[:len(args)-1], "--slowest", "3", "--json")
+	if err := run(context.Background(), args, nil, &stdout, &stderr, getenv); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var withSlowest struct {
+		P99Ms   float64 `json:"p99_ms"`
+		Slowest []struct {
+			Q     string  `json:"q"`
+			Topic string  `json:"topic"`
+			Ms    float64 `json:"ms"`
+		} `json:"slowest"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &withSlowest); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	sl := withSlowest.Slowest
+	if len(sl) != 3 || sl[0].Q == "" || sl[0].Ms < withSlowest.P99Ms || sl[0].Ms < sl[1].Ms || sl[1].Ms < sl[2].Ms {
+		t.Errorf("slowest %+v (p99 %.2f ms)", sl, withSlowest.P99Ms)
+	}
+	stdout.Reset()
+	args = args[:len(args)-1]
+	if err := run(context.Background(), args, nil, &stdout, &stderr, getenv); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if lines := strings.Split(strings.TrimSpace(stdout.String()), "\n"); len(lines) != 5 || !strings.Contains(lines[2], " ms  \"") {
+		t.Errorf("text report with --slowest 3:\n%s", stdout.String())
+	}
 }
 
 func TestBenchUsage(t *testing.T) {
@@ -37,6 +68,7 @@ func TestBenchUsage(t *testing.T) {
 		{"bench"},
 		{"bench", "--corpus", "x", "--clients", "0"},
 		{"bench", "--corpus", "x", "extra"},
+		{"bench", "--corpus", "x", "--slowest", "-1"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), args, nil, &stdout, &stderr, func(string) string { return "" })
