@@ -756,11 +756,20 @@ func TestScoreAsRead(t *testing.T) {
 		{Query: "zeta~1 kernel"},
 		{Query: "tensor~1 zeta~1 sigma"},
 		{Query: "title:zeta~1 alpha"},
+		// A prefix's completions, beside an author's name; a word's
+		// spellings, one group and two; groups under a filter.
+		{Query: "kern* lovelace"},
+		{Query: "dialogue kernel"},
+		{Query: "optimisation colour"},
+		{Query: "zeta~1 kernel", Topics: []string{"pruning"}},
+		{Query: "title:dialog zeta~1", Topics: []string{"pruning"}},
 	}
 	// Misspellings one edit away give the fuzzy words their alternatives,
-	// in a segment of their own.
+	// other words the prefix, and spellings their variants, in a segment
+	// of their own.
 	rng := rand.New(rand.NewPCG(3, 5))
-	vocab := append(slices.Clone(refVocab), "zetta", "zetta", "tensar", "tensar")
+	vocab := append(slices.Clone(refVocab), "zetta", "zetta", "tensar", "tensar", "kernels", "kern",
+		"dialogue", "dialog", "optimisation", "optimization", "colour", "color")
 	var typos []Paper
 	for i := range 40 {
 		words := func(k int) string {
@@ -770,7 +779,7 @@ func TestScoreAsRead(t *testing.T) {
 			}
 			return strings.Join(w, " ")
 		}
-		typos = append(typos, Paper{ID: fmt.Sprintf("typo-%02d", i), Title: words(4), Abstract: words(20), Authors: []string{"Ada Lovelace"}})
+		typos = append(typos, Paper{ID: fmt.Sprintf("typo-%02d", i), Title: words(4), Abstract: words(20), Authors: []string{"Ada Lovelace"}, Topics: []string{"pruning"}})
 	}
 	if err := x.Put(typos); err != nil {
 		t.Fatal(err)
@@ -796,7 +805,7 @@ func TestScoreAsRead(t *testing.T) {
 			}
 		}
 	}
-	if grouped < 3 {
+	if grouped < 8 {
 		t.Fatalf("%d groups of alternatives in the requests; the test needs several", grouped)
 	}
 	rank := func(off bool) [][]Scored {
@@ -856,6 +865,25 @@ func TestScoreAsRead(t *testing.T) {
 		}
 		if !slices.Equal(miscounted[i], fromHits[i]) {
 			t.Errorf("%+v: with miscounts\n%v\nfrom the hits\n%v", r, miscounted[i][:min(10, len(miscounted[i]))], fromHits[i][:min(10, len(fromHits[i]))])
+		}
+	}
+	// Explained searches keep their hits and score them as read too.
+	for _, q := range []string{"zeta~1 kernel", "optimisation colour", "kern* lovelace"} {
+		page := func(off bool) []Scored {
+			scoreAsReadOff = off
+			defer func() { scoreAsReadOff = false }()
+			res, err := x.Search(context.Background(), Request{Query: q, Size: 50, Explain: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []Scored
+			for _, h := range res.Hits {
+				out = append(out, Scored{ID: h.Paper.ID, Score: h.Score})
+			}
+			return out
+		}
+		if got, want := page(false), page(true); len(want) < 2 || !slices.Equal(got, want) {
+			t.Errorf("%q explained: scored as read\n%v\nfrom the hits\n%v", q, got, want)
 		}
 	}
 }

@@ -94,7 +94,7 @@ func analyzeFor(a analysis.Analyzer, text string, terms map[string]bool) analysi
 // of terms (see analyzeFor): by first letter, the second letters.
 type leadSet struct {
 	first [utf8.RuneSelf]bool // a term starts with the letter
-	whole [utf8.RuneSelf]bool // a term is the letter alone: keep every token
+	whole [utf8.RuneSelf]bool // a term is the letter alone: keep every token that starts with it
 	// second holds, per first letter, a bitset of the second letters.
 	second [utf8.RuneSelf][2]uint64
 }

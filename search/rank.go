@@ -912,6 +912,13 @@ func (s *bagSearcher) canScoreAsRead() bool {
 	if scoreAsReadOff {
 		return false
 	}
+	// scoreAsRead.w marks a group's members by their sign: every weight
+	// must be positive, as every query's is.
+	for _, t := range s.q.terms {
+		if t.weight < 0 {
+			return false
+		}
+	}
 	// Each group keeps a score for every paper of the index (see
 	// scoreAsRead.gmax), 8 MB at a million papers: two at most. Of the
 	// bench mix's searches, 3% have one group, 0.15% two, none more.
