@@ -831,6 +831,19 @@ func TestScoreAsRead(t *testing.T) {
 	if n := searchesScoredAsRead.Load() - before; n != 0 {
 		t.Fatalf("%d searches scored as read with it off", n)
 	}
+	// What a page says beside its ranking: the total and the facets.
+	counts := func() []string {
+		var out []string
+		for _, r := range reqs {
+			res, err := x.Search(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d %v", res.Total, res.Facets))
+		}
+		return out
+	}
+	unsplitCounts := counts()
 	// The first pass split over two cores.
 	func() {
 		defer func(min uint64, share float64) { splitMinPapers, splitShare = min, share }(splitMinPapers, splitShare)
@@ -844,6 +857,12 @@ func TestScoreAsRead(t *testing.T) {
 		for i, r := range reqs {
 			if !slices.Equal(split[i], fromHits[i]) {
 				t.Errorf("%+v: split over two cores\n%v\nfrom the hits\n%v", r, split[i][:min(10, len(split[i]))], fromHits[i][:min(10, len(fromHits[i]))])
+			}
+		}
+		// Twice: the second half's buffers come back from the pool.
+		for range 2 {
+			if got := counts(); !slices.Equal(got, unsplitCounts) {
+				t.Errorf("split over two cores, totals and facets\n%v\nwant\n%v", got, unsplitCounts)
 			}
 		}
 	}()

@@ -620,7 +620,7 @@ func (s *bagSearcher) readFirstPass(ctx context.Context, split bool) ([][2]uint6
 	}
 	parts := [2]firstPassPart{
 		{lo: 0, hi: half, v: v, accs: s.accs, found: s.found},
-		{lo: half, hi: len(v.segs), found: newBitset(v.size),
+		{lo: half, hi: len(v.segs), accs: s.buf.accs2[:0], found: emptyBitset(&s.buf.found2, v.size),
 			v: &segmentView{segs: v.segs, starts: v.starts, size: v.size, dicts: map[string][]segment.TermDictionary{}, cache: v.cache}},
 	}
 	var errs [2]error
@@ -642,6 +642,7 @@ func (s *bagSearcher) readFirstPass(ctx context.Context, split bool) ([][2]uint6
 		s.slots[parts[1].accs[i].id] += off
 	}
 	s.accs = append(s.accs, parts[1].accs...)
+	s.buf.accs2 = parts[1].accs[:0]
 	for w, word := range parts[1].found {
 		s.found[w] |= word
 	}
