@@ -327,9 +327,36 @@ func (c *collector) yearFacets(size int) []FacetValue {
 	return topFacets(out, size)
 }
 
+// topFacets returns the size values of vs with the highest counts, ties in
+// order of value, best first. It reorders vs. A broad search counts
+// hundreds of categories and shows 30: sorting them all, ties compared by
+// name, was 2% of a search's CPU, where most values fall below the 30th
+// on their count alone.
 func topFacets(vs []FacetValue, size int) []FacetValue {
-	slices.SortFunc(vs, func(a, b FacetValue) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value)) })
-	return vs[:min(len(vs), size)]
+	if size <= 0 {
+		return vs[:0]
+	}
+	if len(vs) <= size {
+		slices.SortFunc(vs, compareFacets)
+		return vs
+	}
+	top := vs[:size]
+	slices.SortFunc(top, compareFacets)
+	for _, v := range vs[size:] {
+		if compareFacets(v, top[size-1]) >= 0 {
+			continue
+		}
+		// v takes the place of the last; shift the worse ones down.
+		at, _ := slices.BinarySearchFunc(top, v, compareFacets)
+		copy(top[at+1:], top[at:size-1])
+		top[at] = v
+	}
+	return top
+}
+
+// compareFacets orders facet values by count, highest first, then by value.
+func compareFacets(a, b FacetValue) int {
+	return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value))
 }
 
 // release lets go of the snapshot the search ran on.

@@ -1048,3 +1048,44 @@ func TestBitRange(t *testing.T) {
 		}
 	}
 }
+
+// TestTopFacets holds the bounded selection to sorting every value: the
+// same values in the same order, ties broken by value, for sizes around
+// the number of values and for counts with many ties.
+func TestTopFacets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, tc := range []struct {
+		name      string
+		n, counts int // values, distinct counts
+	}{
+		{"empty", 0, 1},
+		{"one", 1, 1},
+		{"all tied", 40, 1},
+		{"few counts", 300, 4},
+		{"spread", 300, 1000},
+		{"categories", 1238, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := make([]FacetValue, tc.n)
+			for i := range vs {
+				vs[i] = FacetValue{Value: fmt.Sprintf("v%04d", rng.IntN(10000)), Count: 1 + rng.IntN(tc.counts)}
+			}
+			want := slices.Clone(vs)
+			slices.SortFunc(want, func(a, b FacetValue) int {
+				if a.Count != b.Count {
+					return b.Count - a.Count
+				}
+				return strings.Compare(a.Value, b.Value)
+			})
+			for _, size := range []int{0, 1, 2, 10, 30, 50, tc.n - 1, tc.n, tc.n + 1} {
+				if size < 0 {
+					continue
+				}
+				got := topFacets(slices.Clone(vs), size)
+				if w := want[:min(size, len(want))]; !slices.Equal(got, w) {
+					t.Fatalf("size %d: got %v\nwant %v", size, got, w)
+				}
+			}
+		})
+	}
+}
