@@ -685,8 +685,12 @@ func (x *Index) get(ctx context.Context, id string) (Paper, error) {
 // offsets (see tokenFrequencies).
 //
 // The words of title and abstract are added to words, for the vocabulary.
+// storePaper makes what the meta field stores for a paper: encodeStored,
+// or, in a test, an older stored form.
+var storePaper = encodeStored
+
 func (x *Index) toDoc(p *Paper, words *wordSet) (*document.Document, error) {
-	b, err := encodeStored(p)
+	b, err := storePaper(p)
 	if err != nil {
 		return nil, err
 	}

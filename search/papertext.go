@@ -101,7 +101,7 @@ func (v *segmentView) paper(i int, doc uint64) (*paperTerms, error) {
 	var derr error
 	err := v.stored(num, func(field string, value []byte) {
 		if field == fieldMeta {
-			derr = readStored("", value, func(title, abstract, _ []byte) error {
+			derr = readStored("", value, func(title, abstract []byte, _ storedMeta) error {
 				text = [2]string{string(title), string(abstract)}
 				return nil
 			})

@@ -2,53 +2,99 @@ package search
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	index "github.com/blevesearch/bleve_index_api"
+	"github.com/klauspost/compress/zstd"
 )
 
-var writeDict = flag.Bool("write-stored-dict", false, "rebuild stored.dict from the demo corpus (only with a new schemaVersion)")
+var writeDict = flag.Bool("write-stored-dict", false, "rebuild stored2.dict from the demo corpus (only with a new first byte for the stored form)")
 
-// buildStoredDict makes the dictionary: the demo corpus's papers in the
-// stored form, one after another, and the last 64 KiB of that, since zstd
-// looks back from the end.
-func buildStoredDict(t *testing.T) []byte {
+// buildStoredDict makes a dictionary: the demo corpus's papers in a
+// stored form, one after another, and the last 64 KiB of that, since the
+// compressors look back from the end.
+func buildStoredDict(t *testing.T, form func(*Paper) []byte) []byte {
 	t.Helper()
 	var all []byte
 	for _, p := range demoPapers(t) {
-		raw, err := storedText(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, raw...)
+		all = append(all, form(&p)...)
 	}
 	return all[len(all)-64<<10:]
 }
 
+// storedTextJSON is the zstd form's text before compression: title and
+// abstract after their lengths, then the rest as JSON.
+func storedTextJSON(t testing.TB, p *Paper) []byte {
+	t.Helper()
+	meta := *p
+	meta.ID, meta.Title, meta.Abstract = "", "", ""
+	js, err := json.Marshal(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := binary.AppendUvarint(nil, uint64(len(p.Title)))
+	raw = append(raw, p.Title...)
+	raw = binary.AppendUvarint(raw, uint64(len(p.Abstract)))
+	raw = append(raw, p.Abstract...)
+	return append(raw, js...)
+}
+
+// encodeStoredZstd stores p in the zstd form, as schema 6 first did.
+func encodeStoredZstd(t testing.TB, p *Paper) []byte {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderCRC(false),
+		zstd.WithZeroFrames(true),
+		zstd.WithEncoderDictRaw(storedDictID, storedDict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc.EncodeAll(storedTextJSON(t, p), nil)
+}
+
 func TestStoredDictionary(t *testing.T) {
 	if *writeDict {
-		if err := os.WriteFile("stored.dict", buildStoredDict(t), 0o644); err != nil {
+		form := func(p *Paper) []byte { return storedText(nil, p) }
+		if err := os.WriteFile("stored2.dict", buildStoredDict(t, form), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(storedDict) != 64<<10 {
-		t.Fatalf("stored.dict has %d bytes, want 64 KiB", len(storedDict))
+	// Both dictionaries are what their builders make of the demo corpus,
+	// byte for byte: a change to the corpus or to a stored form that
+	// would change them fails here, since indexes were written with them.
+	for _, d := range []struct {
+		name string
+		dict []byte
+		form func(*Paper) []byte
+	}{
+		{"stored.dict", storedDict, func(p *Paper) []byte { return storedTextJSON(t, p) }},
+		{"stored2.dict", storedDict2, func(p *Paper) []byte { return storedText(nil, p) }},
+	} {
+		if !bytes.Equal(d.dict, buildStoredDict(t, d.form)) {
+			t.Errorf("%s is not the last 64 KiB of the demo papers in its stored form", d.name)
+		}
 	}
-	// The dictionary holds the last forty or so demo papers; these are others.
+	// The dictionaries hold the last forty or so demo papers; these are
+	// others.
 	papers := demoPapers(t)[:2000]
-	var text, packed int
+	var text, packed, packedZstd int
 	for i := range papers {
-		raw, err := storedText(&papers[i])
-		if err != nil {
-			t.Fatal(err)
-		}
 		b, err := encodeStored(&papers[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		text += len(raw)
+		text += len(storedTextJSON(t, &papers[i]))
 		packed += len(b)
+		packedZstd += len(encodeStoredZstd(t, &papers[i]))
 		got, err := decodeStored(papers[i].ID, b)
 		if err != nil {
 			t.Fatal(err)
@@ -58,22 +104,220 @@ func TestStoredDictionary(t *testing.T) {
 		}
 	}
 	// Deflate (BestSpeed, as before schema 6) takes these papers to 0.55
-	// of their text; the dictionary to 0.41.
-	if ratio := float64(packed) / float64(text); ratio > 0.5 {
-		t.Errorf("stored papers take %.2f of their text, want under 0.5", ratio)
+	// of their text (with JSON metadata), zstd from its dictionary to
+	// 0.41, s2 with binary metadata from its own to 0.42.
+	if ratio := float64(packed) / float64(text); ratio > 0.45 {
+		t.Errorf("stored papers take %.3f of their text, want under 0.45", ratio)
 	}
-	t.Logf("%d papers: %d bytes of text stored in %d", len(papers), text, packed)
+	t.Logf("%d papers: %d bytes of text stored in %d (%.3f); in the zstd form, %d (%.3f)",
+		len(papers), text, packed, float64(packed)/float64(text), packedZstd, float64(packedZstd)/float64(text))
+}
+
+// TestStoredForms reads papers in both stored forms back whole: every
+// field of Paper set (a field added to Paper and not to appendMeta fails
+// here), lists nil and empty, text that JSON would escape, and the demo
+// papers.
+func TestStoredForms(t *testing.T) {
+	var full Paper
+	v := reflect.ValueOf(&full).Elem()
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(name + ` "value" <é> \ ` + strings.Repeat("x", i*40))
+		case reflect.Int:
+			f.SetInt(int64(i*1000 - 5000)) // negative ones too
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]string{name + " one", "", name + " three"}))
+		default:
+			t.Fatalf("Paper.%s is a %s, which the stored form does not know", name, f.Kind())
+		}
+	}
+	empty := Paper{ID: "e", Authors: []string{}, Categories: []string{}, Topics: []string{}, Keywords: []string{}}
+	papers := []Paper{full, empty, {ID: "zero"}, {ID: "big", Abstract: strings.Repeat("long abstract ", 300_000)}}
+	papers = append(papers, demoPapers(t)[:300]...)
+	for _, p := range papers {
+		b, err := encodeStored(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b[0] != storedS2 {
+			t.Fatalf("paper %s stored with first byte %#x", p.ID, b[0])
+		}
+		for form, b := range map[string][]byte{"s2": b, "zstd": encodeStoredZstd(t, &p)} {
+			got, err := decodeStored(p.ID, b)
+			if err != nil {
+				t.Fatalf("%s form of %s: %v", form, p.ID, err)
+			}
+			want := p
+			if form == "zstd" && len(p.Keywords) == 0 {
+				want.Keywords = nil // omitted from JSON when empty
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s form of %s came back as\n%+v\nwant\n%+v", form, p.ID, got, want)
+			}
+			var title, abstract string
+			err = readStored(p.ID, b, func(t, a []byte, _ storedMeta) error {
+				title, abstract = string(t), string(a)
+				return nil
+			})
+			if err != nil || title != p.Title || abstract != p.Abstract {
+				t.Fatalf("%s form of %s: readStored gave %q, %q, %v", form, p.ID, title, abstract, err)
+			}
+		}
+	}
+}
+
+// TestStoredMetaEndsEarly reads a paper stored before its last fields
+// existed: they come back empty.
+func TestStoredMetaEndsEarly(t *testing.T) {
+	p := Paper{Authors: []string{"A. Author"}, AuthorCount: 1, Published: "2025-03-18", Upvotes: 3}
+	b := appendMeta(nil, &p)
+	// Authors, author count, published and upvotes: the first four fields.
+	short := appendStoredStrings(nil, p.Authors)
+	short = binary.AppendVarint(short, 1)
+	short = appendStoredString(short, p.Published)
+	short = binary.AppendVarint(short, 3)
+	if !bytes.HasPrefix(b, short) {
+		t.Fatalf("appendMeta does not start with the first four fields")
+	}
+	var got Paper
+	if err := readMeta(string(short), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, p) {
+		t.Fatalf("got %+v, want %+v", got, p)
+	}
 }
 
 func TestDecodeStoredRejectsCorruption(t *testing.T) {
-	p := Paper{ID: "x", Title: "A title", Abstract: bytes.NewBufferString("words ").String()}
+	p := Paper{ID: "x", Title: "A title", Abstract: "words words words words words words", Authors: []string{"A. Author"}}
 	b, err := encodeStored(&p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][]byte{nil, {1, 2, 3}, b[:len(b)/2], append(bytes.Clone(b), 0xff)} {
+	z := encodeStoredZstd(t, &p)
+	huge := append([]byte{storedS2}, binary.AppendUvarint(nil, 1<<40)...)
+	bad := [][]byte{nil, {1, 2, 3}, {storedS2}, b[:len(b)/2], append(bytes.Clone(b), 0xff), huge, z[:len(z)/2], append(bytes.Clone(z), 0xff)}
+	// Metadata that runs past its end, or goes on after it, in an intact
+	// s2 block.
+	raw := storedText(nil, &p)
+	for _, meta := range [][]byte{raw[:len(raw)-3], append(bytes.Clone(raw), 7), append(raw[:len(raw)-len(appendMeta(nil, &p))], 0xff, 0xff, 0xff)} {
+		bad = append(bad, append([]byte{storedS2}, storedS2Dict().Encode(nil, meta)...))
+	}
+	for i, bad := range bad {
 		if _, err := decodeStored("x", bad); err == nil {
-			t.Errorf("decodeStored(%x) gave no error", bad)
+			t.Errorf("%d: decodeStored(%x) gave no error", i, bad)
+		}
+	}
+}
+
+func TestMetaReader(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		bad  bool
+	}{
+		{in: "", want: nil},
+		{in: "\x00", want: nil},
+		{in: "\x01", want: []string{}},
+		{in: "\x03\x01a\x00", want: []string{"a", ""}},
+		{in: "\x03\x01a", bad: true},                // the second string is missing
+		{in: "\x05\x01a", bad: true},                // a count past what is left
+		{in: "\x02\x05ab", bad: true},               // a length past the end
+		{in: "\x80", bad: true},                     // a varint cut short
+		{in: strings.Repeat("\xff", 10), bad: true}, // a varint too long
+	} {
+		r := metaReader{s: tc.in}
+		got := r.strings()
+		if r.bad != tc.bad || (!tc.bad && !reflect.DeepEqual(got, tc.want)) {
+			t.Errorf("%q: got %#v (bad %v), want %#v (bad %v)", tc.in, got, r.bad, tc.want, tc.bad)
+		}
+	}
+	for _, n := range []int64{0, 1, -1, 63, -64, 1 << 40, -(1 << 62)} {
+		r := metaReader{s: string(binary.AppendVarint(nil, n))}
+		if got := r.int(); int64(got) != n || r.bad || r.s != "" {
+			t.Errorf("varint %d read as %d (bad %v)", n, got, r.bad)
+		}
+	}
+}
+
+// TestIndexWithBothStoredForms is an index written partly in the zstd form
+// (as by schema 6's first builds) and partly in the s2 form, some papers
+// rewritten: every paper reads back whole, searches find and highlight
+// papers of both forms, and feedback reads them.
+func TestIndexWithBothStoredForms(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	papers := demoPapers(t)[:60]
+	storePaper = func(p *Paper) ([]byte, error) { return encodeStoredZstd(t, p), nil }
+	defer func() { storePaper = encodeStored }()
+	if err := x.Put(papers[:30]); err != nil {
+		t.Fatal(err)
+	}
+	storePaper = encodeStored
+	for i := range 5 {
+		papers[i].Upvotes += 10 // rewritten in the new form
+	}
+	if err := x.Put(papers[:5]); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(papers[30:]); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	forms := map[byte]int{}
+	for _, p := range papers {
+		got, err := x.Get(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Get gives empty lists, never nil ones.
+		for _, l := range []*[]string{&p.Authors, &p.Categories, &p.Topics} {
+			if *l == nil {
+				*l = []string{}
+			}
+		}
+		gotJSON, _ := json.Marshal(got)
+		wantJSON, _ := json.Marshal(p)
+		if string(gotJSON) != string(wantJSON) {
+			t.Fatalf("Get(%s) gave\n%s\nwant\n%s", p.ID, gotJSON, wantJSON)
+		}
+		doc, err := x.bi.Document(p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.VisitFields(func(f index.Field) {
+			if f.Name() == fieldMeta {
+				forms[f.Value()[0]]++
+			}
+		})
+	}
+	if forms[storedS2] != 35 || forms[0x28] != 25 {
+		t.Fatalf("stored forms %v, want 35 papers in s2 (%#x) and 25 in zstd (0x28)", forms, storedS2)
+	}
+	// A title word of a paper in each form: found, highlighted, and read
+	// whole in the hits.
+	for _, p := range []Paper{papers[10], papers[40]} {
+		word := strings.Fields(p.Title)[0]
+		res, err := x.Search(ctx, Request{Query: p.Title, Size: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, h := range res.Hits {
+			if h.Paper.ID == p.ID {
+				found = true
+				if h.Paper.Abstract != p.Abstract || !strings.Contains(strings.Join(h.Highlights["title"], " "), "<mark>") {
+					t.Errorf("hit %s: abstract %q, title highlights %q (searched %q)", p.ID, h.Paper.Abstract, h.Highlights["title"], word)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("searching the title of %s did not find it", p.ID)
 		}
 	}
 }
