@@ -164,6 +164,8 @@ func (x *Index) FinishBulk(keep bool) error {
 		// also puts the merged snapshot on disk.
 		if err := x.bi.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(x.generation.Load()))); err != nil {
 			failed = err
+		} else {
+			x.awaitReplacedRemoved(replacedWait)
 		}
 	}
 	err := func() (err error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -60,7 +61,68 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 	if err := x.bi.SetInternal([]byte(internalSchema), []byte(schemaVersion)); err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
+	x.awaitReplacedRemoved(replacedWait)
 	return time.Since(start), nil
+}
+
+// replacedWait bounds awaitReplacedRemoved.
+const replacedWait = 3 * time.Second
+
+// awaitReplacedRemoved waits, up to limit, until the only segment files on
+// disk are those of the index's current snapshot. Bleve deletes the files a
+// merge replaced from its persister's loop, a moment after it persists the
+// merge; an index closed at once (papersearch compact, the end of a bulk
+// load) kept them on disk until it was next written, and a compaction
+// reported their size as the index's. A search still reading an older
+// snapshot keeps its files, so the wait is bounded: they go later.
+func (x *Index) awaitReplacedRemoved(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		extra, err := x.replacedFiles()
+		if err != nil || extra == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			x.log.Debug("segment files a merge replaced are still on disk", "index", x.path, "files", extra)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// replacedFiles counts the segment files on disk that x's current
+// snapshot does not use.
+func (x *Index) replacedFiles() (int, error) {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return 0, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return 0, fmt.Errorf("index reader type %T has no segments", r)
+	}
+	live := map[string]bool{}
+	for _, ss := range snap.Segments() {
+		if ps, ok := ss.Segment().(segment.PersistedSegment); ok {
+			live[filepath.Base(ps.Path())] = true
+		}
+	}
+	entries, err := os.ReadDir(storePath(x.path))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) == ".zap" && !live[e.Name()] {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // forceMerge merges x's segments of fewer than maxDocs/2 papers into as few

@@ -41,7 +41,8 @@ func (e *env) compact(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Closing removes the segments the merge replaced.
+	// Compact has waited for Bleve to delete the segments the merge
+	// replaced, so the size after is the index's own.
 	if err := idx.Close(); err != nil {
 		return err
 	}
