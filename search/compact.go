@@ -58,7 +58,8 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 	// be before the index on disk says so: closed then, the index would
 	// reopen on the segments it had. A write returns only once the
 	// snapshot it is part of, merge included, is on disk.
-	if err := x.bi.SetInternal([]byte(internalSchema), []byte(schemaVersion)); err != nil {
+	// Merges copy the stored papers as they are: the schema stays.
+	if err := x.bi.SetInternal([]byte(internalSchema), []byte(x.schema)); err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
 	x.awaitReplacedRemoved(replacedWait)

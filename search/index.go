@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +76,9 @@ type Index struct {
 	vocab *vocabulary
 	// mapping is the index's mapping, which turns papers into documents.
 	mapping mapping.IndexMapping
+	// schema is the index's schema version: schemaVersion, or one of
+	// olderSchemas until the first commit (see commitHeld).
+	schema string
 	// generation counts committed writes; it changes whenever results may.
 	generation atomic.Uint64
 	// lastReopen is when reopenSoon last tried, in Unix nanoseconds.
@@ -303,7 +307,8 @@ func (x *Index) checkSchema() error {
 	if err != nil {
 		return fmt.Errorf("open index %s: read schema version: %w", x.path, err)
 	}
-	if string(b) != schemaVersion {
+	x.schema = string(b)
+	if x.schema != schemaVersion && !slices.Contains(olderSchemas, x.schema) {
 		found := string(b)
 		if found == "" {
 			found = "none"
@@ -553,12 +558,17 @@ func (x *Index) commitHeld(b *bleve.Batch, words *wordSet) error {
 	}
 	g := x.generation.Load() + 1
 	b.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(g, 10)))
+	if x.schema != schemaVersion {
+		// Papers written now take the current stored form.
+		b.SetInternal([]byte(internalSchema), []byte(schemaVersion))
+	}
 	if err := x.bi.Batch(b); err != nil {
 		err = fmt.Errorf("write batch to %s: %w", x.path, err)
 		x.reopen(err)
 		return err
 	}
 	x.generation.Store(g)
+	x.schema = schemaVersion
 	return nil
 }
 

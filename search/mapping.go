@@ -44,8 +44,18 @@ const analyzerProse = "papersearch_prose"
 const analyzerName = "papersearch_name"
 
 // schemaVersion changes whenever the mapping or the stored document changes
-// in a way an older index cannot serve. Open refuses a mismatch.
-const schemaVersion = "6"
+// in a way an older papersearch cannot serve. Open refuses an index of any
+// other version but those in olderSchemas.
+//
+// Schema 7 is schema 6 with papers stored in the s2 form (see stored.go),
+// which papersearch reads beside the zstd form of schema 6. A schema 6
+// index is served as it is and becomes schema 7 with its first write (in
+// the same commit), so that an older papersearch, which cannot read the new
+// form, refuses it rather than failing on every paper written since.
+const schemaVersion = "7"
+
+// olderSchemas are the earlier schema versions Open still serves.
+var olderSchemas = []string{"6"}
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()

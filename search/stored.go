@@ -22,7 +22,7 @@ import (
 // reading papers for their words (see paperTexts) stops there; the rest
 // follows. Two forms exist, told apart by their first byte:
 //
-//   - storedS2 (since schema 6 was a few days old): an s2 block, from
+//   - storedS2 (schema 7, see schemaVersion): an s2 block, from
 //     storedDict2, with the rest in binary (appendMeta). Decoding 2,000 demo
 //     papers takes 4-5 µs a paper, encoding 17 µs, for 0.43 of their text
 //     (BenchmarkDecodeStored, BenchmarkEncodeStored, TestStoredDictionary).
@@ -31,8 +31,9 @@ import (
 //     text, but decoding a paper took 15-17 µs, half of it JSON, and zstd's
 //     dictionary encoder copies a 256 KiB table for every paper (28 µs). The
 //     ten papers a search shows and the best it reads for feedback made
-//     decoding 10% of a search's CPU at 74,728 papers. Indexes written then
-//     are still read as they are; a paper written again takes the new form.
+//     decoding 10% of a search's CPU at 74,728 papers. Schema 6 indexes are
+//     still read as they are; a paper written again takes the new form, and
+//     the index schema 7.
 
 // storedS2 starts a paper stored as an s2 block with binary metadata. A
 // zstd frame starts with 0x28, a skippable one with 0x5?.
@@ -75,6 +76,13 @@ var storedBufs = sync.Pool{New: func() any { return new([]byte) }}
 // maxStoredPaper bounds a stored paper, so that a corrupt index cannot ask
 // for gigabytes.
 const maxStoredPaper = 64 << 20
+
+// maxStoredList bounds a stored list (authors, categories...). A string
+// in a list takes a byte at least but 16 in memory: without it, a corrupt
+// block of a few dozen bytes that decodes to 60 MiB of empty names asked
+// for a gigabyte. The indexer keeps lists far shorter (see
+// indexer.MaxAuthors).
+const maxStoredList = 1 << 16
 
 // storedText appends p as the storedS2 form holds it before compression.
 func storedText(dst []byte, p *Paper) []byte {
@@ -207,7 +215,7 @@ func (r *metaReader) strings() []string {
 	}
 	// Each string takes at least a byte: a count past what is left is
 	// corrupt, and must not size the list.
-	if n-1 > uint64(len(r.s)) {
+	if n-1 > uint64(len(r.s)) || n-1 > maxStoredList {
 		r.bad, r.s = true, ""
 		return nil
 	}
@@ -225,6 +233,11 @@ func (r *metaReader) strings() []string {
 
 // encodeStored returns what the meta field stores for p.
 func encodeStored(p *Paper) ([]byte, error) {
+	for _, l := range [][]string{p.Authors, p.Categories, p.Topics, p.Keywords} {
+		if len(l) > maxStoredList {
+			return nil, fmt.Errorf("store paper %s: a list of %d values, more than %d", p.ID, len(l), maxStoredList)
+		}
+	}
 	bp := storedBufs.Get().(*[]byte)
 	defer storedBufs.Put(bp)
 	raw := storedText((*bp)[:0], p)

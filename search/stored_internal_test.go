@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -222,11 +225,15 @@ func TestMetaReader(t *testing.T) {
 		{in: "\x00", want: nil},
 		{in: "\x01", want: []string{}},
 		{in: "\x03\x01a\x00", want: []string{"a", ""}},
-		{in: "\x03\x01a", bad: true},                // the second string is missing
-		{in: "\x05\x01a", bad: true},                // a count past what is left
-		{in: "\x02\x05ab", bad: true},               // a length past the end
-		{in: "\x80", bad: true},                     // a varint cut short
-		{in: strings.Repeat("\xff", 10), bad: true}, // a varint too long
+		{in: "\x03\x01a", bad: true},                        // the second string is missing
+		{in: "\x05\x01a", bad: true},                        // a count past what is left
+		{in: "\x02\x05ab", bad: true},                       // a length past the end
+		{in: "\x80", bad: true},                             // a varint cut short
+		{in: strings.Repeat("\xff", 10), bad: true},         // a varint too long
+		{in: strings.Repeat("\xff", 9) + "\x02", bad: true}, // a varint past 64 bits
+		{in: "\xff\xff\xff\xff\x0f", bad: true},             // a count of billions
+		// More strings than maxStoredList, each there.
+		{in: string(binary.AppendUvarint(nil, maxStoredList+2)) + strings.Repeat("\x00", maxStoredList+1), bad: true},
 	} {
 		r := metaReader{s: tc.in}
 		got := r.strings()
@@ -234,7 +241,10 @@ func TestMetaReader(t *testing.T) {
 			t.Errorf("%q: got %#v (bad %v), want %#v (bad %v)", tc.in, got, r.bad, tc.want, tc.bad)
 		}
 	}
-	for _, n := range []int64{0, 1, -1, 63, -64, 1 << 40, -(1 << 62)} {
+	if r := (metaReader{s: strings.Repeat("\xff", 9) + "\x02"}); r.int() != 0 || !r.bad {
+		t.Error("a varint past 64 bits read as an int without error")
+	}
+	for _, n := range []int64{0, 1, -1, 63, -64, 1 << 40, -(1 << 62), math.MaxInt64, math.MinInt64} {
 		r := metaReader{s: string(binary.AppendVarint(nil, n))}
 		if got := r.int(); int64(got) != n || r.bad || r.s != "" {
 			t.Errorf("varint %d read as %d (bad %v)", n, got, r.bad)
@@ -242,28 +252,58 @@ func TestMetaReader(t *testing.T) {
 	}
 }
 
-// TestIndexWithBothStoredForms is an index written partly in the zstd form
-// (as by schema 6's first builds) and partly in the s2 form, some papers
-// rewritten: every paper reads back whole, searches find and highlight
-// papers of both forms, and feedback reads them.
+// TestIndexWithBothStoredForms is a schema 6 index, its papers in the
+// zstd form, then written to by this version, some papers rewritten: it is
+// served as it is, stays schema 6 through a compaction, becomes schema 7
+// with the first write, every paper reads back whole, and searches find and
+// highlight papers of both forms (feedback reads them too).
 func TestIndexWithBothStoredForms(t *testing.T) {
-	x, err := Open(filepath.Join(t.TempDir(), "index"), nil)
+	path := filepath.Join(t.TempDir(), "index")
+	x, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer x.Close()
 	papers := demoPapers(t)[:60]
 	storePaper = func(p *Paper) ([]byte, error) { return encodeStoredZstd(t, p), nil }
 	defer func() { storePaper = encodeStored }()
-	if err := x.Put(papers[:30]); err != nil {
+	for i := 0; i < 30; i += 10 {
+		if err := x.Put(papers[i : i+10]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.bi.SetInternal([]byte(internalSchema), []byte("6")); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
 		t.Fatal(err)
 	}
 	storePaper = encodeStored
+	schema := func() string {
+		t.Helper()
+		b, err := x.bi.GetInternal([]byte(internalSchema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if x, err = Open(path, nil); err != nil {
+		t.Fatalf("open a schema 6 index: %v", err)
+	}
+	defer x.Close()
+	if _, err := x.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := schema(); got != "6" {
+		t.Fatalf("after a compaction the index has schema %s, want 6 still", got)
+	}
 	for i := range 5 {
 		papers[i].Upvotes += 10 // rewritten in the new form
 	}
 	if err := x.Put(papers[:5]); err != nil {
 		t.Fatal(err)
+	}
+	if got := schema(); got != schemaVersion {
+		t.Fatalf("after a write the index has schema %s, want %s", got, schemaVersion)
 	}
 	if err := x.Put(papers[30:]); err != nil {
 		t.Fatal(err)
@@ -319,5 +359,126 @@ func TestIndexWithBothStoredForms(t *testing.T) {
 		if !found {
 			t.Errorf("searching the title of %s did not find it", p.ID)
 		}
+	}
+}
+
+// goldenPaper is the paper of TestStoredGolden.
+func goldenPaper() Paper {
+	return Paper{
+		ID: "2503.00001", Title: "Quantized <models> & \"pruning\"", Abstract: "We prune and quantize large language models; perplexity rises by 0.1.",
+		Authors: []string{"Ada Lovelace", "Émile Borel"}, AuthorCount: 3, Published: "2025-03-18", Upvotes: 12,
+		Categories: []string{"cs.CL", "cs.LG"}, Topics: []string{"quantization", "pruning"}, URL: "https://arxiv.org/abs/2503.00001",
+		PDFURL: "https://arxiv.org/pdf/2503.00001", Source: "arxiv", Comment: "9 pages", NumComments: -1, GitHubStars: 40,
+		Keywords: []string{}, FeaturedOn: "2025-03-19",
+	}
+}
+
+// TestStoredGolden decodes a paper stored in each form by the version that
+// introduced it, frozen here: a change to either layout, or to what reads
+// it, that would misread the papers of existing indexes fails it.
+func TestStoredGolden(t *testing.T) {
+	const (
+		s2Form   = "029302001e1686130e2f0d003c8950103e20262022cd9a042245659d00751a2a6700710d2c568904003b2a53111a964b40627920302e312e030c416461204c6f76650e1513080cc3890eceee1420426f72656c05b91c352d30332d313818326a0c04030c0d6f256a00070d92d59f05c8482e6f72672f6162732f323530332e30303030314a2100087064661d212d020807392012421b140000010050011986043900"
+		zstdForm = "28b52ffd430031706170e5004d0700120a252970491b00fcffffbfef4f6d45eb4e252143ab469f2b04f92a206a358e91d414b4f369078bfedfff97100f77a8d8de9703d8a7748cd9be0b619f0d36a8ef672b5ca5ced919544318a3aff4aa26bdeafbc5cc9c30dc2cca849ca29031712c1aa43bfb241b5f86fd171e8465092c8461a4615ac603ed69012122beefc84ded888fba67b012560748071ead90f02b801610e8eb47221b000d6b0021621078517312051cc69d6c2a6967813c860ab811c03b0d542329310297dcc094650214386725187006e6eb217792c1d28af05e7008b31ce314ca95a5e3449b1a8849e739eb68f2d07f1a0e1b"
+	)
+	for _, tc := range []struct {
+		form, hex string
+	}{{"s2", s2Form}, {"zstd", zstdForm}} {
+		b, err := hex.DecodeString(tc.hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := goldenPaper()
+		if tc.form == "zstd" {
+			want.Keywords = nil // omitted from JSON when empty
+		}
+		got, err := decodeStored(want.ID, b)
+		if err != nil {
+			t.Fatalf("%s form: %v", tc.form, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s form read as\n%+v\nwant\n%+v", tc.form, got, want)
+		}
+	}
+}
+
+// FuzzDecodeStored feeds decodeStored any bytes: it must return an error or
+// a paper, never panic, and a paper it returns must store and read back the
+// same.
+func FuzzDecodeStored(f *testing.F) {
+	for _, p := range []Paper{goldenPaper(), {ID: "a", Title: "t", Abstract: "abc", Authors: []string{"x", ""}, Upvotes: -3}, {}} {
+		b, err := encodeStored(&p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(encodeStoredZstd(f, &p))
+		f.Add(append([]byte{storedS2}, storedS2Dict().Encode(nil, storedText(nil, &p))...))
+	}
+	f.Add([]byte{})
+	f.Add([]byte{storedS2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodeStored("id", b)
+		if err != nil {
+			return
+		}
+		b2, err := encodeStored(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := decodeStored("id", b2)
+		if err != nil || !reflect.DeepEqual(p, p2) {
+			t.Fatalf("stored again: %v\n%+v\n%+v", err, p, p2)
+		}
+	})
+}
+
+// FuzzStoredRoundTrip stores a paper made of any bytes, every field set or
+// not, lists nil, empty or not, and reads it back the same.
+func FuzzStoredRoundTrip(f *testing.F) {
+	f.Add([]byte("hello"), int64(-5), uint64(3))
+	f.Add([]byte("\xff\xfe not UTF-8"), int64(1)<<62, uint64(7))
+	f.Fuzz(func(t *testing.T, data []byte, n int64, seed uint64) {
+		var p Paper
+		v := reflect.ValueOf(&p).Elem()
+		rng := rand.New(rand.NewPCG(seed, uint64(len(data))))
+		for i := range v.NumField() {
+			f := v.Field(i)
+			s := string(data[:rng.IntN(len(data)+1)])
+			switch f.Kind() {
+			case reflect.String:
+				f.SetString(s)
+			case reflect.Int:
+				f.SetInt(n * int64(i))
+			case reflect.Slice:
+				switch rng.IntN(3) {
+				case 1:
+					f.Set(reflect.ValueOf([]string{}))
+				case 2:
+					f.Set(reflect.ValueOf([]string{s, "", string(data)}))
+				}
+			}
+		}
+		b, err := encodeStored(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeStored(p.ID, b)
+		if err != nil || !reflect.DeepEqual(got, p) {
+			t.Fatalf("%v\n%+v\n%+v", err, got, p)
+		}
+	})
+}
+
+// TestStoredListBound: a list longer than maxStoredList is refused when
+// stored, so that every paper stored can be read.
+func TestStoredListBound(t *testing.T) {
+	p := Paper{ID: "many", Authors: make([]string, maxStoredList)}
+	if _, err := encodeStored(&p); err != nil {
+		t.Fatalf("%d authors: %v", len(p.Authors), err)
+	}
+	p.Authors = append(p.Authors, "one more")
+	if _, err := encodeStored(&p); err == nil || !strings.Contains(err.Error(), "a list of 65537 values") {
+		t.Fatalf("%d authors: %v, want an error", len(p.Authors), err)
 	}
 }
