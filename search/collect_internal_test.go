@@ -526,6 +526,48 @@ func TestGallop(t *testing.T) {
 	}
 }
 
+// TestDocRank holds a long list's docRank to a scan of the list: every
+// paper of segments of sizes around the word and the eight-word group
+// bounds, lists from sparse to full, and papers past the segment.
+func TestDocRank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []uint64{1, 63, 64, 65, 511, 512, 513, 4097, 20000} {
+		for _, density := range []float64{1.0 / rankDensity, 0.3, 0.9, 1} {
+			var docs []uint32
+			for doc := range n {
+				if rng.Float64() < density {
+					docs = append(docs, uint32(doc))
+				}
+			}
+			d := (&decoded{docs: docs}).withRank(n)
+			if d.rank == nil {
+				if uint64(len(docs))*rankDensity >= n {
+					t.Fatalf("n %d, %d docs: no rank", n, len(docs))
+				}
+				continue
+			}
+			at := map[uint64]int{}
+			for k, doc := range docs {
+				at[uint64(doc)] = k
+			}
+			for doc := range n + 130 {
+				k, ok := d.find(0, doc)
+				want, has := at[doc]
+				if ok != has || (ok && k != want) {
+					t.Fatalf("n %d, %d docs: find(%d) = %d, %v; want %d, %v", n, len(docs), doc, k, ok, want, has)
+				}
+			}
+			if d.bytes() < 8*int(n/64) {
+				t.Errorf("n %d: bytes %d do not count the rank", n, d.bytes())
+			}
+		}
+	}
+	// A short list has no rank and is galloped through.
+	if d := (&decoded{docs: []uint32{5, 9}}).withRank(1000); d.rank != nil {
+		t.Error("a list of 2 papers in 1,000 got a rank")
+	}
+}
+
 // The bag reads a union of terms and phrases itself; it must select what
 // Bleve's searchers select, deleted papers included.
 func TestUnionMatchesBleve(t *testing.T) {
