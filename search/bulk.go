@@ -165,7 +165,7 @@ func (x *Index) FinishBulk(keep bool) error {
 		if err := x.bi.SetInternal([]byte(internalGeneration), []byte(fmt.Sprint(x.generation.Load()))); err != nil {
 			failed = err
 		} else {
-			x.awaitReplacedRemoved(replacedWait)
+			x.awaitReplacedRemoved(context.Background(), replacedWait)
 		}
 	}
 	err := func() (err error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -62,7 +63,7 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 	if err := x.bi.SetInternal([]byte(internalSchema), []byte(x.schema)); err != nil {
 		return 0, fmt.Errorf("compact %s: %w", x.path, err)
 	}
-	x.awaitReplacedRemoved(replacedWait)
+	x.awaitReplacedRemoved(ctx, replacedWait)
 	return time.Since(start), nil
 }
 
@@ -70,26 +71,44 @@ func (x *Index) Compact(ctx context.Context) (time.Duration, error) {
 const replacedWait = 3 * time.Second
 
 // awaitReplacedRemoved waits, up to limit, until the only segment files on
-// disk are those of the index's current snapshot. Bleve deletes the files a
-// merge replaced from its persister's loop, a moment after it persists the
-// merge; an index closed at once (papersearch compact, the end of a bulk
-// load) kept them on disk until it was next written, and a compaction
-// reported their size as the index's. A search still reading an older
-// snapshot keeps its files, so the wait is bounded: they go later.
-func (x *Index) awaitReplacedRemoved(limit time.Duration) {
+// disk are those of the index's current snapshot, and reports whether they
+// are. Bleve deletes the files a merge replaced from its persister's loop,
+// a moment after it persists the merge; an index closed at once
+// (papersearch compact, the end of a bulk load) kept them on disk until it
+// was next written, and a compaction reported their size as the index's.
+// A search still reading an older snapshot keeps that snapshot's files,
+// and letting it go does not wake the persister: so every
+// replacedNudge the wait writes the generation again, unchanged, which
+// persists a snapshot and runs Bleve's clean-up once more.
+func (x *Index) awaitReplacedRemoved(ctx context.Context, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
+	nudge := time.Now().Add(replacedNudge)
 	for {
 		extra, err := x.replacedFiles()
-		if err != nil || extra == 0 {
-			return
+		if err != nil {
+			x.log.Warn("cannot tell whether the segment files a merge replaced are gone", "index", x.path, "err", err)
+			return false
 		}
-		if time.Now().After(deadline) {
-			x.log.Debug("segment files a merge replaced are still on disk", "index", x.path, "files", extra)
-			return
+		if extra == 0 {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			x.log.Warn("segment files a merge replaced are still on disk; they go with a later write", "index", x.path, "files", extra)
+			return false
+		}
+		if time.Now().After(nudge) {
+			nudge = time.Now().Add(replacedNudge)
+			if err := x.bi.SetInternal([]byte(internalGeneration), []byte(strconv.FormatUint(x.generation.Load(), 10))); err != nil {
+				x.log.Warn("cannot write to the index to clear the segment files a merge replaced", "index", x.path, "err", err)
+				return false
+			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// replacedNudge: see awaitReplacedRemoved.
+const replacedNudge = 100 * time.Millisecond
 
 // replacedFiles counts the segment files on disk that x's current
 // snapshot does not use.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestCompactLeavesOnlyLiveFiles: once Compact returns, the segment files
@@ -36,5 +37,45 @@ func TestCompactLeavesOnlyLiveFiles(t *testing.T) {
 		if err := x.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestCompactWhileSearched: a search holding the snapshot before the merge
+// keeps its files; once it lets go, Compact's wait clears them, though
+// letting go does not wake Bleve's clean-up (the wait writes to wake it).
+func TestCompactWhileSearched(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	x, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	papers := demoPapers(t)[:200]
+	for i := 0; i < len(papers); i += 20 {
+		if err := x.Put(papers[i : i+20]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		r.Close()
+	}()
+	if _, err := x.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(storePath(dir), "*.zap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 {
+		t.Errorf("after Compact, %d segment files on disk, want 1: %v", len(files), files)
 	}
 }

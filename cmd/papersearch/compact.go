@@ -41,8 +41,9 @@ func (e *env) compact(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Compact has waited for Bleve to delete the segments the merge
-	// replaced, so the size after is the index's own.
+	// Compact waits, a few seconds at most, for Bleve to delete the
+	// segments the merge replaced, so the size after is the index's own;
+	// when they outlast the wait, it logs a warning.
 	if err := idx.Close(); err != nil {
 		return err
 	}
