@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/s2"
@@ -249,7 +250,13 @@ func encodeStored(p *Paper) ([]byte, error) {
 	if cap(raw) > 1<<20 {
 		*bp = nil // an outsized paper's buffer is not kept
 	}
-	out := make([]byte, 1+s2.MaxEncodedLen(len(raw)))
+	op := storedBufs.Get().(*[]byte)
+	defer storedBufs.Put(op)
+	out := slices.Grow((*op)[:0], 1+s2.MaxEncodedLen(len(raw)))[:1+s2.MaxEncodedLen(len(raw))]
+	*op = out
+	if cap(out) > 1<<20 {
+		*op = nil
+	}
 	out[0] = storedS2
 	n := len(storedS2Dict().EncodeBetter(out[1:], raw))
 	// The field keeps what is returned until its segment is written: a
