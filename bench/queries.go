@@ -104,6 +104,16 @@ func queryWords(text string) []string {
 	return out
 }
 
+// searchable reports whether q has a word the index keeps.
+func searchable(q string) bool {
+	for _, w := range strings.Fields(q) {
+		if !search.IsStopWord(w) {
+			return true
+		}
+	}
+	return false
+}
+
 // weighted draws items in proportion to their weights.
 type weighted[T any] struct {
 	items []T
@@ -171,8 +181,15 @@ func (x *mixer) mix(seed uint64, n int) ([]Query, error) {
 				q = strings.Join(t[j:j+k], " ")
 			}
 		}
-		if q == "" {
+		// A query of words the index drops ("cannot": this list and the
+		// analyzer's differ) has nothing to search for, and the server
+		// refuses it: draw again. Only such draws change, so a mix
+		// without them is what it was.
+		for tries := 0; (q == "" || !searchable(q)) && tries < 100; tries++ {
 			q = wordPick.draw(rng).v
+		}
+		if !searchable(q) {
+			return nil, fmt.Errorf("the corpus sample has no words to query that the index keeps")
 		}
 		out[i].Q = q
 		if len(topics) > 0 && rng.Float64() < topicShare {

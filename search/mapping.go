@@ -1,7 +1,10 @@
 package search
 
 import (
+	"sync"
+
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -56,6 +59,24 @@ const schemaVersion = "7"
 
 // olderSchemas are the earlier schema versions Open still serves.
 var olderSchemas = []string{"6"}
+
+// IsStopWord reports whether the prose analyzer drops word, given in lower
+// case ("the", "cannot"): a query of nothing but such words has nothing to
+// search for, and Search refuses it.
+func IsStopWord(word string) bool {
+	_, ok := proseStopWords()[word]
+	return ok
+}
+
+// proseStopWords is the list of the stop filter of analyzerProse.
+var proseStopWords = sync.OnceValue(func() analysis.TokenMap {
+	tm := analysis.NewTokenMap()
+	if err := tm.LoadBytes(en.EnglishStopWords); err != nil {
+		// The list is Bleve's, compiled in: it always loads.
+		return analysis.NewTokenMap()
+	}
+	return tm
+})
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
