@@ -158,6 +158,10 @@ func TestCorrection(t *testing.T) {
 		{"perplexty", "perplexity"},
 		{"distilation", "distillation"},
 		{"distilation of reasoning", "distillation of reasoning"},
+		// The wildcard dropped before the word goes with the correction:
+		// the corrected query is what was searched.
+		{"*quantizaton", "quantization"},
+		{"**perplexty models", "perplexity models"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			res, err := idx.Search(context.Background(), search.Request{Query: tc.query})
