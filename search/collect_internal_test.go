@@ -526,6 +526,34 @@ func TestGallop(t *testing.T) {
 	}
 }
 
+// TestBestOf holds the heap's pick, sorted in place, to a full sort of
+// every paper: the n best by score, ties to the lower document number,
+// for n around the number of papers and scores with many ties.
+func TestBestOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct{ papers, scores int }{{0, 1}, {1, 1}, {50, 3}, {1000, 10}, {5000, 1 << 20}} {
+		s := &bagSearcher{accs: make([]docAcc, tc.papers)}
+		docs := make([]scoredDoc, tc.papers)
+		for i, id := range rng.Perm(tc.papers) {
+			s.accs[i].id = uint64(id) * 7
+			docs[i] = scoredDoc{acc: int32(i), score: float64(rng.IntN(tc.scores)) / 4}
+		}
+		want := slices.Clone(docs)
+		slices.SortFunc(want, func(a, b scoredDoc) int {
+			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(s.accs[a.acc].id, s.accs[b.acc].id))
+		})
+		for _, n := range []int{1, 2, 10, 301, tc.papers - 1, tc.papers, tc.papers + 1} {
+			if n < 1 {
+				continue
+			}
+			got := s.bestOf(slices.Clone(docs), n)
+			if w := want[:min(n, len(want))]; !slices.Equal(got, w) {
+				t.Fatalf("%d papers, %d scores, best %d: got %v, want %v", tc.papers, tc.scores, n, got[:min(len(got), 5)], w[:min(len(w), 5)])
+			}
+		}
+	}
+}
+
 // TestDocRank holds a long list's docRank to a scan of the list: every
 // paper of segments of sizes around the word and the eight-word group
 // bounds, lists from sparse to full, and papers past the segment.
