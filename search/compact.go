@@ -113,24 +113,16 @@ const replacedNudge = 100 * time.Millisecond
 // replacedFiles counts the segment files on disk that x's current
 // snapshot does not use.
 func (x *Index) replacedFiles() (int, error) {
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return 0, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return 0, fmt.Errorf("index reader type %T has no segments", r)
-	}
 	live := map[string]bool{}
-	for _, ss := range snap.Segments() {
-		if ps, ok := ss.Segment().(segment.PersistedSegment); ok {
-			live[filepath.Base(ps.Path())] = true
+	err := x.atSnapshot(func(snap *scorch.IndexSnapshot) {
+		for _, ss := range snap.Segments() {
+			if ps, ok := ss.Segment().(segment.PersistedSegment); ok {
+				live[filepath.Base(ps.Path())] = true
+			}
 		}
+	})
+	if err != nil {
+		return 0, err
 	}
 	entries, err := os.ReadDir(storePath(x.path))
 	if err != nil {
@@ -193,26 +185,15 @@ func (x *Index) forceMerge(ctx context.Context, maxDocs int64) error {
 // mergeable counts x's segments that forceMerge(maxDocs) would merge: those
 // of fewer than maxDocs/2 live papers, as Bleve's planner picks them.
 func (x *Index) mergeable(maxDocs int64) (int, error) {
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return 0, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return 0, fmt.Errorf("index reader type %T cannot merge", r)
-	}
 	n := 0
-	for _, ss := range snap.Segments() {
-		if int64(ss.Count()) < maxDocs/2 {
-			n++
+	err := x.atSnapshot(func(snap *scorch.IndexSnapshot) {
+		for _, ss := range snap.Segments() {
+			if int64(ss.Count()) < maxDocs/2 {
+				n++
+			}
 		}
-	}
-	return n, nil
+	})
+	return n, err
 }
 
 // recodeLoneSegment rewrites the index's only segment with the codec if
@@ -263,25 +244,36 @@ func (x *Index) recodeLoneSegment(ctx context.Context, commit func(*bleve.Batch)
 // loneSegment returns the file and size of the index's segment if it has
 // exactly one, on disk.
 func (x *Index) loneSegment() (path string, docs uint64, err error) {
+	err = x.atSnapshot(func(snap *scorch.IndexSnapshot) {
+		if len(snap.Segments()) != 1 {
+			return
+		}
+		ss := snap.Segments()[0]
+		if ps, ok := ss.Segment().(segment.PersistedSegment); ok {
+			path, docs = ps.Path(), ss.Count()
+		}
+	})
+	return path, docs, err
+}
+
+// atSnapshot calls f with the index's current snapshot, which holds its
+// segments, and lets the snapshot go after.
+func (x *Index) atSnapshot(f func(*scorch.IndexSnapshot)) error {
 	adv, err := x.bi.Advanced()
 	if err != nil {
-		return "", 0, err
+		return err
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return "", 0, err
+		return err
 	}
 	defer r.Close()
 	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok || len(snap.Segments()) != 1 {
-		return "", 0, nil
-	}
-	ss := snap.Segments()[0]
-	ps, ok := ss.Segment().(segment.PersistedSegment)
 	if !ok {
-		return "", 0, nil
+		return fmt.Errorf("index reader type %T has no segments", r)
 	}
-	return ps.Path(), ss.Count(), nil
+	f(snap)
+	return nil
 }
 
 // segmentCodec returns the chunk codec a zap segment file was written
