@@ -577,13 +577,7 @@ func (c *compiler) correct(root *clause, text string) string {
 		if f.span[0] < 0 || f.span[1] > len(out) || f.span[0] > f.span[1] {
 			continue
 		}
-		// A leading wildcard was dropped from the word (with a notice):
-		// the corrected query says what was searched, without it.
-		start := f.span[0]
-		for start > 0 && out[start-1] == '*' {
-			start--
-		}
-		out = out[:start] + f.to + out[f.span[1]:]
+		out = out[:f.span[0]] + f.to + out[f.span[1]:]
 	}
 	return out
 }

@@ -530,7 +530,13 @@ func (p *parser) word(t token) *clause {
 	}
 	c.text = w
 	if i := strings.Index(t.text, w); i >= 0 {
-		c.span = [2]int{t.pos + i, t.pos + i + len(w)}
+		// The span takes in the leading wildcards dropped above: a
+		// correction replaces what was typed with what was searched.
+		start := i
+		for start > 0 && (t.text[start-1] == '*' || t.text[start-1] == '?') {
+			start--
+		}
+		c.span = [2]int{t.pos + start, t.pos + i + len(w)}
 	} else {
 		// Inner wildcards were dropped: the word is the whole token.
 		c.span = [2]int{t.pos, t.pos + len(t.text)}

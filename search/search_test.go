@@ -162,6 +162,7 @@ func TestCorrection(t *testing.T) {
 		// the corrected query is what was searched.
 		{"*quantizaton", "quantization"},
 		{"**perplexty models", "perplexity models"},
+		{"?distilation", "distillation"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			res, err := idx.Search(context.Background(), search.Request{Query: tc.query})
