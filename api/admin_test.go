@@ -202,7 +202,7 @@ func TestPostPapersAllOrNothing(t *testing.T) {
 	}{
 		{"one bad line among good ones", `{"id":"2501.00010","title":"Good"}` + "\n" + `{"id":"2501.00011","title":` + "\n" + `{"id":"2501.00012","title":"Good too"}`, "", "bad_records", "request:2: invalid JSON"},
 		{"a record without a title", `[{"id":"2501.00013","title":"Good"},{"id":"2501.00014"}]`, "", "bad_records", "no title"},
-		{"not a format papersearch reads", "just some words\n", "", "bad_records", "unrecognised format"},
+		{"not a format papersearch reads", "just some words\n", "", "bad_records", "unrecognised format: name it with --format, or ?format= when posting"},
 		{"an unknown format name", `{"id":"2501.00015","title":"x"}`, "?format=yaml", "bad_records", `unknown format "yaml"`},
 		{"an empty body", " \n", "", "bad_request", ""},
 	}

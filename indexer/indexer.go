@@ -83,7 +83,7 @@ func Detect(head []byte) (Format, error) {
 			return f, nil
 		}
 	}
-	return Format{}, fmt.Errorf("%w: use --format (one of %s)", ErrUnknownFormat, strings.Join(FormatNames(), ", "))
+	return Format{}, fmt.Errorf("%w: name it with --format, or ?format= when posting (one of %s)", ErrUnknownFormat, strings.Join(FormatNames(), ", "))
 }
 
 // Stats counts what an Indexer has done.

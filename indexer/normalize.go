@@ -306,7 +306,17 @@ func normalize(p *search.Paper) {
 	if p.AuthorCount < named {
 		p.AuthorCount = named
 	}
-	p.Categories = dedupe(p.Categories)
+	// Listings put MSC and ACM classes ("68T50", "I.2.7") beside the arXiv
+	// categories; they are kept, as keywords, out of the category facet.
+	cats := p.Categories[:0]
+	for _, c := range p.Categories {
+		if c = strings.TrimSpace(c); isArxivCategory(c) {
+			cats = append(cats, c)
+		} else if c != "" {
+			p.Keywords = append(p.Keywords, c)
+		}
+	}
+	p.Categories = dedupe(cats)
 	p.Keywords = dedupe(p.Keywords)
 	for _, f := range []*string{&p.URL, &p.PDFURL, &p.HFURL, &p.GitHubRepo, &p.Comment, &p.JournalRef, &p.DOI, &p.Source} {
 		*f = truncate(CleanText(*f), MaxFieldBytes)

@@ -176,3 +176,29 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// Listings put MSC and ACM classes among the arXiv categories; they move
+// to the keywords, so that the category facet holds categories only.
+func TestNormalizeCategories(t *testing.T) {
+	tests := []struct {
+		in, wantCats, wantKeywords []string
+	}{
+		{
+			in:           []string{"cs.CL", "cs.AI", "68P30 (Primary) 68T07, 68T50 (Secondary)", "I.2.6; I.5.1; I.2.7"},
+			wantCats:     []string{"cs.CL", "cs.AI"},
+			wantKeywords: []string{"68P30 (Primary) 68T07, 68T50 (Secondary)", "I.2.6; I.5.1; I.2.7"},
+		},
+		{
+			in:       []string{"hep-th", "astro-ph.CO", "q-bio.NC", "cond-mat.mes-hall", " math.AP ", "cs.LG", "cs.LG"},
+			wantCats: []string{"hep-th", "astro-ph.CO", "q-bio.NC", "cond-mat.mes-hall", "math.AP", "cs.LG"},
+		},
+		{in: []string{"I.2.7", "", "CS.CL"}, wantCats: []string{}, wantKeywords: []string{"I.2.7", "CS.CL"}},
+	}
+	for _, tt := range tests {
+		p := search.Paper{ID: "2505.07289", Title: "t", Categories: slices.Clone(tt.in)}
+		normalize(&p)
+		if !slices.Equal(p.Categories, tt.wantCats) || !slices.Equal(p.Keywords, tt.wantKeywords) {
+			t.Errorf("categories %q: got categories %q, keywords %q; want %q, %q", tt.in, p.Categories, p.Keywords, tt.wantCats, tt.wantKeywords)
+		}
+	}
+}
