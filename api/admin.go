@@ -113,7 +113,7 @@ func (s *server) postPapers(c *gin.Context) error {
 
 // deletePaper is DELETE /api/papers/{id}.
 func (s *server) deletePaper(c *gin.Context) error {
-	id := paperID(c)
+	id := s.paperID(c)
 	if id == "" {
 		return errNotFound("no paper id given; use /api/papers/{id}")
 	}

@@ -109,6 +109,13 @@ func TestJSONErrors(t *testing.T) {
 		{"negative size", "GET", "/api/search?size=-5", 400, "bad_request", "size must be between 1 and 100"},
 		{"page zero-or-less", "GET", "/api/search?page=-1", 400, "bad_request", "page must be 1 or more"},
 		{"window over 10000", "GET", "/api/search?page=101&size=100", 400, "bad_request", "page*size must be at most 10000"},
+		{"page*size wraps round", "GET", "/api/search?page=922337203685477581&size=10", 400, "bad_request", "page*size must be at most 10000"},
+		{"largest page", "GET", "/api/search?q=pruning&page=9223372036854775807", 400, "bad_request", "page*size must be at most 10000"},
+		{"page zero", "GET", "/api/search?page=0", 400, "bad_request", "page must be 1 or more, not 0"},
+		{"size zero", "GET", "/api/search?size=0", 400, "bad_request", "size must be between 1 and 100, not 0"},
+		{"year zero", "GET", "/api/search?year_from=0", 400, "bad_request", "year_from must be a four-digit year, not 0"},
+		{"size given twice", "GET", "/api/search?size=10&size=101", 400, "bad_request", "size is given 2 times; give it once"},
+		{"unknown topic", "GET", "/api/search?topic=nosuch", 400, "bad_request", `no topic "nosuch"`},
 		{"bad sort", "GET", "/api/search?sort=best", 400, "bad_request", `sort must be one of relevance, newest, oldest, upvotes, not "best"`},
 		{"year_from after year_to", "GET", "/api/search?year_from=2025&year_to=2020", 400, "bad_request", "year_from 2025 is after year_to 2020"},
 		{"year not four digits", "GET", "/api/search?year_from=24", 400, "bad_request", "year 24 is not a four-digit year"},
@@ -134,6 +141,10 @@ func TestJSONErrors(t *testing.T) {
 			w := do(t, h, tt.method, tt.target)
 			if w.Code != tt.wantStatus {
 				t.Errorf("%s %s: status %d, want %d", tt.method, clip(tt.target), w.Code, tt.wantStatus)
+			}
+			// HEAD is answered wherever GET is, and said so.
+			if allow := w.Header().Get("Allow"); w.Code == http.StatusMethodNotAllowed && strings.Contains(allow, "GET") && !strings.Contains(allow, "GET, HEAD") {
+				t.Errorf("%s %s: Allow %q leaves out HEAD", tt.method, clip(tt.target), allow)
 			}
 			if ct := w.Header().Get("Content-Type"); ct != jsonType {
 				t.Errorf("Content-Type = %q, want %q", ct, jsonType)
@@ -169,11 +180,11 @@ func clip(s string) string {
 	return s
 }
 
-// size=0, page=0 and blank numbers mean the defaults, as the page's empty
-// form fields send them.
+// Blank numbers mean the defaults, as the page's empty form fields send
+// them (an explicit 0 is refused: see TestJSONErrors).
 func TestSearchDefaults(t *testing.T) {
 	h := newHandler(t)
-	for _, target := range []string{"/api/search?size=0&page=0", "/api/search?size=&page=&year_from=&year_to=&sort=&q=", "/api/search?size=%2010%20"} {
+	for _, target := range []string{"/api/search?size=&page=&year_from=&year_to=&sort=&q=", "/api/search?size=%2010%20"} {
 		w := do(t, h, http.MethodGet, target)
 		var resp api.SearchResponse
 		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != 200 {
@@ -359,5 +370,60 @@ func TestInternalErrorIsHidden(t *testing.T) {
 	t.Logf("server log:\n%s", &logs)
 	if !strings.Contains(logs.String(), "request failed") || !strings.Contains(logs.String(), "closed") {
 		t.Errorf("the log lacks the failure's detail")
+	}
+}
+
+// Topic and category filters take the spellings the query language
+// takes: a topic's label or slug in any case, a category in any case,
+// and a topic the papers carry without the taxonomy knowing it.
+func TestFilterSpellings(t *testing.T) {
+	h := newHandler(t)
+	total := func(target string) int {
+		t.Helper()
+		w := do(t, h, http.MethodGet, target)
+		var resp api.SearchResponse
+		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", target, w.Code, w.Body)
+		}
+		return int(resp.Total)
+	}
+	tests := []struct{ canonical, other string }{
+		{"topic=quantization", "topic=Quantization"},
+		{"topic=quantization", "topic=QUANTIZATION"},
+		{"category=cs.LG", "category=CS.LG"},
+		{"category=cs.LG", "category=cs.lg"},
+		{"topic=inference-efficiency", "topic=Inference-Efficiency"},
+	}
+	for _, tt := range tests {
+		want := total("/api/search?" + tt.canonical)
+		if want == 0 {
+			t.Fatalf("%s finds nothing; the test needs papers", tt.canonical)
+		}
+		if got := total("/api/search?" + tt.other); got != want {
+			t.Errorf("%s finds %d papers, %s %d", tt.other, got, tt.canonical, want)
+		}
+	}
+}
+
+// With Config.PaperID, the paper routes take an id as people cite it.
+func TestPaperIDForms(t *testing.T) {
+	canonical := func(id string) string {
+		id = strings.TrimPrefix(id, "arXiv:")
+		if i := strings.LastIndex(id, "v"); i > 0 && strings.Trim(id[i+1:], "0123456789") == "" {
+			id = id[:i]
+		}
+		return id
+	}
+	h, err := api.New(api.Config{Index: newIndex(t), Log: testLogger(t), PaperID: canonical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/api/papers/arXiv:2407.00004v2", "/api/papers/2407.00004v1/similar", "/papers/arXiv:2407.00004"} {
+		if w := do(t, h, http.MethodGet, target); w.Code != http.StatusOK {
+			t.Errorf("GET %s: %d %s", target, w.Code, w.Body)
+		}
+	}
+	if w := do(t, newHandler(t), http.MethodGet, "/api/papers/arXiv:2407.00004v2"); w.Code != http.StatusNotFound {
+		t.Errorf("without PaperID, an id as cited: %d, want 404", w.Code)
 	}
 }

@@ -81,9 +81,17 @@ func (s *server) search(c *gin.Context) error {
 }
 
 // paperID extracts the id from a /*id route; arXiv's old-style ids contain
-// a slash ("hep-th/9901001"), so the route is a wildcard.
-func paperID(c *gin.Context) string {
-	return strings.Trim(c.Param("id"), "/")
+// a slash ("hep-th/9901001"), so the route is a wildcard. With a PaperID
+// in the config, it is the id the index uses.
+func (s *server) paperID(c *gin.Context) string {
+	id := strings.Trim(c.Param("id"), "/")
+	if s.paperIDFunc == nil || id == "" {
+		return id
+	}
+	if rest, ok := strings.CutSuffix(id, similarSuffix); ok && rest != "" {
+		return s.paperIDFunc(rest) + similarSuffix
+	}
+	return s.paperIDFunc(id)
 }
 
 // similarSuffix ends /api/papers/{id}/similar. The route is a wildcard
@@ -91,7 +99,7 @@ func paperID(c *gin.Context) string {
 const similarSuffix = "/similar"
 
 func (s *server) paper(c *gin.Context) error {
-	id := paperID(c)
+	id := s.paperID(c)
 	if rest, ok := strings.CutSuffix(id, similarSuffix); ok && rest != "" {
 		return s.similar(c, rest)
 	}

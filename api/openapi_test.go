@@ -392,3 +392,25 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Errorf("status %d, %d bytes", r.status, len(r.body))
 	}
 }
+
+// The routes that wait for a search slot list the answers of waiting too
+// long (503) and of a client over its rate (429).
+func TestOpenAPIListsQueueAnswers(t *testing.T) {
+	d := loadDoc(t)
+	for _, path := range []string{"/api/search", "/api/suggest", "/api/papers/{id}/similar", "/feed.atom", "/"} {
+		op, ok := d.Paths[path]["get"]
+		if !ok {
+			t.Fatalf("no GET %s", path)
+		}
+		for _, code := range []string{"429", "503"} {
+			r, ok := op.Responses[code]
+			if !ok {
+				t.Errorf("GET %s does not list %s", path, code)
+				continue
+			}
+			if len(d.response(t, r).Content) == 0 {
+				t.Errorf("GET %s: %s has no content", path, code)
+			}
+		}
+	}
+}

@@ -348,7 +348,7 @@ func (s *server) hitView(req search.Request, h search.Hit) hitView {
 
 func (s *server) paperPage(c *gin.Context) {
 	defer s.recoverPage(c)
-	id := paperID(c)
+	id := s.paperID(c)
 	p, err := s.idx.Get(c.Request.Context(), id)
 	if err != nil {
 		st, _, msg := status(err)

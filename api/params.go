@@ -12,9 +12,19 @@ import (
 // SearchParams lists the query parameters of /api/search and the page.
 var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain"}
 
+// singleParams are the search parameters that take one value; topic and
+// category may repeat.
+var singleParams = []string{"q", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain"}
+
 // ParseSearch turns query parameters into a search request. Errors wrap
 // search.ErrBadQuery.
 func ParseSearch(v url.Values) (search.Request, error) {
+	// A parameter given twice would be read as its first value, silently.
+	for _, name := range singleParams {
+		if n := len(v[name]); n > 1 {
+			return search.Request{}, fmt.Errorf("%w: %s is given %d times; give it once", search.ErrBadQuery, name, n)
+		}
+	}
 	r := search.Request{
 		Query:      v.Get("q"),
 		Topics:     v["topic"],
@@ -25,7 +35,13 @@ func ParseSearch(v url.Values) (search.Request, error) {
 	for _, f := range []struct {
 		name string
 		dst  *int
-	}{{"year_from", &r.YearFrom}, {"year_to", &r.YearTo}, {"page", &r.Page}, {"size", &r.Size}} {
+		want string // what a value must be, for the error about 0
+	}{
+		{"year_from", &r.YearFrom, "a four-digit year"},
+		{"year_to", &r.YearTo, "a four-digit year"},
+		{"page", &r.Page, "1 or more"},
+		{"size", &r.Size, fmt.Sprintf("between 1 and %d", search.MaxSize)},
+	} {
 		s := strings.TrimSpace(v.Get(f.name))
 		if s == "" {
 			continue
@@ -33,6 +49,11 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			return r, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, f.name, clip(s))
+		}
+		if n == 0 {
+			// 0 stands for the default in a search.Request; a client
+			// that writes it asked for something else.
+			return r, fmt.Errorf("%w: %s must be %s, not 0", search.ErrBadQuery, f.name, f.want)
 		}
 		*f.dst = n
 	}

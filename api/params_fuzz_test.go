@@ -35,7 +35,7 @@ func FuzzParseSearch(f *testing.F) {
 			return
 		}
 		switch {
-		case r.Size < 1 || r.Size > search.MaxSize, r.Page < 1, r.Page*r.Size > search.MaxWindow:
+		case r.Size < 1 || r.Size > search.MaxSize, r.Page < 1, r.Page > search.MaxWindow/r.Size:
 			t.Fatalf("ParseSearch(%q) passed page %d size %d", raw, r.Page, r.Size)
 		case len(r.Query) > search.MaxQueryLen:
 			t.Fatalf("ParseSearch(%q) passed a query over the limits", raw)

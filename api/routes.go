@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +57,10 @@ type Config struct {
 	AdminKey string
 	// Ingest writes posted papers; it is required with AdminKey.
 	Ingest IngestFunc
+	// PaperID turns an id as a client may write it ("arXiv:2505.14260v2")
+	// into the one the index gives the paper, as Ingest does; nil keeps
+	// ids as written.
+	PaperID func(string) string
 	// MaxBody bounds a request body in bytes; 0 means DefaultMaxBody.
 	MaxBody int64
 	// RateLimit limits requests per client; the zero value does not.
@@ -108,11 +114,12 @@ type server struct {
 	epoch  string
 	assets map[string]staticFile
 
-	adminKey [sha256.Size]byte
-	admin    bool
-	ingest   IngestFunc
-	maxBody  int64
-	limiter  *limiter
+	adminKey    [sha256.Size]byte
+	admin       bool
+	ingest      IngestFunc
+	paperIDFunc func(string) string
+	maxBody     int64
+	limiter     *limiter
 	// slots bounds the searches running at once.
 	slots     *slots
 	queueWait time.Duration
@@ -171,7 +178,7 @@ func build(cfg Config) (*server, *gin.Engine, error) {
 	}
 	s := &server{idx: cfg.Index, topics: cfg.Topics, log: cfg.Log, timeout: cfg.Timeout, tmpl: tmpl, labels: map[string]string{},
 		corsOrigins: cfg.CORSOrigins, metrics: newMetrics(), epoch: newEpoch(), assets: assets,
-		admin: cfg.AdminKey != "", adminKey: sha256.Sum256([]byte(cfg.AdminKey)), ingest: cfg.Ingest, maxBody: cfg.MaxBody}
+		admin: cfg.AdminKey != "", adminKey: sha256.Sum256([]byte(cfg.AdminKey)), ingest: cfg.Ingest, paperIDFunc: cfg.PaperID, maxBody: cfg.MaxBody}
 	for _, t := range cfg.Topics {
 		s.labels[t.Slug] = t.Label
 	}
@@ -241,6 +248,15 @@ func build(cfg Config) (*server, *gin.Engine, error) {
 		return errNotFound(fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path))
 	}))
 	r.NoMethod(s.jsonHandler(func(c *gin.Context) error {
+		// Gin lists the methods routed; HEAD is answered wherever GET is
+		// (see headAsGet) without a route of its own.
+		h := c.Writer.Header()
+		if allow := h.Get("Allow"); allow != "" && !strings.Contains(allow, "HEAD") {
+			methods := strings.Split(allow, ", ")
+			if i := slices.Index(methods, http.MethodGet); i >= 0 {
+				h.Set("Allow", strings.Join(slices.Insert(methods, i+1, http.MethodHead), ", "))
+			}
+		}
 		return &httpError{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path)}
 	}))
 	return s, r, nil

@@ -144,6 +144,7 @@ func TestErrorShape(t *testing.T) {
 		{"GET", "/api/search?cursor=nonsense", 400, "bad_request", "cursor"},
 		{"GET", "/api/search?q=" + strings.Repeat("a", 1100), 400, "bad_request", "limit is 1024"},
 		{"GET", "/feed.atom?size=500", 400, "bad_request", "size must be between"},
+		{"GET", "/feed.atom?page=9223372036854775807", 400, "bad_request", "page*size must be at most 10000"},
 		{"GET", "/api/papers/0000.00000", 404, "not_found", "0000.00000"},
 		{"GET", "/api/papers/", 404, "not_found", "no paper id"},
 		{"GET", "/api/nothing", 404, "not_found", "no route GET /api/nothing"},

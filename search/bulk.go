@@ -156,7 +156,7 @@ func (x *Index) FinishBulk(keep bool) error {
 		if err != nil {
 			failed = fmt.Errorf("compact: %w", err)
 		}
-		x.log.Info("bulk load compacted", "took", time.Since(start).Round(time.Millisecond), "segments_up_to", limit)
+		x.log.Debug("bulk load compacted", "took", time.Since(start).Round(time.Millisecond), "segments_up_to", limit)
 	}
 	if failed == nil && keep {
 		// Batches commit out of order: record the highest generation

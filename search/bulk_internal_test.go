@@ -20,7 +20,7 @@ func TestBigBulkLoadMergesItsTail(t *testing.T) {
 
 	var logs bytes.Buffer
 	dir := filepath.Join(t.TempDir(), "index")
-	x, err := OpenBulk(dir, slog.New(slog.NewTextHandler(&logs, nil)))
+	x, err := OpenBulk(dir, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}

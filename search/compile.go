@@ -434,18 +434,35 @@ func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 
 // topicSlug resolves a topic by slug, label or slugified label; with no
 // taxonomy recorded, any value is taken as a slug.
-func (c *compiler) topicSlug(v string) (string, error) {
-	if len(c.tax) == 0 {
+// A topic papers carry without the taxonomy knowing it (one given in
+// the records) is taken as written, in any case.
+func (c *compiler) topicSlug(v string) (string, error) { return resolveTopic(c.tax, c.r, v) }
+
+// resolveTopic is compiler.topicSlug, in reader r.
+func resolveTopic(tax []Topic, r index.IndexReader, v string) (string, error) {
+	slug, err := topicSlug(tax, v)
+	if err == nil {
+		return slug, nil
+	}
+	if t, ok := fieldTerm(r, fieldTopics, v); ok {
+		return t, nil
+	}
+	return "", err
+}
+
+// topicSlug resolves topic v in tax.
+func topicSlug(tax []Topic, v string) (string, error) {
+	if len(tax) == 0 {
 		return v, nil
 	}
 	norm := slugify(v)
-	for _, t := range c.tax {
+	for _, t := range tax {
 		if t.Slug == v || strings.EqualFold(t.Label, v) || t.Slug == norm || slugify(t.Label) == norm {
 			return t.Slug, nil
 		}
 	}
 	var close []string
-	for _, t := range c.tax {
+	for _, t := range tax {
 		if strings.Contains(t.Slug, norm) || strings.Contains(norm, t.Slug) {
 			close = append(close, t.Slug)
 		}
@@ -474,22 +491,35 @@ func slugify(s string) string {
 
 // category finds the indexed spelling of an arXiv category, ignoring case
 // ("cs.cl" finds "cs.CL").
-func (c *compiler) category(v string) string {
-	fd, err := c.r.FieldDict(fieldCategories)
+func (c *compiler) category(v string) string { return categorySpelling(c.r, v) }
+
+// categorySpelling is compiler.category, in reader r.
+func categorySpelling(r index.IndexReader, v string) string {
+	if t, ok := fieldTerm(r, fieldCategories, v); ok {
+		return t
+	}
+	return v
+}
+
+// fieldTerm finds v among the terms of keyword field in r, ignoring case;
+// the exact spelling wins.
+func fieldTerm(r index.IndexReader, field, v string) (string, bool) {
+	fd, err := r.FieldDict(field)
 	if err != nil {
-		return v
+		return "", false
 	}
 	defer fd.Close()
+	found := ""
 	for {
 		e, err := fd.Next()
 		if err != nil || e == nil {
-			return v
+			return found, found != ""
 		}
 		if e.Term == v {
-			return v
+			return v, true
 		}
-		if strings.EqualFold(e.Term, v) {
-			return e.Term
+		if found == "" && strings.EqualFold(e.Term, v) {
+			found = e.Term
 		}
 	}
 }

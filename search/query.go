@@ -193,9 +193,11 @@ func (r *Request) Normalize() error {
 		return fmt.Errorf("%w: size must be between 1 and %d, not %d", ErrBadQuery, MaxSize, r.Size)
 	case r.Cursor != "" && r.Page != 1:
 		return fmt.Errorf("%w: use either page or cursor, not both", ErrBadQuery)
-	case r.Cursor == "" && r.Page*r.Size > MaxWindow:
-		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for %d); narrow the search, or follow next_cursor",
-			ErrBadQuery, MaxWindow, r.Page, r.Size, r.Page*r.Size)
+	case r.Cursor == "" && r.Page > MaxWindow/r.Size:
+		// Divided, not multiplied: a page near the largest int would
+		// wrap page*size round to a small number.
+		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for more); narrow the search, or follow next_cursor",
+			ErrBadQuery, MaxWindow, r.Page, r.Size)
 	}
 	for _, y := range []int{r.YearFrom, r.YearTo} {
 		if y != 0 && (y < 1000 || y > 9999) {
@@ -229,6 +231,33 @@ func cleanValues(vs []string) []string {
 	return out
 }
 
+// resolveFilters gives r's topic and category filters the spellings the
+// index uses, as the query language does for topic: and category:, and
+// refuses a topic the index does not know.
+func (x *Index) resolveFilters(r *Request) error {
+	if len(r.Topics) == 0 && len(r.Categories) == 0 {
+		return nil
+	}
+	tax, err := x.topicList()
+	if err != nil {
+		return err
+	}
+	rd, err := x.reader()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	for i, v := range r.Topics {
+		if r.Topics[i], err = resolveTopic(tax, rd, v); err != nil {
+			return err
+		}
+	}
+	for i, v := range r.Categories {
+		r.Categories[i] = categorySpelling(rd, v)
+	}
+	return nil
+}
+
 // Search runs a request.
 func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	start := time.Now()
@@ -239,6 +268,9 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		return Result{}, err
 	}
 	defer x.mu.RUnlock()
+	if err := x.resolveFilters(&r); err != nil {
+		return Result{}, err
+	}
 	p, text, err := x.plan(ctx, r)
 	if err != nil {
 		return Result{}, err

@@ -54,6 +54,16 @@ func (e *env) openOrDemo(ctx context.Context, dir string) (*search.Index, error)
 	return search.Open(dir, e.log)
 }
 
+// openToRead is openOrDemo for the commands that only read the index: the
+// demo is built only at the default index, so that a mistyped --index is
+// an error rather than a new demo index at the typo.
+func (e *env) openToRead(ctx context.Context, dir string) (*search.Index, error) {
+	if dir != e.defaultIndex() && !indexExists(dir) {
+		return nil, usageError{fmt.Sprintf("no index at %s; papersearch index --index %s FILE builds one (without --index, the demo index is used)", dir, dir)}
+	}
+	return e.openOrDemo(ctx, dir)
+}
+
 func buildDemo(ctx context.Context, idx *search.Index, tax *indexer.Taxonomy) (indexer.Stats, error) {
 	if err := idx.SetTopics(tax.Topics()); err != nil {
 		return indexer.Stats{}, err

@@ -13,7 +13,19 @@ func TestDemoIndex(t *testing.T) {
 	t.Parallel() // building the demo takes a second or two
 	dir := filepath.Join(t.TempDir(), "fresh", "index")
 
-	r := runCLI(t, "", nil, "search", "--index", dir, "--json", "--size", "1", "Just read twice: closing the recall gap")
+	// A mistyped --index is an error, not a demo index at the typo.
+	r := runCLI(t, "", nil, "search", "--index", dir, "--json", "pruning")
+	if r.code != 2 || r.err == nil || !strings.Contains(r.err.Error(), "no index at "+dir) {
+		t.Errorf("search --index with no index there: exit %d, %v", r.code, r.err)
+	}
+	if indexExists(dir) {
+		t.Fatalf("search --index made an index at %s", dir)
+	}
+
+	// The default index (here from PAPERSEARCH_INDEX) is built.
+	env := testEnv(t)
+	env["PAPERSEARCH_INDEX"] = dir
+	r = runCLI(t, "", env, "search", "--json", "--size", "1", "Just read twice: closing the recall gap")
 	if r.code != 0 {
 		t.Fatalf("search on a fresh machine: exit %d, %v", r.code, r.err)
 	}

@@ -47,6 +47,10 @@ func TestIndexSeedListing(t *testing.T) {
 		t.Fatalf("first run: exit %d, %v", r.code, r.err)
 	}
 	checkSummary(t, r, "33 33 0 0 33", dir)
+	// Off a terminal, the first load says nothing but its summary.
+	if strings.Contains(r.stderr, "level=") {
+		t.Errorf("index logged on the way: %s", r.stderr)
+	}
 	if strings.Contains(r.stderr, seed+":") {
 		t.Errorf("records rejected: %s", r.stderr)
 	}

@@ -150,7 +150,7 @@ Usage:
         papers): smaller and faster to search. Stop serve first.
   papersearch bench   --corpus FILE [--docs N] [--synthesize N] [--emit FILE] [--emit-queries FILE]
                       [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR]
-                      [--index DIR] [--search-timeout 2s] [--cpuprofile FILE] [--json]
+                      [--index DIR] [--search-timeout 2s] [--slowest N] [--cpuprofile FILE] [--json]
         Build a fresh index from FILE (or from N synthetic papers modelled on
         it) in a temporary directory, then query it for D from C clients;
         report build time, papers/s, index size, peak RSS, q/s and latency.

@@ -176,6 +176,10 @@ func TestUsageErrors(t *testing.T) {
 		{"search years reversed", []string{"search", "--year-from", "2025", "--year-to", "2020"}, "year_from 2025 is after year_to 2020"},
 		{"search page not a number", []string{"search", "--page", "two"}, `invalid value "two" for flag -page`},
 		{"search page too deep", []string{"search", "--page", "2000"}, "page*size must be at most 10000"},
+		{"search page wraps round", []string{"search", "--page", "9223372036854775807", "pruning"}, "page*size must be at most 10000"},
+		{"search page zero", []string{"search", "--page", "0"}, "--page must be 1 or more, not 0"},
+		{"search size zero", []string{"search", "--size", "0", "q"}, "--size must be between 1 and 100, not 0"},
+		{"search year zero", []string{"search", "--year-from", "0"}, "--year-from must be a four-digit year, not 0"},
 		{"topics with arguments", []string{"topics", "extra"}, `topics takes no arguments, got ["extra"]`},
 		{"serve with arguments", []string{"serve", "extra"}, `serve takes no arguments, got ["extra"]`},
 	}
@@ -229,6 +233,21 @@ func TestHelp(t *testing.T) {
 	r := runCLI(t, "", nil)
 	if !strings.Contains(r.stderr, "Usage:") {
 		t.Errorf("no command: stderr %q lacks the usage", r.stderr)
+	}
+	// help lists every flag of every command, as the README says.
+	help := runCLI(t, "", nil, "help").stdout
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
+	for _, cmd := range []string{"serve", "index", "search", "topics", "similar", "eval", "backup", "compact", "bench"} {
+		r := runCLI(t, "", nil, cmd, "-h")
+		names := flagLine.FindAllStringSubmatch(r.stderr, -1)
+		if len(names) == 0 {
+			t.Errorf("%s -h lists no flags: %q", cmd, r.stderr)
+		}
+		for _, m := range names {
+			if !strings.Contains(help, "--"+m[1]) {
+				t.Errorf("help does not list %s --%s", cmd, m[1])
+			}
+		}
 	}
 }
 
@@ -297,6 +316,23 @@ func TestDisplayAddr(t *testing.T) {
 		}
 		if got := displayAddr(addr); got != tt.want {
 			t.Errorf("displayAddr(%s) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The API and similar take an arXiv id as people cite it.
+func TestCanonicalID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2505.14260", "2505.14260"},
+		{"2505.14260v2", "2505.14260"},
+		{"arXiv:2505.14260v3", "2505.14260"},
+		{"https://arxiv.org/abs/2505.14260v1", "2505.14260"},
+		{"hep-th/9901001v2", "hep-th/9901001"},
+		{"pruning-survey-1a2b3c", "pruning-survey-1a2b3c"},
+	}
+	for _, tt := range tests {
+		if got := canonicalID(tt.in); got != tt.want {
+			t.Errorf("canonicalID(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"html"
 	"io"
@@ -35,6 +36,17 @@ func (e *env) search(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// 0 stands for the default in a request, and Values leaves it out:
+	// refuse it here, as the API refuses page=0.
+	var zero error
+	fs.Visit(func(f *flag.Flag) {
+		if name, ok := zeroFlags[f.Name]; ok && zero == nil && f.Value.String() == "0" {
+			zero = usageError{fmt.Sprintf("--%s must be %s, not 0", f.Name, name)}
+		}
+	})
+	if zero != nil {
+		return zero
+	}
 	req := search.Request{
 		Query: strings.Join(words, " "), Topics: topics, Categories: cats,
 		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page, Cursor: *cursor,
@@ -44,7 +56,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	if _, err := api.ParseSearch(api.Values(req)); err != nil {
 		return usageError{err.Error()}
 	}
-	idx, err := e.openOrDemo(ctx, *dir)
+	idx, err := e.openToRead(ctx, *dir)
 	if err != nil {
 		return err
 	}
@@ -67,6 +79,14 @@ func (e *env) search(ctx context.Context, args []string) error {
 	}
 	printResults(e.stdout, res, bold)
 	return nil
+}
+
+// zeroFlags are the search flags 0 is no value for, with what they take.
+var zeroFlags = map[string]string{
+	"page":      "1 or more",
+	"size":      fmt.Sprintf("between 1 and %d", search.MaxSize),
+	"year-from": "a four-digit year",
+	"year-to":   "a four-digit year",
 }
 
 var markTags = regexp.MustCompile(`</?mark>`)
@@ -147,7 +167,7 @@ func (e *env) topics(ctx context.Context, args []string) error {
 	} else if len(rest) > 0 {
 		return usageError{fmt.Sprintf("topics takes no arguments, got %q", rest)}
 	}
-	idx, err := e.openOrDemo(ctx, *dir)
+	idx, err := e.openToRead(ctx, *dir)
 	if err != nil {
 		return err
 	}

@@ -118,6 +118,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	cfg := api.Config{
 		Index: idx, Log: e.log, CORSOrigins: origins, Timeout: timeout, MaxBody: int64(maxBody), TrustedProxies: trusted, MaxSearches: maxSearches,
 		RateLimit: api.RateLimit{PerSecond: rate, Burst: *burst, Loopback: *rateLoopback},
+		PaperID:   canonicalID,
 	}
 	if key != "" {
 		cfg.AdminKey, cfg.Ingest = key, ingester(idx, tax, e.log)
@@ -304,4 +305,13 @@ func envFloat(getenv func(string) string, key string, def float64) (float64, err
 		return 0, usageError{fmt.Sprintf("%s=%q is not a number", key, v)}
 	}
 	return f, nil
+}
+
+// canonicalID is the id index gives a paper cited as id: an arXiv id
+// without its "arXiv:" prefix or version, or id itself.
+func canonicalID(id string) string {
+	if a := indexer.ArxivID(id); a != "" {
+		return a
+	}
+	return id
 }

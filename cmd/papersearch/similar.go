@@ -23,12 +23,12 @@ func (e *env) similar(ctx context.Context, args []string) error {
 	if *size < 1 || *size > search.MaxSimilar {
 		return usageError{fmt.Sprintf("--size must be between 1 and %d", search.MaxSimilar)}
 	}
-	idx, err := e.openOrDemo(ctx, *dir)
+	idx, err := e.openToRead(ctx, *dir)
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
-	hits, err := idx.Similar(ctx, rest[0], *size)
+	hits, err := idx.Similar(ctx, canonicalID(rest[0]), *size)
 	if err != nil {
 		return err
 	}
