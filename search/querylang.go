@@ -175,6 +175,12 @@ func parseQuery(q string) (*clause, []string, error) {
 
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
 
+// isSeparator reports whether r parts words as a space does. Pasted text
+// joins words with these ("quantization;llm", "<b>pruning</b>"), and read
+// as one word they were a phrase that matched nothing. Hyphens, slashes,
+// dots and apostrophes still join: "post-training", "TCP/IP", "cs.CL".
+func isSeparator(r rune) bool { return strings.ContainsRune(";,<>=^|!{}[]", r) }
+
 // lex splits the query into tokens. Operators count only in capitals, and
 // not in a query that is all capitals (shouting, or a pasted title), where
 // AND, OR and NOT are words.
@@ -184,7 +190,7 @@ func (p *parser) lex() {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case isSpace(r):
+		case isSpace(r) || isSeparator(r):
 			i += size
 		case r == '(':
 			p.toks = append(p.toks, token{kind: tokLParen, pos: i})
@@ -222,7 +228,7 @@ func (p *parser) lex() {
 			j := i
 			for j < len(s) {
 				r, size := utf8.DecodeRuneInString(s[j:])
-				if isSpace(r) || r == '(' || r == ')' || r == '"' {
+				if isSpace(r) || isSeparator(r) || r == '(' || r == ')' || r == '"' {
 					break
 				}
 				if r == ':' {
@@ -505,6 +511,11 @@ func (p *parser) word(t token) *clause {
 		if n > 0 {
 			c.kind, c.fuzz = kindFuzzy, n
 		}
+	}
+	// A sentence's full stop is not part of its last word, whose
+	// expansions are looked up as written; two dots are a year range.
+	if strings.HasSuffix(w, ".") && !strings.HasSuffix(w, "..") {
+		w = w[:len(w)-1]
 	}
 	if strings.HasSuffix(w, "*") {
 		w = strings.TrimRight(w, "*")

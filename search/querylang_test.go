@@ -60,6 +60,10 @@ func TestParseQuery(t *testing.T) {
 		{`LLM AND RAG`, `(+(+w:LLM +w:RAG))`, 0},
 		{`post-training non-linear`, `(?w:post-training ?w:non-linear)`, 0},
 		{`foo:bar`, `(?w:foo:bar)`, 0},
+		{`quantization;llm <b>pruning</b>`, `(?w:quantization ?w:llm ?w:b ?w:pruning ?w:/b)`, 0},
+		{`quantization^5, kv=cache [sparsity]`, `(?w:quantization ?w:5 ?w:kv ?w:cache ?w:sparsity)`, 0},
+		{`quantization. TCP/IP cs.CL`, `(?w:quantization ?w:TCP/IP ?w:cs.CL)`, 0},
+		{`quant*.`, `(?pre:quant)`, 0},
 		// Repairs.
 		{`"long context`, `(?w:long ?w:context)`, 1},
 		{`(pruning OR distillation`, `(?(?w:pruning ?w:distillation))`, 1},

@@ -473,3 +473,31 @@ func TestHitsCarryTheirStoredPapers(t *testing.T) {
 		})
 	}
 }
+
+// Words joined by the punctuation of pasted text are searched as the
+// words, and a full stop does not cost a word its expansions.
+func TestPastedPunctuation(t *testing.T) {
+	idx := testIndex(t)
+	search1 := func(q string) search.Result {
+		t.Helper()
+		res, err := idx.Search(context.Background(), search.Request{Query: q, Size: 100})
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		return res
+	}
+	for _, tc := range []struct{ pasted, typed string }{
+		{"quantization;llm", "quantization llm"},
+		{"<b>pruning</b>", "b pruning /b"},
+		{"quantization.", "quantization"},
+		{"pruning, distillation.", "pruning distillation"},
+	} {
+		got, want := search1(tc.pasted), search1(tc.typed)
+		if want.Total == 0 {
+			t.Fatalf("%q finds nothing; the test needs papers", tc.typed)
+		}
+		if got.Total != want.Total || len(got.Expansions) != len(want.Expansions) {
+			t.Errorf("%q: %d hits, %d expansions; %q: %d, %d", tc.pasted, got.Total, len(got.Expansions), tc.typed, want.Total, len(want.Expansions))
+		}
+	}
+}
