@@ -463,11 +463,12 @@ func topicSlug(tax []Topic, v string) (string, error) {
 	}
 	var close []string
 	for _, t := range tax {
-		if strings.Contains(t.Slug, norm) || strings.Contains(norm, t.Slug) {
+		// A part of a slug, or a slug misspelt or spelt the British way.
+		if strings.Contains(t.Slug, norm) || strings.Contains(norm, t.Slug) || len(norm) >= 5 && levenshtein(t.Slug, norm) <= 2 {
 			close = append(close, t.Slug)
 		}
 	}
-	hint := "see GET /api/topics for the list"
+	hint := "the topics are listed by GET /api/topics and papersearch topics"
 	if len(close) > 0 {
 		hint = "did you mean " + strings.Join(close, ", ") + "?"
 	}

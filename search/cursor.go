@@ -60,7 +60,7 @@ func encodeCursor(c cursor) string {
 // decodeCursor reads a cursor and checks that it belongs to r, which must
 // be normalized.
 func decodeCursor(s string, r *Request) (cursor, error) {
-	bad := fmt.Errorf("%w: cursor is not one this server issued; start again without it", ErrBadQuery)
+	bad := fmt.Errorf("%w: cursor is not one this index issued for this search; start again without it", ErrBadQuery)
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) > 4096 {
 		return cursor{}, bad

@@ -199,9 +199,12 @@ func (r *Request) Normalize() error {
 		return fmt.Errorf("%w: page*size must be at most %d (page %d of size %d asks for more); narrow the search, or follow next_cursor",
 			ErrBadQuery, MaxWindow, r.Page, r.Size)
 	}
-	for _, y := range []int{r.YearFrom, r.YearTo} {
-		if y != 0 && (y < 1000 || y > 9999) {
-			return fmt.Errorf("%w: year %d is not a four-digit year", ErrBadQuery, y)
+	for _, y := range []struct {
+		name string
+		year int
+	}{{"year_from", r.YearFrom}, {"year_to", r.YearTo}} {
+		if y.year != 0 && (y.year < 1000 || y.year > 9999) {
+			return fmt.Errorf("%w: %s %d is not a four-digit year", ErrBadQuery, y.name, y.year)
 		}
 	}
 	if r.YearFrom != 0 && r.YearTo != 0 && r.YearFrom > r.YearTo {

@@ -278,7 +278,7 @@ func TestSearchBadRequests(t *testing.T) {
 		{"unknown sort", search.Request{Sort: "best"}, `sort must be one of relevance, newest, oldest, upvotes, not "best"`},
 		{"sort is case-sensitive", search.Request{Sort: "Newest"}, "sort must be one of"},
 		{"year_from after year_to", search.Request{YearFrom: 2025, YearTo: 2020}, "year_from 2025 is after year_to 2020"},
-		{"two-digit year", search.Request{YearFrom: 99}, "year 99 is not a four-digit year"},
+		{"two-digit year", search.Request{YearFrom: 99}, "year_from 99 is not a four-digit year"},
 		{"five-digit year", search.Request{YearTo: 20240}, "not a four-digit year"},
 		{"query too long", search.Request{Query: strings.Repeat("a", search.MaxQueryLen+1)}, "the limit is 1024"},
 		{"query not UTF-8", search.Request{Query: "caf\xe9"}, "not valid UTF-8"},

@@ -540,6 +540,27 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("each burst of typing is a history entry", func(t *testing.T) {
+		b.t = t
+		b.open("/")
+		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+		start := jsEval[int](b, `history.length`)
+		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "pruning"))
+		b.waitFor("results for the query", urlIs("/?q=pruning"))
+		// The reader reads, then types on: a second entry, and Back
+		// returns to the first search rather than the start page.
+		time.Sleep(2 * time.Second)
+		b.do("type more", chromedp.SendKeys(chromedp.CSS("#q"), " llm"))
+		b.waitFor("results for the longer query", urlIs("/?q=pruning+llm"))
+		if n := jsEval[int](b, `history.length`); n != start+2 {
+			t.Errorf("history has %d entries after two bursts of typing, want %d", n, start+2)
+		}
+		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor("the first burst's search", urlIs("/?q=pruning")+` && document.querySelector("#q").value === "pruning"`)
+		b.do("close the suggestions", key(kb.Escape))
+		b.checkWatch("bursts of typing")
+	})
+
 	t.Run("open a paper", func(t *testing.T) {
 		b.t = t
 		b.open("/?q=quantization")

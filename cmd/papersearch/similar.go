@@ -28,19 +28,20 @@ func (e *env) similar(ctx context.Context, args []string) error {
 		return err
 	}
 	defer idx.Close()
-	hits, err := idx.Similar(ctx, canonicalID(rest[0]), *size)
+	id := canonicalID(rest[0])
+	hits, err := idx.Similar(ctx, id, *size)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		b, err := api.Marshal(api.NewSimilarResponse(rest[0], hits))
+		b, err := api.Marshal(api.NewSimilarResponse(id, hits))
 		if err != nil {
 			return err
 		}
 		_, err = e.stdout.Write(b)
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%d papers like %s\n", len(hits), rest[0])
+	fmt.Fprintf(e.stdout, "%d papers like %s\n", len(hits), id)
 	for i, h := range hits {
 		p := h.Paper
 		fmt.Fprintf(e.stdout, "\n%d. %s\n   %s", i+1, p.Title, p.ID)

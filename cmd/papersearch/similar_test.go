@@ -19,7 +19,9 @@ func TestSimilarAndQueryFlags(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := run(context.Background(), []string{"similar", "--index", dir, "--json", "--size", "3", "2506.11093"}, nil, &out, &errb, getenv); err != nil {
+	// The id as cited, with its prefix and version: the answer names the
+	// paper by its id in the index, as the API does.
+	if err := run(context.Background(), []string{"similar", "--index", dir, "--json", "--size", "3", "arXiv:2506.11093v2"}, nil, &out, &errb, getenv); err != nil {
 		t.Fatalf("similar: %v\n%s", err, errb.String())
 	}
 	var sim struct {

@@ -10,6 +10,7 @@
 "use strict";
 (function () {
   const TYPING_DELAY = 250;
+  const BURST_GAP = 1500;
   const SUGGEST_DELAY = 120;
   const SUGGEST_MAX = 8;
 
@@ -33,6 +34,10 @@
   const sort = document.getElementById("sort");
   const status = document.getElementById("status");
   let typingTimer = 0;
+  // A burst of typing ends BURST_GAP after its last key: the next one
+  // (or typing after Back) makes a history entry of its own.
+  let burstStart = true;
+  let burstTimer = 0;
   let inflight = null;
   // The sort box shows the default order (relevance, or newest without a
   // query) until the reader picks one; only a picked order goes in the URL.
@@ -89,8 +94,9 @@
     if (how === "push") {
       history.pushState({}, "", url);
     } else if (how === "typing") {
-      if (history.state && history.state.typing) history.replaceState({ typing: true }, "", url);
+      if (!burstStart && history.state && history.state.typing) history.replaceState({ typing: true }, "", url);
       else history.pushState({ typing: true }, "", url);
+      burstStart = false;
     } else if (how === "replace") {
       history.replaceState(history.state, "", url);
     }
@@ -165,6 +171,8 @@
     syncSort();
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
+    clearTimeout(burstTimer);
+    burstTimer = setTimeout(function () { burstStart = true; }, BURST_GAP);
     suggest.schedule();
   });
 
