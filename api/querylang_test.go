@@ -97,6 +97,7 @@ func TestSearchQueryLanguage(t *testing.T) {
 		{"bad year is a 400", q("year:abc"), 400, []string{`{"error":{"code":"bad_request","message":"year:abc is not a year`}, nil},
 		{"unknown topic is a 400", q("topic:astrology"), 400, []string{`"code":"bad_request"`, `no topic`}, nil},
 		{"stop words only is a 400", q("the of"), 400, []string{`nothing to search for`}, nil},
+		{"a short prefix says why it is nothing", q("a*"), 400, []string{`nothing to search for in \"a*\" (A prefix needs at least 3 letters; searched \"a\" as a word)`}, nil},
 		{"bad switch is a 400", q("llm", "expand", "maybe"), 400, []string{`expand must be true or false`}, nil},
 		{"suggest", "/api/suggest?q=quant", 200, []string{`"suggestions":[{"text":"Quantization","kind":"topic"`, `"kind":"word"`}, nil},
 		{"suggest a phrase", "/api/suggest?q=large+lang", 200, []string{`"text":"large language","kind":"phrase"`}, nil},

@@ -122,7 +122,12 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 		return nil, err
 	}
 	if m == nil && c.bag.empty() {
-		return nil, fmt.Errorf("%w: nothing to search for in %q: its words are too common to be indexed, or are only operators and punctuation", ErrBadQuery, clipQuery(text))
+		repaired := ""
+		if len(notices) > 0 {
+			// A repair may be why ("a*" became the stop word "a").
+			repaired = " (" + strings.Join(notices, "; ") + ")"
+		}
+		return nil, fmt.Errorf("%w: nothing to search for in %q%s: its words are too common to be indexed, or are only operators and punctuation", ErrBadQuery, clipQuery(text), repaired)
 	}
 	if !c.pure || c.bag.empty() {
 		p.match = m

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 )
 
@@ -17,10 +18,18 @@ func newFlagSet(name string, out io.Writer) *flag.FlagSet {
 // positional arguments ("search quantization --json"), which people type
 // and the flag package alone refuses. "--" ends the flags.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package prints a bad flag's error and every flag before
+	// returning the error, which main prints again: only -h gets the list.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+				fs.PrintDefaults()
 				return nil, err
 			}
 			return nil, usageError{err.Error()}

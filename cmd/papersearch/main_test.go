@@ -209,6 +209,10 @@ func TestUsageErrors(t *testing.T) {
 			if r.stdout != "" {
 				t.Errorf("stdout = %q, want nothing", r.stdout)
 			}
+			// One line says what is wrong; the flag list is for -h.
+			if strings.Contains(r.stderr, "Usage of") || strings.Contains(r.stderr, "parse error") {
+				t.Errorf("stderr repeats the error or lists the flags: %q", r.stderr)
+			}
 			if _, err := os.Stat(dir); err == nil {
 				t.Errorf("a usage error created the index %s", dir)
 			}
