@@ -61,7 +61,10 @@ type atomCategory struct {
 }
 
 func (s *server) feed(c *gin.Context) error {
-	v := c.Request.URL.Query()
+	v, err := queryValues(c)
+	if err != nil {
+		return err
+	}
 	given := url.Values{} // the parameters the caller set, for the feed's own links
 	for _, k := range SearchParams {
 		if vs, ok := v[k]; ok {

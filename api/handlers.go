@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,7 +31,11 @@ func (s *server) health(c *gin.Context) error {
 }
 
 func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error) {
-	req, err := ParseSearch(c.Request.URL.Query())
+	v, err := queryValues(c)
+	if err != nil {
+		return search.Request{}, search.Result{}, err
+	}
+	req, err := ParseSearch(v)
 	if err != nil {
 		return req, search.Result{}, err
 	}
@@ -217,4 +222,15 @@ func intParam(c *gin.Context, name string, def int) (int, error) {
 		return 0, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, name, clip(v))
 	}
 	return n, nil
+}
+
+// queryValues parses the request's query string. URL.Query drops what it
+// cannot parse: "q=a;b" unencoded searched for nothing, and so listed
+// every paper.
+func queryValues(c *gin.Context) (url.Values, error) {
+	v, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the query string is malformed (%v); encode ; as %%3B, & as %%26 and %% as %%25 inside a value", search.ErrBadQuery, err)
+	}
+	return v, nil
 }

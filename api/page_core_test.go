@@ -585,6 +585,18 @@ func TestSearchPageBadParams(t *testing.T) {
 	}
 }
 
+// A query string the server cannot read is an error page, not a page of
+// every paper with the query dropped.
+func TestSearchPageMalformedQuery(t *testing.T) {
+	doc := page(t, newHandler(t), "/?q=quantization;llm", http.StatusBadRequest)
+	if got := squash(doc.Find(`.error[role="alert"] p`).First().Text()); !strings.Contains(got, "the query string is malformed") {
+		t.Errorf("error text = %q", got)
+	}
+	if doc.Find("li.hit").Length() != 0 {
+		t.Error("results shown with an error")
+	}
+}
+
 func TestPaperPage(t *testing.T) {
 	h := newHandler(t)
 	tests := []struct {
