@@ -555,9 +555,14 @@ func TestBrowser(t *testing.T) {
 		if n := jsEval[int](b, `history.length`); n != start+2 {
 			t.Errorf("history has %d entries after two bursts of typing, want %d", n, start+2)
 		}
+		b.waitFor("suggestions for the longer query", suggestionsOpen)
 		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
 		b.waitFor("the first burst's search", urlIs("/?q=pruning")+` && document.querySelector("#q").value === "pruning"`)
-		b.do("close the suggestions", key(kb.Escape))
+		// The suggestions were for the query left behind.
+		b.quiet()
+		if !jsEval[bool](b, `document.querySelector("#suggestions").hidden`) {
+			t.Error("suggestions for the later query are still open after Back")
+		}
 		b.checkWatch("bursts of typing")
 	})
 

@@ -213,6 +213,8 @@
   });
 
   window.addEventListener("popstate", function () {
+    // Suggestions were for the query left behind.
+    suggest.close();
     syncForm();
     load(location.pathname + location.search, "none");
   });
