@@ -124,7 +124,11 @@ func (e *env) backupVia(ctx context.Context, base, to string) error {
 		if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e) == nil && e.Error.Message != "" {
 			msg = fmt.Sprintf("%s: %s", resp.Status, e.Error.Message)
 		}
-		if key == "" && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+		switch {
+		case e.Error.Code == "writes_disabled":
+			// The server runs without a key: no key of ours can help.
+			msg += "; or stop serve, and backup copies the index itself"
+		case key == "" && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden):
 			msg += "; set PAPERSEARCH_ADMIN_KEY to the key the server runs with"
 		}
 		return fmt.Errorf("back up through %s: the server answered %s", base, msg)

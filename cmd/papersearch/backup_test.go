@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/papersearch/papersearch/api"
 	"github.com/papersearch/papersearch/search"
 )
 
@@ -145,4 +146,22 @@ func newPaperServer(t *testing.T, hits *atomic.Int64) string {
 	}))
 	t.Cleanup(s.Close)
 	return s.URL
+}
+
+// A serve that runs without an admin key cannot back up; the message
+// says what can: stopping it, so that backup copies the index itself.
+func TestBackupViaServerWithoutKey(t *testing.T) {
+	idx := openIndex(t, seededIndex(t))
+	h, err := api.New(api.Config{Index: idx, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	env := map[string]string{"HOME": t.TempDir(), "PAPERSEARCH_ADMIN_KEY": strings.Repeat("k", 40)}
+	r := runCLI(t, "", env, "backup", "--via", srv.URL, "--to", filepath.Join(t.TempDir(), "copy"))
+	if r.code == 0 || r.err == nil || !strings.Contains(r.err.Error(), "or stop serve, and backup copies the index itself") ||
+		strings.Contains(r.err.Error(), "set PAPERSEARCH_ADMIN_KEY to the key") {
+		t.Errorf("backup through a server without a key: exit %d, %v", r.code, r.err)
+	}
 }
