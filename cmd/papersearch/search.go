@@ -36,24 +36,22 @@ func (e *env) search(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// 0 stands for the default in a request, and Values leaves it out:
-	// refuse it here, as the API refuses page=0.
-	var zero error
-	fs.Visit(func(f *flag.Flag) {
-		if name, ok := zeroFlags[f.Name]; ok && zero == nil && f.Value.String() == "0" {
-			zero = usageError{fmt.Sprintf("--%s must be %s, not 0", f.Name, name)}
-		}
-	})
-	if zero != nil {
-		return zero
-	}
 	req := search.Request{
 		Query: strings.Join(words, " "), Topics: topics, Categories: cats,
 		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page, Cursor: *cursor,
 		NoExpand: !*expand, NoCorrect: !*correct, Explain: *explain,
 	}
 	// The same validation as the API, so the CLI refuses what the API does.
-	if _, err := api.ParseSearch(api.Values(req)); err != nil {
+	// Values leaves out what a request takes as its default (0, or a page
+	// below 2): a number flag goes in as given, as page=0 would, and is
+	// refused the same way.
+	v := api.Values(req)
+	fs.Visit(func(f *flag.Flag) {
+		if name, ok := numberParams[f.Name]; ok {
+			v.Set(name, f.Value.String())
+		}
+	})
+	if _, err := api.ParseSearch(v); err != nil {
 		return usageError{err.Error()}
 	}
 	idx, err := e.openToRead(ctx, *dir)
@@ -81,13 +79,8 @@ func (e *env) search(ctx context.Context, args []string) error {
 	return nil
 }
 
-// zeroFlags are the search flags 0 is no value for, with what they take.
-var zeroFlags = map[string]string{
-	"page":      "1 or more",
-	"size":      fmt.Sprintf("between 1 and %d", search.MaxSize),
-	"year-from": "a four-digit year",
-	"year-to":   "a four-digit year",
-}
+// numberParams are the API parameters of search's number flags.
+var numberParams = map[string]string{"page": "page", "size": "size", "year-from": "year_from", "year-to": "year_to"}
 
 var markTags = regexp.MustCompile(`</?mark>`)
 
