@@ -286,6 +286,18 @@ func urlIs(pathQuery string) string {
 
 func key(k string) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(k) }
 
+// typeOnStartPage opens the start page, types word into the box and waits
+// for its search; it returns the history's length before typing.
+func (b *browser) typeOnStartPage(word string) int {
+	b.t.Helper()
+	b.open("/")
+	b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+	start := jsEval[int](b, `history.length`)
+	b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), word))
+	b.waitFor("results for the query", urlIs("/?q="+word))
+	return start
+}
+
 // suggestGate sits in front of the real router and counts the page's
 // requests for suggestions. With missing set it answers them as a server
 // without /api/suggest would, 404 in the API's error shape, so that the
@@ -349,11 +361,8 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("typing updates results and URL", func(t *testing.T) {
 		b.t = t
-		b.open("/")
-		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
-		start := jsEval[int](b, `history.length`)
-		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "quantization"))
-		b.waitFor("results for the query", urlIs("/?q=quantization")+` && document.querySelector("#summary").textContent.includes("quantization")`)
+		start := b.typeOnStartPage("quantization")
+		b.waitFor("the summary", `document.querySelector("#summary").textContent.includes("quantization")`)
 		if n := jsEval[int](b, `document.querySelectorAll("ol.hits > li.hit").length`); n != 10 {
 			t.Errorf("%d hits on the first page", n)
 		}
@@ -542,11 +551,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("each burst of typing is a history entry", func(t *testing.T) {
 		b.t = t
-		b.open("/")
-		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
-		start := jsEval[int](b, `history.length`)
-		b.do("type", chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "pruning"))
-		b.waitFor("results for the query", urlIs("/?q=pruning"))
+		start := b.typeOnStartPage("pruning")
 		// The reader reads, then types on: a second entry, and Back
 		// returns to the first search rather than the start page.
 		time.Sleep(2 * time.Second)
