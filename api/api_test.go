@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,6 +92,58 @@ func TestSearchResponse(t *testing.T) {
 	}
 }
 
+// facets= leaves groups out of the answer, and counts the others as a
+// search without it does. The page counts all three whatever it says.
+func TestFacetsParam(t *testing.T) {
+	h := newHandler(t)
+	all := do(t, h, http.MethodGet, "/api/search?q=models")
+	var full map[string]any
+	if err := json.Unmarshal(all.Body.Bytes(), &full); err != nil {
+		t.Fatal(err)
+	}
+	fullFacets := full["facets"].(map[string]any)
+	for _, tt := range []struct {
+		facets string
+		want   []string // the groups present
+	}{
+		{"topic,year,category", []string{"categories", "topics", "years"}},
+		{"topic,year", []string{"topics", "years"}},
+		{"category", []string{"categories"}},
+		{" year , topic ", []string{"topics", "years"}},
+		{"none", nil},
+	} {
+		w := do(t, h, http.MethodGet, "/api/search?q=models&facets="+url.QueryEscape(tt.facets))
+		if w.Code != http.StatusOK {
+			t.Fatalf("facets=%s: status %d: %s", tt.facets, w.Code, w.Body)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		facets := got["facets"].(map[string]any)
+		if keys := slices.Sorted(maps.Keys(facets)); !slices.Equal(keys, tt.want) {
+			t.Errorf("facets=%s: groups %v, want %v", tt.facets, keys, tt.want)
+		}
+		for k, v := range facets {
+			if !reflect.DeepEqual(v, fullFacets[k]) {
+				t.Errorf("facets=%s: %s = %v, want %v as without facets=", tt.facets, k, v, fullFacets[k])
+			}
+		}
+		if got["total"] != full["total"] || !reflect.DeepEqual(got["hits"], full["hits"]) {
+			t.Errorf("facets=%s changed the hits", tt.facets)
+		}
+	}
+	// A group counted with no values is [], not left out.
+	w := do(t, h, http.MethodGet, "/api/search?q=nosuchwordanywhere&correct=false&facets=topic")
+	if !strings.Contains(w.Body.String(), `"facets":{"topics":[]}`) {
+		t.Errorf("no matches, facets=topic: %s", w.Body)
+	}
+	page := do(t, h, http.MethodGet, "/?q=models&facets=none")
+	if !strings.Contains(page.Body.String(), `name="topic" value="pruning"`) {
+		t.Errorf("the page with facets=none lost its topic facet")
+	}
+}
+
 // Every client error has the one JSON shape, a stable code and a message
 // that says what to fix.
 func TestJSONErrors(t *testing.T) {
@@ -115,6 +169,9 @@ func TestJSONErrors(t *testing.T) {
 		{"size zero", "GET", "/api/search?size=0", 400, "bad_request", "size must be between 1 and 100, not 0"},
 		{"year zero", "GET", "/api/search?year_from=0", 400, "bad_request", "year_from must be a four-digit year, not 0"},
 		{"size given twice", "GET", "/api/search?size=10&size=101", 400, "bad_request", "size is given 2 times; give it once"},
+		{"unknown facet group", "GET", "/api/search?facets=topic,authors", 400, "bad_request", `facets must be none, or some of topic, year, category separated by commas; "authors" is not one of them`},
+		{"facets none with a group", "GET", "/api/search?facets=none,topic", 400, "bad_request", `"none" is not one of them`},
+		{"facets given twice", "GET", "/api/search?facets=topic&facets=year", 400, "bad_request", "facets is given 2 times; give it once"},
 		{"unencoded semicolon", "GET", "/api/search?q=quantization;llm", 400, "bad_request", "the query string is malformed (invalid semicolon separator in query); encode ; as %3B"},
 		{"bad escape", "GET", "/api/search?q=100%zz", 400, "bad_request", "the query string is malformed"},
 		{"feed with a bad escape", "GET", "/feed.atom?q=100%zz", 400, "bad_request", "the query string is malformed"},
@@ -305,6 +362,10 @@ func TestParamsRoundTrip(t *testing.T) {
 		{"year_from=2020&year_to=2024&page=3&size=20", "page=3&size=20&year_from=2020&year_to=2024"},
 		{"q=%22long+context%22+%26+more", "q=%22long+context%22+%26+more"},
 		{"unknown=1&q=a", "q=a"},
+		{"facets=topic,year,category", ""},
+		{"facets=category,%20topic,category", "facets=topic%2Ccategory"},
+		{"facets=none", "facets=none"},
+		{"facets=", ""},
 	}
 	for _, tt := range tests {
 		v, _ := url.ParseQuery(tt.in)

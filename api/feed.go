@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,6 +89,8 @@ func (s *server) feed(c *gin.Context) error {
 	if given.Get("sort") == "" {
 		self.Sort = ""
 	}
+	// A feed shows no facets: counting them would be wasted.
+	req.NoFacets, self.NoFacets = slices.Clone(search.FacetGroups), nil
 	var res search.Result
 	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
 		res, err = s.idx.Search(ctx, req)

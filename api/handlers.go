@@ -30,7 +30,9 @@ func (s *server) health(c *gin.Context) error {
 	return nil
 }
 
-func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error) {
+// runSearch runs the search the request's query string asks for. The page
+// shows every facet group, whatever facets= says.
+func (s *server) runSearch(c *gin.Context, page bool) (search.Request, search.Result, error) {
 	v, err := queryValues(c)
 	if err != nil {
 		return search.Request{}, search.Result{}, err
@@ -38,6 +40,9 @@ func (s *server) runSearch(c *gin.Context) (search.Request, search.Result, error
 	req, err := ParseSearch(v)
 	if err != nil {
 		return req, search.Result{}, err
+	}
+	if page {
+		req.NoFacets = nil
 	}
 	var res search.Result
 	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
@@ -77,7 +82,7 @@ var errBusy = &httpError{http.StatusServiceUnavailable, "busy",
 	"the server is busy with other searches (deep pages, long queries and many filters wait for each other); retry in a moment, or narrow the search"}
 
 func (s *server) search(c *gin.Context) error {
-	_, res, err := s.runSearch(c)
+	_, res, err := s.runSearch(c, false)
 	if err != nil {
 		return err
 	}

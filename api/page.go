@@ -162,7 +162,7 @@ func (s *server) recoverPage(c *gin.Context) {
 
 func (s *server) searchPage(c *gin.Context) {
 	defer s.recoverPage(c)
-	req, res, err := s.runSearch(c)
+	req, res, err := s.runSearch(c, true)
 	data := searchPageData{pageMeta: pageMeta{Title: "papersearch"}, Query: req.Query, YearFrom: req.YearFrom, YearTo: req.YearTo}
 	data.Sorts = sortOptions(req.Sort)
 	if err != nil {

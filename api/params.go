@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,11 +11,11 @@ import (
 )
 
 // SearchParams lists the query parameters of /api/search and the page.
-var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain"}
+var SearchParams = []string{"q", "topic", "category", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain", "facets"}
 
 // singleParams are the search parameters that take one value; topic and
 // category may repeat.
-var singleParams = []string{"q", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain"}
+var singleParams = []string{"q", "year_from", "year_to", "sort", "page", "size", "cursor", "expand", "correct", "explain", "facets"}
 
 // ParseSearch turns query parameters into a search request. Errors wrap
 // search.ErrBadQuery.
@@ -72,7 +73,41 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		}
 		*f.dst = b != f.neg
 	}
+	if s := strings.TrimSpace(v.Get("facets")); s != "" {
+		skip, err := parseFacets(s)
+		if err != nil {
+			return r, err
+		}
+		r.NoFacets = skip
+	}
 	return r, r.Normalize()
+}
+
+// noFacets is the facets value that counts no group.
+const noFacets = "none"
+
+// parseFacets reads the facets parameter, the groups to count ("topic,year")
+// or none, into the groups to leave out.
+func parseFacets(s string) ([]string, error) {
+	if s == noFacets {
+		return slices.Clone(search.FacetGroups), nil
+	}
+	var want []string
+	for g := range strings.SplitSeq(s, ",") {
+		g = strings.TrimSpace(g)
+		if !slices.Contains(search.FacetGroups, g) {
+			return nil, fmt.Errorf("%w: facets must be %s, or some of %s separated by commas; %q is not one of them",
+				search.ErrBadQuery, noFacets, strings.Join(search.FacetGroups, ", "), clip(g))
+		}
+		want = append(want, g)
+	}
+	var skip []string
+	for _, g := range search.FacetGroups {
+		if !slices.Contains(want, g) {
+			skip = append(skip, g)
+		}
+	}
+	return skip, nil
 }
 
 // Values is the inverse of ParseSearch: the query parameters that ask for r,
@@ -118,6 +153,18 @@ func Values(r search.Request) url.Values {
 	}
 	if r.Explain {
 		v.Set("explain", "true")
+	}
+	if len(r.NoFacets) > 0 {
+		var want []string
+		for _, g := range search.FacetGroups {
+			if !slices.Contains(r.NoFacets, g) {
+				want = append(want, g)
+			}
+		}
+		if len(want) == 0 {
+			want = []string{noFacets}
+		}
+		v.Set("facets", strings.Join(want, ","))
 	}
 	return v
 }

@@ -18,7 +18,7 @@ func FuzzParseSearch(f *testing.F) {
 		"", "q=pruning", "q=%E9", "q=" + strings.Repeat("w+", 40), "size=101", "size=-1", "page=0",
 		"page=100&size=100", "page=99999999999999999999", "topic=a&topic=b&topic=a", "category=cs.CL",
 		"year_from=2024&year_to=2020", "year_from=24", "sort=newest", "sort=Newest", "q=a&sort=oldest&page=2&size=3",
-		"q=%2F.%2A%2F", "q=*", "q=title:x~2", "topic=" + strings.Repeat("x", 200),
+		"q=%2F.%2A%2F", "q=*", "q=title:x~2", "facets=topic,year", "facets=none", "facets=category,category", "topic=" + strings.Repeat("x", 200),
 	} {
 		f.Add(s)
 	}

@@ -63,11 +63,12 @@ type HitJSON struct {
 	Explanation []ReasonJSON `json:"explanation,omitempty"`
 }
 
-// FacetsJSON holds facet counts per group.
+// FacetsJSON holds facet counts per group. A group the request left out
+// (facets=) is absent; a group counted with no values is [].
 type FacetsJSON struct {
-	Topics     []FacetValueJSON `json:"topics"`
-	Years      []FacetValueJSON `json:"years"`
-	Categories []FacetValueJSON `json:"categories"`
+	Topics     []FacetValueJSON `json:"topics,omitzero"`
+	Years      []FacetValueJSON `json:"years,omitzero"`
+	Categories []FacetValueJSON `json:"categories,omitzero"`
 }
 
 // FacetValueJSON is one facet bucket.
@@ -165,6 +166,9 @@ func hitJSON(h search.Hit) HitJSON {
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func facetJSON(vs []search.FacetValue) []FacetValueJSON {
+	if vs == nil {
+		return nil // not counted
+	}
 	out := make([]FacetValueJSON, len(vs))
 	for i, v := range vs {
 		out[i] = FacetValueJSON{Value: v.Value, Count: v.Count}

@@ -62,7 +62,10 @@ type Config struct {
 	// Slowest, when positive, asks the report for the queries of the mix
 	// that took longest (see Report.Slowest).
 	Slowest int
-	Log     *slog.Logger
+	// Facets is the facets parameter of every query of the mix ("topic,year",
+	// "none"); empty counts all three groups, as the page does.
+	Facets string
+	Log    *slog.Logger
 }
 
 // Report is what a run measured. The JSON names are what
@@ -178,7 +181,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	cfg.Log.Info("querying", "clients", cfg.Clients, "duration", cfg.Duration, "mix", len(mix))
-	lat, longest, failed, elapsed, err := load(ctx, api.Config{Index: idx, Timeout: cfg.SearchTimeout}, mix, cfg.Clients, cfg.Duration)
+	lat, longest, failed, elapsed, err := load(ctx, api.Config{Index: idx, Timeout: cfg.SearchTimeout}, mix, cfg.Facets, cfg.Clients, cfg.Duration)
 	if err != nil {
 		return Report{}, err
 	}
@@ -429,14 +432,18 @@ const warmup = 200
 // wait in line, as in "papersearch serve"), the search, the JSON encoded.
 // Only the network is left out. A query the server gives up on (503, 504)
 // is counted in failed; any other answer but 200 ends the run.
-func load(ctx context.Context, server api.Config, mix []Query, clients int, d time.Duration) (lat, longest []time.Duration, failed int, elapsed time.Duration, err error) {
+func load(ctx context.Context, server api.Config, mix []Query, facets string, clients int, d time.Duration) (lat, longest []time.Duration, failed int, elapsed time.Duration, err error) {
 	h, err := api.New(server)
 	if err != nil {
 		return nil, nil, 0, 0, err
 	}
 	var nfailed atomic.Int64
 	one := func(q Query) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/api/search?"+q.Values().Encode(), nil)
+		v := q.Values()
+		if facets != "" {
+			v.Set("facets", facets)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/api/search?"+v.Encode(), nil)
 		if err != nil {
 			return fmt.Errorf("query %q: %w", q.Q, err)
 		}

@@ -71,6 +71,20 @@ func TestRunCorpus(t *testing.T) {
 		t.Errorf("with a 1 ns deadline: %d of %d queries failed, want all", slow.Failed, slow.Queries)
 	}
 
+	// Every query of the mix carries Facets: a value the API refuses ends
+	// the run with its 400, one it takes runs the mix.
+	for _, tt := range []struct {
+		facets, wantErr string
+	}{{"topic,year", ""}, {"none", ""}, {"authors", "facets must be none, or some of topic, year, category"}} {
+		rep, err := Run(context.Background(), Config{Corpus: corpus, Docs: 300, Duration: 50 * time.Millisecond, Seed: 1, Index: cfg.Keep, Facets: tt.facets})
+		switch {
+		case tt.wantErr == "" && (err != nil || rep.Queries == 0 || rep.Failed != 0):
+			t.Errorf("facets %q: %+v, %v", tt.facets, rep, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("facets %q: error %v, want one saying %s", tt.facets, err, tt.wantErr)
+		}
+	}
+
 	// Querying an existing index synthesizes and writes nothing: the
 	// corpus gives the same mix.
 	again := filepath.Join(dir, "again")

@@ -132,6 +132,9 @@ type collector struct {
 	keep    int      // hits to keep: the page and every hit before it
 	after   *rankKey // only hits after this one (a cursor)
 	explain bool
+	// facetGroups are the groups to report; counting a set at a time
+	// skips the others' sets.
+	facetGroups uint8
 
 	heap   []kept // the kept hits, worst first
 	total  uint64
@@ -378,13 +381,38 @@ type collectOptions struct {
 	keep    int      // the best hits to keep
 	after   *rankKey // keep only hits after this key
 	explain bool     // keep each kept hit's score explanation
+	facets  uint8    // the facet groups to count (facetGroups)
+}
+
+// Bits of collector.facetGroups.
+const (
+	countTopics = 1 << iota
+	countYears
+	countCategories
+)
+
+// facetGroups turns the groups a request leaves out into the bits of
+// those it counts.
+func facetGroups(skip []string) uint8 {
+	bits := uint8(countTopics | countYears | countCategories)
+	for _, g := range skip {
+		switch g {
+		case FacetTopic:
+			bits &^= countTopics
+		case FacetYear:
+			bits &^= countYears
+		case FacetCategory:
+			bits &^= countCategories
+		}
+	}
+	return bits
 }
 
 // collect runs text through Bleve's searchers with the collector. On
 // success the collector holds a reference to the snapshot searched, so that
 // its hits can be loaded; the caller must release it.
 func (x *Index) collect(ctx context.Context, text query.Query, r *Request, o collectOptions) (*collector, error) {
-	c := &collector{sort: o.sort, compare: comparer(o.sort), keep: o.keep, after: o.after, explain: o.explain}
+	c := &collector{sort: o.sort, compare: comparer(o.sort), keep: o.keep, after: o.after, explain: o.explain, facetGroups: o.facets}
 	if bag, ok := text.(*bagQuery); ok && !o.explain {
 		if err := x.collectBag(ctx, bag, r, c); err != nil {
 			c.release()
@@ -569,6 +597,7 @@ func (c *collector) countSets(match []bitset) {
 		for i := range cols.sets {
 			vs := &cols.sets[i]
 			switch {
+			case !c.wants(vs):
 			case vs.year != 0:
 				c.years[vs.year-minYear] += int32(vs.count(mtc))
 			case f.none:
@@ -580,6 +609,19 @@ func (c *collector) countSets(match []bitset) {
 			}
 		}
 		c.total += uint64(andCount(mtc, mtc))
+	}
+}
+
+// wants reports whether the request counts vs's facet group. Most of a
+// segment's sets are rare categories, counted one paper at a time.
+func (c *collector) wants(vs *valueSet) bool {
+	switch {
+	case vs.year != 0:
+		return c.facetGroups&countYears != 0
+	case c.cols.group[vs.value] == groupTopics:
+		return c.facetGroups&countTopics != 0
+	default:
+		return c.facetGroups&countCategories != 0
 	}
 }
 

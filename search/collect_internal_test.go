@@ -11,6 +11,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -320,6 +321,34 @@ func checkRequest(t *testing.T, x *Index, name string, r Request, pages []int) {
 		}
 		if fmt.Sprint(got.Facets) != fmt.Sprint(want.facets) {
 			t.Errorf("%s: facets\n%v\nwant\n%v", name, got.Facets, want.facets)
+		}
+	}
+	// Leaving facet groups out changes nothing else, and the groups kept
+	// count as before.
+	for _, skip := range [][]string{{FacetTopic}, {FacetYear}, {FacetCategory}, {FacetCategory, FacetTopic}, FacetGroups} {
+		s := r
+		s.Page, s.NoFacets = 1, skip
+		got, err := x.Search(ctx, s)
+		if err != nil {
+			t.Fatalf("%s without facets %v: %v", name, skip, err)
+		}
+		wantFacets := want.facets
+		for _, g := range skip {
+			switch g {
+			case FacetTopic:
+				wantFacets.Topics = nil
+			case FacetYear:
+				wantFacets.Years = nil
+			case FacetCategory:
+				wantFacets.Categories = nil
+			}
+		}
+		wantIDs := want.ids[:min(r.Size, len(want.ids))]
+		if ids := hitIDs(got.Hits); int(got.Total) != want.total || !slices.Equal(ids, wantIDs) {
+			t.Errorf("%s without facets %v: %d hits %v, want %d %v", name, skip, got.Total, ids, want.total, wantIDs)
+		}
+		if !reflect.DeepEqual(got.Facets, wantFacets) {
+			t.Errorf("%s without facets %v: facets\n%#v\nwant\n%#v", name, skip, got.Facets, wantFacets)
 		}
 	}
 	// Following cursors walks the whole order.

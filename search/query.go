@@ -110,7 +110,21 @@ type Request struct {
 	NoCorrect bool
 	// Explain asks for each hit's score to be explained.
 	Explain bool
+	// NoFacets names facet groups (of FacetGroups) not to count: a caller
+	// that shows no categories, or no facets at all, saves their share of
+	// a broad search. The zero value counts all three.
+	NoFacets []string
 }
+
+// Facet groups, as Request.NoFacets names them.
+const (
+	FacetTopic    = "topic"
+	FacetYear     = "year"
+	FacetCategory = "category"
+)
+
+// FacetGroups lists the facet groups in the order results give them.
+var FacetGroups = []string{FacetTopic, FacetYear, FacetCategory}
 
 // Result is one page of hits with facet counts.
 type Result struct {
@@ -149,7 +163,9 @@ type Hit struct {
 
 // Facets are counts of the papers matching a request, per value. Each group
 // is computed without its own filter (disjunctive faceting), so checking one
-// topic still shows what the others would add.
+// topic still shows what the others would add. A group the request left
+// out (Request.NoFacets) is nil; a group counted with no values is empty,
+// not nil.
 type Facets struct {
 	Topics     []FacetValue
 	Years      []FacetValue
@@ -212,6 +228,19 @@ func (r *Request) Normalize() error {
 	}
 	r.Topics = cleanValues(r.Topics)
 	r.Categories = cleanValues(r.Categories)
+	for _, g := range r.NoFacets {
+		if !slices.Contains(FacetGroups, g) {
+			return fmt.Errorf("%w: facet group must be one of %s, not %q", ErrBadQuery, strings.Join(FacetGroups, ", "), clipQuery(g))
+		}
+	}
+	// In FacetGroups' order, once each, so that equal requests compare equal.
+	var skip []string
+	for _, g := range FacetGroups {
+		if slices.Contains(r.NoFacets, g) {
+			skip = append(skip, g)
+		}
+	}
+	r.NoFacets = skip
 	if n := len(r.Topics) + len(r.Categories); n > MaxFilterValues {
 		return fmt.Errorf("%w: %d topic and category filters; the limit is %d together", ErrBadQuery, n, MaxFilterValues)
 	}
@@ -280,7 +309,7 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 	}
 
 	from := (r.Page - 1) * r.Size
-	o := collectOptions{sort: r.Sort, keep: from + r.Size, explain: r.Explain}
+	o := collectOptions{sort: r.Sort, keep: from + r.Size, explain: r.Explain, facets: facetGroups(r.NoFacets)}
 	if r.Cursor != "" {
 		c, err := decodeCursor(r.Cursor, &r)
 		if err != nil {
@@ -319,13 +348,17 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 		}
 		out.Hits = append(out.Hits, hit)
 	}
-	out.Facets = Facets{
-		Topics:     c.facets(groupTopics, topicFacetSize),
-		Years:      c.yearFacets(yearFacetSize),
-		Categories: c.facets(groupCategories, categoryFacetSize),
+	if c.facetGroups&countTopics != 0 {
+		out.Facets.Topics = c.facets(groupTopics, topicFacetSize)
 	}
-	// Years read best in order, newest first, like a timeline.
-	slices.SortFunc(out.Facets.Years, func(a, b FacetValue) int { return strings.Compare(b.Value, a.Value) })
+	if c.facetGroups&countYears != 0 {
+		out.Facets.Years = c.yearFacets(yearFacetSize)
+		// Years read best in order, newest first, like a timeline.
+		slices.SortFunc(out.Facets.Years, func(a, b FacetValue) int { return strings.Compare(b.Value, a.Value) })
+	}
+	if c.facetGroups&countCategories != 0 {
+		out.Facets.Categories = c.facets(groupCategories, categoryFacetSize)
+	}
 	out.Took = time.Since(start)
 	return out, nil
 }

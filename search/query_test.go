@@ -284,6 +284,7 @@ func TestSearchBadRequests(t *testing.T) {
 		{"query not UTF-8", search.Request{Query: "caf\xe9"}, "not valid UTF-8"},
 		{"too many filters", search.Request{Topics: manyValues("t", 15), Categories: manyValues("c", 6)}, "21 topic and category filters; the limit is 20"},
 		{"filter value too long", search.Request{Topics: []string{strings.Repeat("x", 101)}}, "a topic or category value is 101 bytes; the limit is 100"},
+		{"unknown facet group", search.Request{NoFacets: []string{"topics"}}, `facet group must be one of topic, year, category, not "topics"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +307,8 @@ func TestNormalizeDefaults(t *testing.T) {
 		{search.Request{Query: " q "}, search.Request{Query: "q", Sort: search.SortRelevance, Page: 1, Size: search.DefaultSize}},
 		{search.Request{Query: "q", Sort: search.SortUpvotes, Page: 3, Size: 7}, search.Request{Query: "q", Sort: search.SortUpvotes, Page: 3, Size: 7}},
 		{search.Request{Topics: []string{"", "a", "a", " b"}}, search.Request{Topics: []string{"a", "b"}, Sort: search.SortNewest, Page: 1, Size: search.DefaultSize}},
+		{search.Request{NoFacets: []string{"category", "topic", "category"}}, search.Request{NoFacets: []string{"topic", "category"}, Sort: search.SortNewest, Page: 1, Size: search.DefaultSize}},
+		{search.Request{NoFacets: []string{}}, search.Request{Sort: search.SortNewest, Page: 1, Size: search.DefaultSize}},
 	}
 	for _, tt := range tests {
 		got := tt.in

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
@@ -30,6 +31,7 @@ func (e *env) bench(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.SearchTimeout, "search-timeout", api.DefaultSearchTimeout, "the server's deadline for one search, as serve's --search-timeout; a query past it counts as failed")
 	fs.IntVar(&cfg.BatchSize, "batch", indexer.DefaultBatchSize, "papers per index commit")
 	fs.IntVar(&cfg.Slowest, "slowest", 0, "also report the N queries of the mix that took longest (JSON: \"slowest\")")
+	fs.StringVar(&cfg.Facets, "facets", "", "the facet groups each query counts, as /api/search's facets (default all three, as the page)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the synthetic corpus and the query mix")
 	fs.StringVar(&cfg.Keep, "keep", "", "build the index in this new directory and keep it (default: a temporary one)")
 	fs.StringVar(&cfg.Index, "index", "", "query this existing index instead of building one (the corpus gives the query mix only; nothing is synthesized or emitted)")
@@ -46,6 +48,9 @@ func (e *env) bench(ctx context.Context, args []string) error {
 		return usageError{"bench needs --corpus FILE"}
 	case cfg.Docs < 0 || cfg.Synthesize < 0 || cfg.Slowest < 0 || cfg.Clients < 1 || cfg.BatchSize < 1 || cfg.Duration < 0:
 		return usageError{"--docs, --synthesize, --slowest and --duration must not be negative; --clients and --batch at least 1"}
+	}
+	if _, err := api.ParseSearch(url.Values{"facets": {cfg.Facets}}); err != nil {
+		return usageError{err.Error()}
 	}
 	cfg.Log = e.log
 	stopGC := e.bulkGC()

@@ -130,8 +130,9 @@ Usage:
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
                       [--size N] [--page N | --cursor C] [--expand=false] [--correct=false] [--explain]
-                      [--json] [QUERY...]
-        Search from a terminal; --json prints what GET /api/search returns.
+                      [--json [--facets topic,year,category|none]] [QUERY...]
+        Search from a terminal; --json prints what GET /api/search returns,
+        with the facet groups --facets names (default all).
         QUERY: words, "phrases", +required -excluded, title: abstract:
         author: topic: category: year:2023..2025, quant*, word~1,
         AND OR NOT (in capitals) and parentheses.
@@ -150,7 +151,8 @@ Usage:
         papers): smaller and faster to search. Stop serve first.
   papersearch bench   --corpus FILE [--docs N] [--synthesize N] [--emit FILE] [--emit-queries FILE]
                       [--clients C] [--duration D] [--batch N] [--seed S] [--keep DIR]
-                      [--index DIR] [--search-timeout 2s] [--slowest N] [--cpuprofile FILE] [--json]
+                      [--index DIR] [--search-timeout 2s] [--slowest N] [--facets LIST] [--cpuprofile FILE]
+                      [--json]
         Build a fresh index from FILE (or from N synthetic papers modelled on
         it) in a temporary directory, then query it for D from C clients;
         report build time, papers/s, index size, peak RSS, q/s and latency.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,6 +33,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	expand := fs.Bool("expand", true, "also search acronyms' long forms, synonyms, other spellings (--expand=false: only what was typed)")
 	correct := fs.Bool("correct", true, "correct words found nowhere in the index")
 	explain := fs.Bool("explain", false, "explain each hit's score")
+	facets := fs.String("facets", "", "with --json, the facet groups to count: some of topic,year,category, or none (default all)")
 	words, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -51,8 +53,17 @@ func (e *env) search(ctx context.Context, args []string) error {
 			v.Set(name, f.Value.String())
 		}
 	})
-	if _, err := api.ParseSearch(v); err != nil {
+	if *facets != "" {
+		v.Set("facets", *facets)
+	}
+	parsed, err := api.ParseSearch(v)
+	if err != nil {
 		return usageError{err.Error()}
+	}
+	// The listing for people shows no facets, so it counts none.
+	req.NoFacets = parsed.NoFacets
+	if !*asJSON {
+		req.NoFacets = slices.Clone(search.FacetGroups)
 	}
 	idx, err := e.openToRead(ctx, *dir)
 	if err != nil {

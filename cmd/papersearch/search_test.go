@@ -29,6 +29,8 @@ func TestJSONOutputMatchesAPI(t *testing.T) {
 		{"markup in the paper", []string{"alert"}, "q=alert"},
 		{"no hits", []string{"xylophone"}, "q=xylophone"},
 		{"query after --", []string{"--", "-recall"}, "q=-recall"},
+		{"some facets", []string{"--facets", "topic,year", "models"}, "q=models&facets=topic%2Cyear"},
+		{"no facets", []string{"--facets", "none", "models"}, "q=models&facets=none"},
 	}
 	// Run every command first: the CLI opens the index for each run, and
 	// the API below holds it open.
