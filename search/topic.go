@@ -15,7 +15,48 @@ type Topic struct {
 	Acronyms []string `json:"acronyms,omitempty"`
 }
 
-const internalTopics = "papersearch.topics"
+const (
+	internalTopics       = "papersearch.topics"
+	internalTaxonomyFile = "papersearch.taxonomy-file"
+)
+
+// SetTaxonomyFile records the taxonomy file the papers were tagged with,
+// nil for the one built into the binary, so that a later writer given no
+// file tags new papers as the others were.
+func (x *Index) SetTaxonomyFile(b []byte) error {
+	if x.readOnly {
+		return fmt.Errorf("save taxonomy file in %s: %w", x.path, errReadOnly)
+	}
+	batch, err := x.newBatch()
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		batch.DeleteInternal([]byte(internalTaxonomyFile))
+	} else {
+		batch.SetInternal([]byte(internalTaxonomyFile), b)
+	}
+	if err := x.commit(batch, nil); err != nil {
+		return fmt.Errorf("save taxonomy file: %w", err)
+	}
+	return nil
+}
+
+// TaxonomyFile returns the file SetTaxonomyFile recorded, or nil.
+func (x *Index) TaxonomyFile() ([]byte, error) {
+	if err := x.rlock(); err != nil {
+		return nil, err
+	}
+	defer x.mu.RUnlock()
+	b, err := x.bi.GetInternal([]byte(internalTaxonomyFile))
+	if err != nil {
+		return nil, fmt.Errorf("read taxonomy file from %s: %w", x.path, err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
 
 // SetTopics records the taxonomy the papers were tagged with, so that a
 // server on this index shows the same labels the indexer used.

@@ -15,7 +15,7 @@ import (
 func (e *env) index(ctx context.Context, args []string) error {
 	fs := newFlagSet("index", e.stderr)
 	dir := fs.String("index", e.defaultIndex(), "index directory (env PAPERSEARCH_INDEX)")
-	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag topics with; default: the built-in one")
+	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag topics with; default: the one the index was tagged with, else the built-in one (\"builtin\": the built-in one)")
 	format := fs.String("format", "", "force a source format: "+strings.Join(indexer.FormatNames(), ", "))
 	batch := fs.Int("batch", indexer.DefaultBatchSize, "papers per index commit")
 	logCommits := fs.Bool("log-commits", false, "log every committed batch with the id of its last paper")
@@ -35,7 +35,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 		return usageError{"--batch must be at least 1"}
 	}
 	defer e.bulkGC()()
-	tax, err := e.taxonomy(*topicsFile)
+	given, err := e.taxonomy(*topicsFile)
 	if err != nil {
 		return err
 	}
@@ -69,10 +69,20 @@ func (e *env) index(ctx context.Context, args []string) error {
 	if err := idx.SetOwner("index", ""); err != nil {
 		e.log.Warn("cannot record this process as the index's owner", "err", err)
 	}
-	if err := idx.SetTopics(tax.Topics()); err != nil {
+	tf := given
+	if !bulk {
+		if tf, err = e.indexTaxonomy(idx, *topicsFile, given); err != nil {
+			return err
+		}
+		e.warnTaxonomy(idx, tf.tax, *topicsFile)
+	}
+	if err := idx.SetTopics(tf.tax.Topics()); err != nil {
 		return err
 	}
-	ix := indexer.New(idx, tax, e.log)
+	if err := idx.SetTaxonomyFile(tf.raw); err != nil {
+		return err
+	}
+	ix := indexer.New(idx, tf.tax, e.log)
 	ix.BatchSize = *batch
 	ix.OnReject = func(err error) { fmt.Fprintln(e.stderr, err) }
 	progress := newProgress(e.stderr)

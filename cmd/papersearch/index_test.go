@@ -242,6 +242,46 @@ func TestIndexTopicsFile(t *testing.T) {
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("topics after --topics: exit %d, stdout\n%s\nwant\n%s", r.code, r.stdout, want)
 	}
+
+	// Papers added later without --topics are tagged with the taxonomy the
+	// index recorded, not the built-in one.
+	later := `{"id": "2501.80010", "title": "Pruning and quantization of D-branes"}` + "\n"
+	r = runCLI(t, later, nil, "index", "--index", dir, "-")
+	if r.code != 0 {
+		t.Fatalf("index without --topics: exit %d, %v", r.code, r.err)
+	}
+	r = runCLI(t, "", nil, "topics", "--index", dir)
+	want = "SLUG    PAPERS  LABEL\nbranes  2       Branes\n        4       papers in the index\n"
+	if r.stdout != want {
+		t.Errorf("topics after indexing without --topics:\n%s\nwant\n%s", r.stdout, want)
+	}
+	r = runCLI(t, "", nil, "search", "--index", dir, "--json", "--facets", "none", "quantization")
+	if !strings.Contains(r.stdout, `"topics":["branes"]`) {
+		t.Errorf("the later paper is not tagged with the index's taxonomy: %s", r.stdout)
+	}
+
+	// An index that recorded its topics but not their file (as indexes
+	// did before) cannot say how to tag new papers: it is refused.
+	idx := openIndex(t, dir)
+	if err := idx.SetTaxonomyFile(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, later, nil, "index", "--index", dir, "-")
+	if r.code != 2 || r.err == nil || !strings.Contains(r.err.Error(), "pass its file with --topics FILE") {
+		t.Errorf("index without --topics on an index of unknown taxonomy: exit %d, %v", r.code, r.err)
+	}
+	// --topics builtin says to use the built-in taxonomy from now on.
+	r = runCLI(t, later, nil, "index", "--index", dir, "--topics", "builtin", "-")
+	if r.code != 0 {
+		t.Fatalf("--topics builtin: exit %d, %v", r.code, r.err)
+	}
+	r = runCLI(t, "", nil, "search", "--index", dir, "--json", "--facets", "none", "quantization")
+	if !strings.Contains(r.stdout, `"topics":["quantization","pruning"]`) && !strings.Contains(r.stdout, `"topics":["pruning","quantization"]`) {
+		t.Errorf("--topics builtin did not tag with the built-in taxonomy: %s", r.stdout)
+	}
 }
 
 // A directory is walked for the files a format recognises; --delete removes

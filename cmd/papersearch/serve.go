@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	cors := fs.String("cors-origins", e.getenv("PAPERSEARCH_CORS_ORIGINS"),
 		`comma-separated origins whose pages may call the GET API, or "*" for any (env PAPERSEARCH_CORS_ORIGINS)`)
 	logFormat := fs.String("log-format", envOr(e.getenv, "PAPERSEARCH_LOG_FORMAT", "text"), "log lines as text or json (env PAPERSEARCH_LOG_FORMAT)")
-	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag posted papers with; default: the built-in one")
+	topicsFile := fs.String("topics", "", "taxonomy file (JSON) to tag posted papers with; default: the one the index was tagged with (\"builtin\": the built-in one)")
 	timeout, err := envDuration(e.getenv, "PAPERSEARCH_SEARCH_TIMEOUT", api.DefaultSearchTimeout)
 	if err != nil {
 		return err
@@ -89,7 +90,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	case rate < 0 || *burst < 1:
 		return usageError{"--rate-limit must be 0 or more and --rate-burst at least 1"}
 	}
-	tax, err := e.taxonomy(*topicsFile)
+	given, err := e.taxonomy(*topicsFile)
 	if err != nil {
 		return err
 	}
@@ -121,8 +122,12 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		PaperID:   canonicalID,
 	}
 	if key != "" {
-		cfg.AdminKey, cfg.Ingest = key, ingester(idx, tax, e.log)
-		e.warnTaxonomy(idx, tax, *topicsFile)
+		tf, err := e.indexTaxonomy(idx, *topicsFile, given)
+		if err != nil {
+			return err
+		}
+		cfg.AdminKey, cfg.Ingest = key, ingester(idx, tf.tax, e.log)
+		e.warnTaxonomy(idx, tf.tax, *topicsFile)
 	}
 	h, err := api.New(cfg)
 	if err != nil {
@@ -188,45 +193,89 @@ func ingester(idx *search.Index, tax *indexer.Taxonomy, log *slog.Logger) api.In
 	}
 }
 
-// warnTaxonomy says when posted papers will be tagged with another
-// taxonomy than the one the index was built with.
+// taxonomyFile is a taxonomy as --topics gives it: the parsed taxonomy and
+// the file's bytes (nil for the built-in one), which an index records.
+type taxonomyFile struct {
+	tax  *indexer.Taxonomy
+	raw  []byte
+	name string // the file, or "" for the built-in taxonomy
+}
+
+// builtinTopics is the --topics value that asks for the built-in taxonomy
+// where an index recorded another.
+const builtinTopics = "builtin"
+
+// taxonomy loads a topics file; "" and "builtin" give the built-in
+// taxonomy.
+func (e *env) taxonomy(file string) (taxonomyFile, error) {
+	if file == "" || file == builtinTopics {
+		return taxonomyFile{tax: indexer.DefaultTaxonomy()}, nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return taxonomyFile{}, usageError{fmt.Sprintf("open topics file: %v", err)}
+	}
+	tax, err := indexer.LoadTaxonomy(bytes.NewReader(raw))
+	if err != nil {
+		return taxonomyFile{}, usageError{fmt.Sprintf("%s: %v", file, err)}
+	}
+	return taxonomyFile{tax: tax, raw: raw, name: file}, nil
+}
+
+// indexTaxonomy is the taxonomy to tag an open index's new papers with:
+// the one given with --topics (flag), else the file the index recorded,
+// so that papers added later are tagged as the others were. An index
+// tagged with a file before it recorded files cannot say which; it is
+// refused rather than mixed with the built-in taxonomy.
+func (e *env) indexTaxonomy(idx *search.Index, flag string, given taxonomyFile) (taxonomyFile, error) {
+	if flag != "" {
+		return given, nil
+	}
+	raw, err := idx.TaxonomyFile()
+	if err != nil {
+		return taxonomyFile{}, err
+	}
+	if raw != nil {
+		tax, err := indexer.LoadTaxonomy(bytes.NewReader(raw))
+		if err != nil {
+			return taxonomyFile{}, fmt.Errorf("the taxonomy file the index recorded: %w", err)
+		}
+		return taxonomyFile{tax: tax, raw: raw, name: "the index's own"}, nil
+	}
+	recorded, err := idx.Topics()
+	if err != nil {
+		return taxonomyFile{}, err
+	}
+	if recorded != nil && !slices.Equal(topicSlugs(recorded), topicSlugs(given.tax.Topics())) {
+		return taxonomyFile{}, usageError{fmt.Sprintf("the index was tagged with a taxonomy of %s that is not the built-in one; "+
+			"pass its file with --topics FILE (or --topics %s to tag new papers with the built-in one)", plural(len(recorded), "topic"), builtinTopics)}
+	}
+	return given, nil
+}
+
+func topicSlugs(ts []search.Topic) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Slug)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// warnTaxonomy says when papers written now will be tagged with another
+// taxonomy than the one the index's papers were tagged with.
 func (e *env) warnTaxonomy(idx *search.Index, tax *indexer.Taxonomy, file string) {
 	recorded, err := idx.Topics()
 	if err != nil || recorded == nil {
 		return
 	}
-	slugs := func(ts []search.Topic) []string {
-		var out []string
-		for _, t := range ts {
-			out = append(out, t.Slug)
-		}
-		slices.Sort(out)
-		return out
-	}
-	if !slices.Equal(slugs(recorded), slugs(tax.Topics())) {
+	if !slices.Equal(topicSlugs(recorded), topicSlugs(tax.Topics())) {
 		which := "the built-in taxonomy"
-		if file != "" {
+		if file != "" && file != builtinTopics {
 			which = file
 		}
-		e.log.Warn("posted papers will be tagged with "+which+", which is not the taxonomy the index was built with; pass that one with --topics", "index_topics", len(recorded))
+		e.log.Warn("new papers will be tagged with "+which+", which is not the taxonomy the index's papers were tagged with; they keep their topics until indexed again", "index_topics", len(recorded))
 	}
-}
-
-// taxonomy loads a topics file, or returns the built-in taxonomy for "".
-func (e *env) taxonomy(file string) (*indexer.Taxonomy, error) {
-	if file == "" {
-		return indexer.DefaultTaxonomy(), nil
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, usageError{fmt.Sprintf("open topics file: %v", err)}
-	}
-	defer f.Close()
-	tax, err := indexer.LoadTaxonomy(f)
-	if err != nil {
-		return nil, usageError{fmt.Sprintf("%s: %v", file, err)}
-	}
-	return tax, nil
 }
 
 // displayAddr makes a listen address clickable: a wildcard host becomes

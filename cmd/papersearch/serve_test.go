@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -158,5 +160,46 @@ func TestServeAddressInUse(t *testing.T) {
 	}
 	if r.stdout != "" {
 		t.Errorf("stdout = %q, want nothing", r.stdout)
+	}
+}
+
+// Papers posted to a server started without --topics are tagged with the
+// taxonomy the index was built with.
+func TestServeTagsWithTheIndexTaxonomy(t *testing.T) {
+	t.Parallel()
+	topicsFile := filepath.Join(t.TempDir(), "topics.json")
+	err := os.WriteFile(topicsFile, []byte(`{"topics": [{"slug": "branes", "label": "Branes", "terms": ["brane*"]}]}`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	if r := runCLI(t, "", nil, "index", "--index", dir, "--topics", topicsFile, filepath.Join("testdata", "papers.jsonl")); r.code != 0 {
+		t.Fatalf("index: exit %d, %v", r.code, r.err)
+	}
+	key := strings.Repeat("k", 40)
+	env := testEnv(t)
+	env["PAPERSEARCH_ADMIN_KEY"] = key
+	s := startServe(t, env, "--index", dir, "--addr", "127.0.0.1:0")
+	req, err := http.NewRequest(http.MethodPost, s.base+"/api/papers", strings.NewReader(`{"id": "2501.80010", "title": "Pruning and quantization of D-branes"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /api/papers: %d", resp.StatusCode)
+	}
+	if code, _, body := s.get(t, "/api/papers/2501.80010"); code != 200 || !strings.Contains(body, `"topics":["branes"]`) {
+		t.Errorf("posted paper: %d %s; want it tagged branes", code, body)
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.stderr.String(), "not the taxonomy") {
+		t.Errorf("serve warned of a taxonomy mismatch it does not have:\n%s", s.stderr)
 	}
 }
