@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +100,11 @@ func (e *env) index(ctx context.Context, args []string) error {
 
 	var unreadable []error
 	// URLs are fetched through the SSRF guard unless told otherwise.
-	sources, err := indexer.ExpandSources(args, e.stdin, indexer.NewGuardedHTTPClient(*allowPrivate))
+	stdin := e.stdin
+	if slices.Contains(args, "-") {
+		stdin = interruptible(ctx, stdin)
+	}
+	sources, err := indexer.ExpandSources(args, stdin, indexer.NewGuardedHTTPClient(*allowPrivate))
 	if err != nil {
 		// Each argument that failed is reported; the others still run.
 		for _, line := range strings.Split(err.Error(), "\n") {
@@ -156,6 +162,20 @@ func (e *env) index(ctx context.Context, args []string) error {
 		return errRejected
 	}
 	return nil
+}
+
+// interruptible returns a reader of r whose Read returns ctx's error as
+// soon as ctx is done. A read of stdin blocks until input comes, which may
+// be never (a pipe from a slow producer, a terminal), and Ctrl-C must
+// still stop the run; the read left blocked ends with the process.
+func interruptible(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err) // nil: EOF
+	}()
+	context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	return pr
 }
 
 // servedError is index's answer when a server holds the index: writes go

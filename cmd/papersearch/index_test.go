@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -341,6 +343,62 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n -= n
 	return n, err
+}
+
+// stalledReader gives data, then blocks as stdin does when its producer
+// is slow, until released; it says when it starts to block.
+type stalledReader struct {
+	r        io.Reader
+	stalled  chan struct{}
+	released chan struct{}
+	once     sync.Once
+}
+
+func (s *stalledReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		s.once.Do(func() { close(s.stalled) })
+		<-s.released
+	}
+	return n, nil
+}
+
+// Ctrl-C stops a run that waits on stdin at once: it does not wait for
+// input that may never come, and commits what it read.
+func TestIndexInterruptedWhileStdinWaits(t *testing.T) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := &stalledReader{r: bytes.NewReader(seed), stalled: make(chan struct{}), released: make(chan struct{})}
+	t.Cleanup(func() { close(stdin.released) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-stdin.stalled
+		cancel()
+	}()
+	dir := filepath.Join(t.TempDir(), "index")
+	var stdout, stderr syncBuffer
+	env := testEnv(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"index", "--index", dir, "-"}, stdin, &stdout, &stderr, func(k string) string { return env[k] })
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || exitCode(err, io.Discard) != exitInterrupted {
+			t.Fatalf("run returned %v, want context.Canceled and exit %d", err, exitInterrupted)
+		}
+	case <-time.After(time.Minute):
+		// Not a timing assertion: without the fix the run never returns.
+		t.Fatal("index still waits on stdin a minute after Ctrl-C")
+	}
+	// The listing's last paper may yet go on (stdin did not end), so it
+	// is not read; the 32 before it are.
+	if _, added, _, _, total, _ := summary(t, stdout.String()); added != "32" || total != "32" {
+		t.Errorf("added %s, total %s; want the 32 whole papers read before Ctrl-C committed", added, total)
+	}
 }
 
 // Ctrl-C stops an index run cleanly: what was read is committed, the

@@ -40,6 +40,9 @@ const (
 	exitOK       = 0
 	exitRejected = 1 // some records were rejected; the rest were indexed
 	exitUsage    = 2 // bad arguments, or a source or index that cannot be used
+	// exitInterrupted is the shell's status for a command that SIGINT
+	// stopped (128+2), so that a script can tell Ctrl-C from rejects.
+	exitInterrupted = 130
 )
 
 // usageError is a mistake in the command line.
@@ -61,7 +64,7 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitRejected
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "papersearch: interrupted")
-		return exitRejected
+		return exitInterrupted
 	}
 	fmt.Fprintln(stderr, "papersearch:", err)
 	var ue usageError

@@ -138,7 +138,7 @@ func TestExitCode(t *testing.T) {
 		{"help flag", fmt.Errorf("parse: %w", flag.ErrHelp), 0, ""},
 		{"rejected records", errRejected, 1, ""},
 		{"rejected, wrapped", fmt.Errorf("index: %w", errRejected), 1, ""},
-		{"interrupted", context.Canceled, 1, "papersearch: interrupted\n"},
+		{"interrupted", context.Canceled, 130, "papersearch: interrupted\n"},
 		{"usage", usageError{"no command given"}, 2, "papersearch: no command given\nRun 'papersearch help' for usage.\n"},
 		{"locked index", fmt.Errorf("open index x: %w", search.ErrLocked), 2, "papersearch: open index x: index is locked by another process\n"},
 		{"other failure", errors.New("disk on fire"), 2, "papersearch: disk on fire\n"},
