@@ -149,6 +149,11 @@ type Indexer struct {
 	// Limit stops IndexReader after this many records, good or bad, over
 	// all sources; 0 means no limit.
 	Limit int
+	// Replace makes a record replace the stored paper of its id, and an
+	// earlier record of it in the same run, where records are otherwise
+	// merged (see Merge): how a correction removes a wrong title or
+	// category that merging would keep.
+	Replace bool
 	// OnReject is told about every skipped record.
 	OnReject func(error)
 	// OnCommit is told the running totals after every committed batch. It
@@ -324,7 +329,11 @@ func formatNamed(name string) (Format, bool) {
 // full. It returns the error of an earlier write that failed.
 func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
 	if i, ok := ix.pos[p.ID]; ok {
-		ix.batch[i] = Merge(ix.batch[i], p)
+		if ix.Replace {
+			ix.batch[i] = p
+		} else {
+			ix.batch[i] = Merge(ix.batch[i], p)
+		}
 		ix.stats.Merged++
 	} else {
 		ix.pos[p.ID] = len(ix.batch)
@@ -461,7 +470,9 @@ func (ix *Indexer) commit(batch []search.Paper) (added int, err error) {
 	for i := range batch {
 		p := &batch[i]
 		if old, ok := stored[p.ID]; ok {
-			*p = Merge(old, *p)
+			if !ix.Replace {
+				*p = Merge(old, *p)
+			}
 		} else {
 			added++
 		}

@@ -3,7 +3,9 @@ package indexer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,6 +104,61 @@ func TestIndexMergesAcrossSources(t *testing.T) {
 	}
 	if n, _ := idx.Count(); n != 1 {
 		t.Errorf("count = %d, want 1", n)
+	}
+}
+
+// A record merges into the stored paper of its id unless Replace is set:
+// then it replaces it, whether the paper was stored by an earlier run or
+// read earlier in the same batch.
+func TestIndexReplace(t *testing.T) {
+	old := `{"id": "2501.60001", "title": "Old title with a typo: Quantizaton", "abstract": "A long abstract that the correction leaves out.", "categories": ["cs.LG"], "upvotes": 7}`
+	fixed := `{"id": "2501.60001", "title": "Corrected title: Quantization", "categories": ["cs.CL"]}`
+	tests := []struct {
+		name         string
+		replace      bool
+		sameBatch    bool
+		wantTitle    string
+		wantCats     []string
+		wantAbstract bool
+		wantStats    string // added, updated, merged
+	}{
+		{"merge across runs", false, false, "Old title with a typo: Quantizaton", []string{"cs.LG", "cs.CL"}, true, "1 1 0"},
+		{"replace across runs", true, false, "Corrected title: Quantization", []string{"cs.CL"}, false, "1 1 0"},
+		{"merge in one batch", false, true, "Old title with a typo: Quantizaton", []string{"cs.LG", "cs.CL"}, true, "1 0 1"},
+		{"replace in one batch", true, true, "Corrected title: Quantization", []string{"cs.CL"}, false, "1 0 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := openIndex(t)
+			ix := New(idx, DefaultTaxonomy(), nil)
+			ix.Replace = tt.replace
+			ctx := context.Background()
+			inputs := []string{old, fixed}
+			if tt.sameBatch {
+				inputs = []string{old + "\n" + fixed}
+			}
+			for _, in := range inputs {
+				if err := ix.IndexReader(ctx, strings.NewReader(in), "s", ""); err != nil {
+					t.Fatal(err)
+				}
+				if err := ix.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := idx.Get(ctx, "2501.60001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Title != tt.wantTitle || !slices.Equal(p.Categories, tt.wantCats) || (p.Abstract != "") != tt.wantAbstract {
+				t.Errorf("stored %q %q abstract %q; want %q %q, abstract kept %v", p.Title, p.Categories, p.Abstract, tt.wantTitle, tt.wantCats, tt.wantAbstract)
+			}
+			if s := ix.Stats(); fmt.Sprint(s.Added, s.Updated, s.Merged) != tt.wantStats {
+				t.Errorf("stats %v, want added, updated, merged %s", s, tt.wantStats)
+			}
+			if n, _ := idx.Count(); n != 1 {
+				t.Errorf("count = %d, want 1", n)
+			}
+		})
 	}
 }
 

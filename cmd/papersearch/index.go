@@ -23,6 +23,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 	logCommits := fs.Bool("log-commits", false, "log every committed batch with the id of its last paper")
 	allowPrivate := fs.Bool("allow-private-urls", false, "let URL sources reach loopback, private and link-local addresses")
 	del := fs.Bool("delete", false, "remove the papers whose ids are given instead of indexing sources")
+	replace := fs.Bool("replace", false, "replace the stored paper of each id instead of merging the record into it")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -86,6 +87,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 	}
 	ix := indexer.New(idx, tf.tax, e.log)
 	ix.BatchSize = *batch
+	ix.Replace = *replace
 	ix.OnReject = func(err error) { fmt.Fprintln(e.stderr, err) }
 	progress := newProgress(e.stderr)
 	ix.OnCommit = func(s indexer.Stats) {

@@ -286,6 +286,36 @@ func TestIndexTopicsFile(t *testing.T) {
 	}
 }
 
+// --replace corrects a paper: the record takes the stored one's place,
+// where without it the two merge and the old title stays.
+func TestIndexReplaceFlag(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	old := `{"id": "2501.60001", "title": "Old title with a typo: Quantizaton", "categories": ["cs.LG"]}`
+	fixed := `{"id": "2501.60001", "title": "Corrected title: Quantization", "categories": ["cs.CL"]}`
+	for _, step := range []struct {
+		in        string
+		args      []string
+		wantTitle string
+	}{
+		{old, []string{"-"}, "Old title with a typo: Quantizaton"},
+		{fixed, []string{"-"}, "Old title with a typo: Quantizaton"},
+		{fixed, []string{"--replace", "-"}, "Corrected title: Quantization"},
+	} {
+		r := runCLI(t, step.in, nil, append([]string{"index", "--index", dir}, step.args...)...)
+		if r.code != 0 {
+			t.Fatalf("index %v: exit %d, %v", step.args, r.code, r.err)
+		}
+		r = runCLI(t, "", nil, "search", "--index", dir, "--json", "--facets", "none")
+		if !strings.Contains(r.stdout, `"title":"`+step.wantTitle+`"`) || !strings.Contains(r.stdout, `"total":1`) {
+			t.Errorf("after index %v: %s; want the title %q", step.args, r.stdout, step.wantTitle)
+		}
+	}
+	r := runCLI(t, "", nil, "search", "--index", dir, "--json", "--facets", "none")
+	if !strings.Contains(r.stdout, `"categories":["cs.CL"]`) {
+		t.Errorf("--replace kept the old categories: %s", r.stdout)
+	}
+}
+
 // A directory is walked for the files a format recognises; --delete removes
 // papers by id, however the id is written.
 func TestIndexDirectoryAndDelete(t *testing.T) {

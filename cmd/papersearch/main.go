@@ -127,9 +127,11 @@ Usage:
         PAPERSEARCH_ADMIN_KEY set, also accept POST /api/papers,
         DELETE /api/papers/{id} and POST /api/admin/backup.
   papersearch index   [--index DIR] [--topics FILE] [--format NAME] [--batch N]
-                      [--log-commits] [--allow-private-urls] [--delete] SOURCE...
+                      [--log-commits] [--allow-private-urls] [--replace] [--delete] SOURCE...
         Add or update papers from files, directories, URLs, "-" (stdin) or
-        .gz files; with --delete, remove the papers whose ids are given.
+        .gz files; a record merges into the stored paper of its id, or with
+        --replace takes its place; with --delete, remove the papers whose
+        ids are given.
   papersearch search  [--index DIR] [--topic SLUG]... [--category CAT]...
                       [--year-from Y] [--year-to Y] [--sort relevance|newest|oldest|upvotes]
                       [--size N] [--page N | --cursor C] [--expand=false] [--correct=false] [--explain]
