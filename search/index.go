@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,9 +15,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/document"
@@ -755,10 +758,47 @@ func (x *Index) toDoc(p *Paper, words *wordSet) (*document.Document, error) {
 		case tf.Name() == fieldAuthors && tf.Analyzer() == x.names:
 			// One field per author: its array position keeps a phrase
 			// from running from one author's name into the next.
-			doc.Fields[i] = newAnalysedField(tf, x.names.Analyze(append([]byte(nil), tf.Value()...)))
+			toks := x.names.Analyze(append([]byte(nil), tf.Value()...))
+			f := newAnalysedField(tf, withFolded(toks))
+			f.length = len(toks) // a folded form is no longer a name
+			doc.Fields[i] = f
 		}
 	}
 	return doc, nil
+}
+
+// withFolded adds to a name's tokens, at the same position, the ASCII form
+// of each that has accents or other letters outside ASCII (balázs:
+// balazs; müller: muller), so that a name typed without them is found, as
+// people type names they cannot spell on their keyboard. The query's words
+// are not folded: "Balázs" finds the spelling it gives.
+func withFolded(toks analysis.TokenStream) analysis.TokenStream {
+	out := toks
+	for _, t := range toks {
+		if !hasNonASCII(t.Term) {
+			continue
+		}
+		folded := asciifolding.New().Filter(t.Term)
+		if bytes.Equal(folded, t.Term) {
+			continue
+		}
+		if len(out) == len(toks) {
+			out = slices.Clip(out) // append to a copy, not into the analyzer's array
+		}
+		f := *t
+		f.Term = folded
+		out = append(out, &f)
+	}
+	return out
+}
+
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // analysedField is a text field whose tokens are already known: Bleve's
