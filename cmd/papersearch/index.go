@@ -143,7 +143,10 @@ func (e *env) index(ctx context.Context, args []string) error {
 	n, _ := idx.Count()
 	finished = true
 	if bulk {
-		if err := idx.FinishBulk(flushErr == nil); err != nil {
+		// A new index that got no paper because its sources could not be
+		// read (a mistyped file name) is not left behind, empty.
+		keep := flushErr == nil && !(st.Added == 0 && len(unreadable) > 0)
+		if err := idx.FinishBulk(keep); err != nil {
 			return err
 		}
 		if *logCommits && flushErr == nil && st.Batches > 0 {

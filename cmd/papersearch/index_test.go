@@ -286,6 +286,18 @@ func TestIndexTopicsFile(t *testing.T) {
 	}
 }
 
+// A new index whose only source cannot be read is not left behind.
+func TestIndexUnreadableLeavesNoIndex(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	r := runCLI(t, "", nil, "index", "--index", dir, filepath.Join(t.TempDir(), "typo.jsonl"))
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an empty index was left at %s (stat: %v)", dir, err)
+	}
+}
+
 // --replace corrects a paper: the record takes the stored one's place,
 // where without it the two merge and the old title stays.
 func TestIndexReplaceFlag(t *testing.T) {
