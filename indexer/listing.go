@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -20,26 +22,91 @@ import (
 //	<Mon D, YYYY>[ <upvotes>]
 //
 // separated by blank lines, after a short page header.
+//
+// The author, "·" and date lines close a block; they are recognised as
+// people paste them (any Unicode space, a "*" or "-" for the bullet,
+// "many authors", the three parts on one line), and are never read as
+// title or abstract text: a block they do not close cleanly is reported
+// and skipped, and the next block starts after its date.
 var (
-	listingAuthors = regexp.MustCompile(`^\s*•\s*(\d+)\s+authors?\s*$`)
-	dateLike       = regexp.MustCompile(`^\pL+\.? \d+, \d+`)
-	seedDateLine   = regexp.MustCompile(`^([A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})(?:\s+(\d+))?\s*$`)
+	// listingAuthors matches an author line after foldSpace, with the
+	// "·" and date that may follow it on the same line.
+	listingAuthors = regexp.MustCompile(`(?i)^(?:[•·∙●◦‣*-] ?)?(\d{1,3}(?:,\d{3})+|\d+|many|several|multiple|numerous) authors?\.?(?: ?(?:· ?)?(\pL.*))?$`)
+	// seedDateLine matches a whole date line after foldSpace.
+	seedDateLine = regexp.MustCompile(`^(\pL+\.? \d{1,2}, \d{4})(?: (\d{1,3}(?:,\d{3})+|\d+))?$`)
+	// dateLike tells, on the line where a date is due, a date that does
+	// not parse from the title of the next block.
+	dateLike = regexp.MustCompile(`(?i)^(?:\pL+\.? \d+, \d+|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\pL*\.? ?\d)`)
 )
 
-type numberedLine struct {
-	text string
-	n    int
+// maxMetaLine bounds the author, "·" and date lines: a longer line is
+// text, and is not folded to be looked at.
+const maxMetaLine = 160
+
+type lineKind int
+
+const (
+	textLine    lineKind = iota
+	authorsLine          // "• 9 authors", perhaps followed by "· Jul 7, 2024"
+	dotLine              // "·"
+	dateLine             // "Jul 7, 2024 12", perhaps after "· "
+)
+
+// listingLine is one non-blank line of a listing, classified.
+type listingLine struct {
+	text    string // trimmed
+	n       int
+	kind    lineKind
+	authors string // authorsLine: the count as written
+	date    string // dateLine, or an authorsLine that carries one: "Jul 7, 2024 12"
+}
+
+// classifyListingLine reads what one trimmed, non-blank line is.
+func classifyListingLine(text string, n int) listingLine {
+	l := listingLine{text: text, n: n}
+	if len(text) > maxMetaLine {
+		return l
+	}
+	f := foldSpace(text)
+	switch {
+	case f == "·":
+		l.kind = dotLine
+	case strings.HasPrefix(f, "· ") && seedDateLine.MatchString(f[len("· "):]):
+		l.kind, l.date = dateLine, f[len("· "):]
+	case seedDateLine.MatchString(f):
+		l.kind, l.date = dateLine, f
+	default:
+		if m := listingAuthors.FindStringSubmatch(f); m != nil {
+			if m[2] != "" && !dateLike.MatchString(m[2]) {
+				// "• 3 authors of the survey": prose, not an author line.
+				return l
+			}
+			l.kind, l.authors, l.date = authorsLine, m[1], m[2]
+		}
+	}
+	return l
+}
+
+// foldSpace turns every run of white space, Unicode spaces (no-break,
+// thin, narrow, ideographic) and zero-width characters included, into one
+// ASCII space, and trims both ends.
+func foldSpace(s string) string {
+	return strings.Join(strings.FieldsFunc(s, isPastedSpace), " ")
+}
+
+func isPastedSpace(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u200B' || r == '\u2060' || r == '\uFEFF'
 }
 
 // ParseListing reads the plain-text listing format.
 func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 	return func(yield func(search.Paper, error) bool) {
 		lr := newLineReader(r)
-		var pending []numberedLine // non-blank lines since the last block
+		var pending []listingLine // text lines since the last block
 		first := true
 		var cur *search.Paper
 		curLine := 0
-		state := 0 // 0: collecting title+abstract, 1: after authors, want "·" or date
+		afterAuthors := false // an author line was read: "·" or a date is due
 		for {
 			raw, n, err := lr.next()
 			if errors.Is(err, errLineTooLong) {
@@ -55,28 +122,34 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 				yield(search.Paper{}, &RecordError{Source: source, Line: n, Err: err})
 				return
 			}
-			line := strings.TrimSpace(string(raw))
-			if line == "" {
+			text := strings.TrimFunc(string(raw), isPastedSpace)
+			if text == "" || text == "•" {
+				// A bullet alone is an author line split in two.
 				continue
 			}
-			if state == 1 {
-				if line == "·" {
+			l := classifyListingLine(text, n)
+			if afterAuthors {
+				if l.kind == textLine && len(text) <= maxMetaLine && dateLike.MatchString(foldSpace(text)) {
+					// A date that will not parse: yieldDated says so.
+					l.kind, l.date = dateLine, foldSpace(text)
+				}
+				switch l.kind {
+				case dotLine:
+					continue
+				case dateLine:
+					afterAuthors = false
+					if cur != nil {
+						p := *cur
+						cur = nil
+						if !yieldDated(p, l.date, n, curLine, source, yield) {
+							return
+						}
+					}
+					// Otherwise the date of a block already reported.
 					continue
 				}
-				state = 0
-				if cur == nil {
-					// The date line of a block already rejected.
-					if seedDateLine.MatchString(line) {
-						continue
-					}
-				} else if dateLike.MatchString(line) {
-					p := *cur
-					cur = nil
-					if !yieldDated(p, line, n, curLine, source, yield) {
-						return
-					}
-					continue
-				} else {
+				afterAuthors = false
+				if cur != nil {
 					// No date at all: report the block and read this line
 					// as the start of the next one.
 					if !yield(search.Paper{}, recordErr(source, curLine, "listing block for %q has no date line", clip(cur.Title))) {
@@ -85,26 +158,48 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 					cur = nil
 				}
 			}
-			if m := listingAuthors.FindStringSubmatch(line); m != nil {
-				count, _ := strconv.Atoi(m[1])
-				p, start, rerr := listingBlock(pending, first, source)
+			switch l.kind {
+			case textLine:
+				pending = append(pending, l)
+				continue
+			case dotLine, dateLine:
+				// A block closed without an author line we know.
+				rerr := noAuthorLine(pending, first, l, source)
 				pending = pending[:0]
 				first = false
-				if rerr != nil {
-					if !yield(search.Paper{}, rerr) {
-						return
-					}
-					cur, state = nil, 1
-					continue
+				if !yield(search.Paper{}, rerr) {
+					return
 				}
-				p.AuthorCount = count
-				p.Source = "listing"
-				cur, curLine, state = &p, start, 1
+				afterAuthors = l.kind == dotLine
 				continue
 			}
-			pending = append(pending, numberedLine{line, n})
+			p, start, rerr := listingBlock(pending, first, n, source)
+			pending = pending[:0]
+			first = false
+			if rerr != nil {
+				if !yield(search.Paper{}, rerr) {
+					return
+				}
+				afterAuthors = l.date == ""
+				continue
+			}
+			if p.AuthorCount, rerr = authorCount(l, source); rerr != nil {
+				if !yield(search.Paper{}, rerr) {
+					return
+				}
+				afterAuthors = l.date == ""
+				continue
+			}
+			p.Source = "listing"
+			if l.date != "" {
+				if !yieldDated(p, l.date, n, start, source, yield) {
+					return
+				}
+				continue
+			}
+			cur, curLine, afterAuthors = &p, start, true
 		}
-		if state == 1 && cur != nil {
+		if afterAuthors && cur != nil {
 			yield(search.Paper{}, recordErr(source, curLine, "listing block for %q ends without a date", clip(cur.Title)))
 			return
 		}
@@ -114,19 +209,72 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 	}
 }
 
-// yieldDated finishes a block with its date line and yields it.
-func yieldDated(p search.Paper, line string, n, start int, source string, yield func(search.Paper, error) bool) bool {
-	m := seedDateLine.FindStringSubmatch(line)
-	if m == nil {
-		return yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse (want \"Jan 2, 2006\")", clip(line), clip(p.Title)))
+// authorCount reads the count of an author line; "many authors" is a
+// count not given.
+func authorCount(l listingLine, source string) (int, error) {
+	digits := strings.ReplaceAll(l.authors, ",", "")
+	if digits == "" || digits[0] < '0' || digits[0] > '9' {
+		return 0, nil
 	}
-	d, ok := ParseDate(strings.Replace(m[1], ".", "", 1))
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0, recordErr(source, l.n, "author count %q does not parse: %w", clip(l.authors), err)
+	}
+	return n, nil
+}
+
+// noAuthorLine reports a block that a "·" or date line closes with no
+// author line before it: one that is not recognised, or none at all.
+func noAuthorLine(lines []listingLine, first bool, at listingLine, source string) *RecordError {
+	if len(lines) == 0 {
+		return recordErr(source, at.n, "%q without a listing block before it", clip(at.text))
+	}
+	last := lines[len(lines)-1]
+	if len(lines) > 1 && looksLikeAuthors(last.text) {
+		title, _ := blockTitle(lines[:len(lines)-1], first)
+		return recordErr(source, last.n, "listing block for %q: author line %q not recognised (want \"• N authors\")", clip(title), clip(last.text))
+	}
+	title, line := blockTitle(lines, first)
+	return recordErr(source, line, "listing block for %q has no author line", clip(title))
+}
+
+// looksLikeAuthors tells an author line this parser cannot read from an
+// abstract: it is short, and names authors or starts like a count.
+func looksLikeAuthors(s string) bool {
+	if len(s) > maxMetaLine {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return strings.Contains(strings.ToLower(s), "author") || unicode.IsDigit(r) || unicode.In(r, unicode.Po, unicode.So, unicode.Sm, unicode.Pd)
+}
+
+// blockTitle guesses the title of a block that cannot be read, and its
+// line, for an error message.
+func blockTitle(lines []listingLine, first bool) (string, int) {
+	switch {
+	case len(lines) == 0:
+		return "", 0
+	case first && len(lines) >= 2:
+		l := lines[len(lines)-2]
+		return l.text, l.n
+	default:
+		return lines[0].text, lines[0].n
+	}
+}
+
+// yieldDated finishes a block with its date line and yields it.
+func yieldDated(p search.Paper, date string, n, start int, source string, yield func(search.Paper, error) bool) bool {
+	m := seedDateLine.FindStringSubmatch(date)
+	if m == nil {
+		return yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse (want \"Jan 2, 2006\")", clip(date), clip(p.Title)))
+	}
+	d, ok := ParseDate(strings.Replace(strings.Replace(m[1], ".", "", 1), "Sept ", "Sep ", 1))
 	if !ok {
 		return yield(search.Paper{}, recordErr(source, n, "date %q of %q does not parse", m[1], clip(p.Title)))
 	}
 	p.Published = d
 	if m[2] != "" {
-		p.Upvotes, _ = strconv.Atoi(m[2])
+		p.Upvotes, _ = strconv.Atoi(strings.ReplaceAll(m[2], ",", ""))
 	}
 	normalize(&p)
 	if p.Title == "" {
@@ -135,13 +283,13 @@ func yieldDated(p search.Paper, line string, n, start int, source string, yield 
 	return yield(p, nil)
 }
 
-// listingBlock reads title and abstract from the lines before an author line.
-// Before the first block they follow the page header; later, the block is all
-// the lines since the previous date.
-func listingBlock(lines []numberedLine, first bool, source string) (search.Paper, int, error) {
+// listingBlock reads title and abstract from the lines before an author line
+// (at line n). Before the first block they follow the page header; later,
+// the block is all the lines since the previous date.
+func listingBlock(lines []listingLine, first bool, n int, source string) (search.Paper, int, error) {
 	switch {
 	case len(lines) == 0:
-		return search.Paper{}, 0, recordErr(source, 0, "listing block has no title or abstract")
+		return search.Paper{}, 0, recordErr(source, n, "author line without a title or abstract before it")
 	case len(lines) == 1:
 		// One line: a title without an abstract is a paper; a long line of
 		// prose is an abstract that lost its title.

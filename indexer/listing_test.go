@@ -92,6 +92,87 @@ func TestParseListingSeed(t *testing.T) {
 	}
 }
 
+// The seed as people paste it: every variant of the author, "·" and date
+// lines gives the same 33 papers as the seed itself.
+func TestParseListingPastedVariants(t *testing.T) {
+	raw, err := os.ReadFile("testdata/seed-listing.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := string(raw)
+	want, errs := collect(t, ParseListing(strings.NewReader(seed), "seed"))
+	if len(want) != 33 || len(errs) > 0 {
+		t.Fatalf("seed: %d papers, errors %v", len(want), errs)
+	}
+	authorLine := regexp.MustCompile(`(?m)^  • (\d+) authors?$`)
+	dateLine := regexp.MustCompile(`(?m)^([A-Z][a-z]{2}) (\d{1,2}), (\d{4})( \d+)?$`)
+	// nth applies f to the n-th match (1-based) of re only.
+	nth := func(re *regexp.Regexp, n int, f func(string) string) func(string) string {
+		return func(s string) string {
+			i := 0
+			return re.ReplaceAllStringFunc(s, func(m string) string {
+				if i++; i == n {
+					return f(m)
+				}
+				return m
+			})
+		}
+	}
+	all := func(re *regexp.Regexp, repl string) func(string) string {
+		return func(s string) string { return re.ReplaceAllString(s, repl) }
+	}
+	tests := []struct {
+		name string
+		edit func(string) string
+		// authors overrides the author count of papers by index.
+		authors map[int]int
+	}{
+		{name: "NBSP after the bullet of block 2", edit: nth(authorLine, 2, func(l string) string { return strings.Replace(l, "• ", "•\u00a0", 1) })},
+		{name: "many authors in block 2", edit: nth(authorLine, 2, func(string) string { return "  • many authors" }), authors: map[int]int{1: 0}},
+		{name: "Unicode spaces in every author line", edit: all(authorLine, "\u00a0\u00a0•\u2009$1\u202fauthors\u200b")},
+		{name: "Unicode spaces in every date line", edit: all(dateLine, "$1\u00a0$2,\u2009$3$4\u00a0")},
+		{name: "Unicode spaces around every ·", edit: func(s string) string { return strings.ReplaceAll(s, "\n·\n", "\n\u00a0·\u3000\n") }},
+		{name: "CRLF", edit: func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }},
+		{name: "tabs and trailing spaces", edit: all(authorLine, "\t•\t$1 authors  ")},
+		{name: "* for the bullet", edit: all(authorLine, "  * $1 authors")},
+		{name: "- for the bullet", edit: all(authorLine, "- $1 authors")},
+		{name: "no bullet", edit: all(authorLine, "$1 authors")},
+		{name: "Authors capitalised", edit: all(authorLine, "  • $1 Authors")},
+		{name: "a bullet on a line of its own", edit: all(authorLine, "  •\n$1 authors")},
+		{name: "author line, · and date on one line", edit: func(s string) string { return strings.ReplaceAll(s, "\n·\n", " · ") }},
+		{name: "· and date on one line", edit: func(s string) string { return strings.ReplaceAll(s, "\n·\n", "\n· ") }},
+		{name: "no · line", edit: func(s string) string { return strings.ReplaceAll(s, "\n·\n", "\n") }},
+		{name: "no blank lines", edit: func(s string) string { return strings.ReplaceAll(s, "\n\n", "\n") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.edit(seed)
+			if in == seed {
+				t.Fatal("the edit changed nothing")
+			}
+			got, errs := collect(t, ParseListing(strings.NewReader(in), "pasted"))
+			for _, e := range errs {
+				t.Errorf("error: %v", e)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got %d papers, want %d", len(got), len(want))
+			}
+			for i, p := range got {
+				w := want[i]
+				if n, ok := tt.authors[i]; ok {
+					w.AuthorCount = n
+				}
+				if p.ID != w.ID || p.Title != w.Title || p.Abstract != w.Abstract || p.AuthorCount != w.AuthorCount ||
+					p.Published != w.Published || p.Upvotes != w.Upvotes {
+					t.Errorf("paper %d = %q, %d authors, %s, %d upvotes, abstract %q;\nwant %q, %d authors, %s, %d upvotes",
+						i, p.Title, p.AuthorCount, p.Published, p.Upvotes, clip(p.Abstract[max(0, len(p.Abstract)-60):]),
+						w.Title, w.AuthorCount, w.Published, w.Upvotes)
+				}
+			}
+		})
+	}
+}
+
 func TestParseListingBadBlocks(t *testing.T) {
 	long := strings.Repeat("This abstract goes on. ", 20)
 	tests := []struct {
@@ -139,6 +220,53 @@ func TestParseListingBadBlocks(t *testing.T) {
 			errLines: []int{1},
 			errText:  "no date line",
 		},
+		{
+			name:     "author line not recognised",
+			in:       "Title A\n\nAbstract A.\n\n  • 2 authors\n·\nJul 7, 2024\n\nTitle B\n\nAbstract B.\n\n  ▪ two authors\n·\nNov 8, 2023\n\nTitle C\n\nAbstract C.\n\n  • 1 author\n·\nFeb 2, 2024 12\n",
+			titles:   []string{"Title A", "Title C"},
+			errLines: []int{13},
+			errText:  `listing block for "Title B": author line "▪ two authors" not recognised`,
+		},
+		{
+			name:     "author line not recognised, without its ·",
+			in:       "Title A\n\nAbstract A.\n\n  • 2 authors\n·\nJul 7, 2024\n\nTitle B\n\nAbstract B.\n\n  2 auteurs\nNov 8, 2023\n\nTitle C\n\nAbstract C.\n\n  • 1 author\n·\nFeb 2, 2024 12\n",
+			titles:   []string{"Title A", "Title C"},
+			errLines: []int{13},
+			errText:  "not recognised",
+		},
+		{
+			name:     "author line not recognised, date does not parse",
+			in:       "Title A\n\nAbstract A.\n\n  many, many authors\n·\nJuly 7th, 2024\n\nTitle B\n\nAbstract B.\n\n  • 1 author\n·\nFeb 2, 2024\n",
+			titles:   []string{"Title B"},
+			errLines: []int{5},
+			errText:  "not recognised",
+		},
+		{
+			name:     "no author line",
+			in:       "Title A\n\nAbstract A.\n\n  • 2 authors\n·\nJul 7, 2024\n\nTitle B\n\nAbstract B.\n·\nNov 8, 2023\n\nTitle C\n\nAbstract C.\n\n  • 1 author\n·\nFeb 2, 2024\n",
+			titles:   []string{"Title A", "Title C"},
+			errLines: []int{9},
+			errText:  `listing block for "Title B" has no author line`,
+		},
+		{
+			name:     "two author lines",
+			in:       "Title A\n\nAbstract A.\n\n  • 2 authors\n  • 2 authors\n·\nJul 7, 2024\n\nTitle B\n\nAbstract B.\n\n  • 1 author\n·\nFeb 2, 2024\n",
+			titles:   []string{"Title B"},
+			errLines: []int{1, 6},
+			errText:  "",
+		},
+		{
+			name:     "author count out of range",
+			in:       "Title A\n\nAbstract A.\n\n  • 99999999999999999999 authors\n·\nJul 7, 2024\n\nTitle B\n\nAbstract B.\n\n  • 1 author\n·\nFeb 2, 2024\n",
+			titles:   []string{"Title B"},
+			errLines: []int{5},
+			errText:  "author count",
+		},
+		{
+			name:   "a title that starts like a date",
+			in:     "Title A\n\nAbstract A.\n\n  • 2 authors\n·\nJul 7, 2024\n\nMay 2024 brought 5 new models\n\nAbstract B.\n\n  • 1 author\n·\nSept. 2, 2024\n",
+			titles: []string{"Title A", "May 2024 brought 5 new models"},
+		},
 		{name: "empty", in: ""},
 	}
 	for _, tt := range tests {
@@ -147,6 +275,9 @@ func TestParseListingBadBlocks(t *testing.T) {
 			var titles []string
 			for _, p := range papers {
 				titles = append(titles, p.Title)
+				if strings.Contains(p.Abstract, "·") || strings.Contains(p.Abstract, "author") {
+					t.Errorf("%q took another block's lines into its abstract: %q", p.Title, p.Abstract)
+				}
 			}
 			if strings.Join(titles, "|") != strings.Join(tt.titles, "|") {
 				t.Errorf("titles = %q, want %q", titles, tt.titles)
@@ -175,6 +306,8 @@ func FuzzParseListing(f *testing.F) {
 	f.Add(seed[:len(seed)/2])
 	f.Add([]byte("Title\n\n  • 2 authors\n·\nJul 7, 2024 3\n"))
 	f.Add([]byte("\xff\xfe\x00bad\n  • 999999999999999999999 authors\n"))
+	f.Add([]byte("T\r\n\r\nA.\r\n\u00a0•\u2009many authors\r\n·\u00a0Jul\u00a07, 2024 3\r\n\r\nU\n\nB.\n  ▪ 2 authors\n·\nJuly 7th\n"))
+	f.Add([]byte("T\n• 1 author · Sept. 5, 2024 1,024\n·\nMay 5\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for p, err := range ParseListing(strings.NewReader(string(b)), "fuzz") {
 			if err != nil {
