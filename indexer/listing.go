@@ -98,10 +98,17 @@ func isPastedSpace(r rune) bool {
 	return unicode.IsSpace(r) || r == '\u200B' || r == '\u2060' || r == '\uFEFF'
 }
 
-// ParseListing reads the plain-text listing format.
+// ParseListing reads the plain-text listing format. A source in which no
+// block closes yields an error saying so, never nothing.
 func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
-	return func(yield func(search.Paper, error) bool) {
+	return func(yieldTo func(search.Paper, error) bool) {
+		records := 0 // papers and errors yielded
+		yield := func(p search.Paper, err error) bool {
+			records++
+			return yieldTo(p, err)
+		}
 		lr := newLineReader(r)
+		blank := true             // no line holds more than white space
 		var pending []listingLine // text lines since the last block
 		first := true
 		var cur *search.Paper
@@ -123,6 +130,9 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 				return
 			}
 			text := strings.TrimFunc(string(raw), isPastedSpace)
+			if text != "" {
+				blank = false
+			}
 			if text == "" || text == "•" {
 				// A bullet alone is an author line split in two.
 				continue
@@ -203,8 +213,15 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			yield(search.Paper{}, recordErr(source, curLine, "listing block for %q ends without a date", clip(cur.Title)))
 			return
 		}
-		if !first && len(pending) > 0 {
+		switch {
+		case len(pending) > 0 && (!first || records > 0):
 			yield(search.Paper{}, recordErr(source, pending[0].n, "listing block ends without an author line"))
+		case records > 0:
+			// The errors yielded say what is wrong.
+		case blank:
+			yield(search.Paper{}, &RecordError{Source: source, Err: errEmpty})
+		default:
+			yield(search.Paper{}, &RecordError{Source: source, Err: errors.New(`no papers found: not a Hugging Face listing (no "• N authors" line, "·" and date after a title)`)})
 		}
 	}
 }

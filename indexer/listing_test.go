@@ -267,7 +267,22 @@ func TestParseListingBadBlocks(t *testing.T) {
 			in:     "Title A\n\nAbstract A.\n\n  • 2 authors\n·\nJul 7, 2024\n\nMay 2024 brought 5 new models\n\nAbstract B.\n\n  • 1 author\n·\nSept. 2, 2024\n",
 			titles: []string{"Title A", "May 2024 brought 5 new models"},
 		},
-		{name: "empty", in: ""},
+		// A source that yields no paper says so, at no line.
+		{name: "empty", in: "", errLines: []int{0}, errText: "the source is empty"},
+		{name: "white space only", in: "\n  \r\n\u00a0\t\n", errLines: []int{0}, errText: "the source is empty"},
+		{name: "page header only", in: "Daily Papers\n", errLines: []int{0}, errText: "no papers found: not a Hugging Face listing"},
+		{
+			name:     "no block closes",
+			in:       "Daily Papers\n\nJan 9\n\nTitle A\n\nAbstract A.\n\n  > 2 authors\n\nTitle B\n\nAbstract B.\n",
+			errLines: []int{0},
+			errText:  "no papers found",
+		},
+		{
+			name:     "a line too long, then no block",
+			in:       "Title A\n" + strings.Repeat("x", maxLine+1) + "\nAbstract A.\n",
+			errLines: []int{2, 1},
+			errText:  "",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,7 +304,11 @@ func TestParseListingBadBlocks(t *testing.T) {
 				if e.Line != tt.errLines[i] || e.Source != "x.txt" || !strings.Contains(e.Error(), tt.errText) {
 					t.Errorf("error %d = %q (line %d), want x.txt:%d: …%s…", i, e, e.Line, tt.errLines[i], tt.errText)
 				}
-				if !strings.HasPrefix(e.Error(), "x.txt:"+strconv.Itoa(tt.errLines[i])+": ") {
+				prefix := "x.txt:" + strconv.Itoa(tt.errLines[i]) + ": "
+				if tt.errLines[i] == 0 {
+					prefix = "x.txt: "
+				}
+				if !strings.HasPrefix(e.Error(), prefix) {
 					t.Errorf("error %q does not start with SOURCE:LINE:", e)
 				}
 			}

@@ -153,6 +153,84 @@ func TestIndexRejectsBadRecords(t *testing.T) {
 	}
 }
 
+// A listing pasted with an author line the parser cannot read, or with no
+// paper at all, is never indexed short in silence: every paper it holds
+// is in, and what it could not read is reported and makes the exit status
+// 1.
+func TestIndexListingNeverSilent(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := string(raw)
+	// withAuthors gives the seed with the author line of its second paper
+	// (line 25) replaced.
+	withAuthors := func(line string) string {
+		i := strings.Index(seed, "\nBeyond Size: ")
+		j := i + strings.Index(seed[i:], "\n  • 3 authors\n")
+		if i < 0 || j < i || strings.Count(seed[:j], "\n") != 23 {
+			t.Fatal("the seed changed: its second author line is not where this test expects it")
+		}
+		return seed[:j] + "\n" + line + seed[j+len("\n  • 3 authors"):]
+	}
+	tests := []struct {
+		name        string
+		body        string
+		extra       []string
+		wantCode    int
+		wantSummary string
+		wantStderr  []string // each after "SOURCE"
+	}{
+		{
+			name:        "no-break space after a bullet",
+			body:        withAuthors("  •\u00a03 authors"),
+			wantSummary: "33 33 0 0 33",
+		},
+		{
+			name:        "many authors",
+			body:        withAuthors("  • many authors"),
+			wantSummary: "33 33 0 0 33",
+		},
+		{
+			name:        "an author line it cannot read",
+			body:        withAuthors("  ▪ three authors"),
+			wantCode:    1,
+			wantSummary: "33 32 0 1 32",
+			wantStderr:  []string{`:25: listing block for "Beyond Size: How Gradients Shape Pruning Decisions in Large …": author line "▪ three authors" not recognised`},
+		},
+		{
+			name:        "page header only, format named",
+			body:        "Daily Papers\n",
+			extra:       []string{"--format", "listing"},
+			wantCode:    1,
+			wantSummary: "1 0 0 1 0",
+			wantStderr:  []string{": no papers found: not a Hugging Face listing"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), "pasted.txt")
+			if err := os.WriteFile(src, []byte(tt.body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "index")
+			r := runCLI(t, "", nil, append(append([]string{"index", "--index", dir}, tt.extra...), src)...)
+			if r.code != tt.wantCode {
+				t.Errorf("exit %d, want %d (err %v)", r.code, tt.wantCode, r.err)
+			}
+			checkSummary(t, r, tt.wantSummary, dir)
+			if got := strings.Count(r.stderr, src); got != len(tt.wantStderr) {
+				t.Errorf("stderr names the source %d times, want %d", got, len(tt.wantStderr))
+			}
+			for _, want := range tt.wantStderr {
+				if !strings.Contains(r.stderr, src+want) {
+					t.Errorf("stderr %q lacks %q", r.stderr, src+want)
+				}
+			}
+		})
+	}
+}
+
 func TestIndexStdin(t *testing.T) {
 	papers, err := os.ReadFile(filepath.Join("testdata", "papers.jsonl"))
 	if err != nil {
