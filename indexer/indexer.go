@@ -63,10 +63,6 @@ func sniffJSON(head []byte) bool {
 	return len(h) > 0 && (h[0] == '{' || h[0] == '[')
 }
 
-func sniffListing(head []byte) bool {
-	return listingAuthors.Match(head) || bytes.Contains(head, []byte("authors\n·")) || bytes.Contains(head, []byte("Daily Papers"))
-}
-
 // ErrUnknownFormat means no format recognised a source.
 var ErrUnknownFormat = errors.New("unrecognised format")
 

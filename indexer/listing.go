@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"iter"
@@ -224,6 +225,34 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			yield(search.Paper{}, &RecordError{Source: source, Err: errors.New(`no papers found: not a Hugging Face listing (no "• N authors" line, "·" and date after a title)`)})
 		}
 	}
+}
+
+// sniffListing looks for a listing block in the head of a source: an
+// author line and then a date, with only "·" between them. The page
+// header's "Daily Papers" is not enough, nor is the format written out as
+// in a README ("• <N> authors").
+func sniffListing(head []byte) bool {
+	afterAuthors := false
+	for len(head) > 0 {
+		var line []byte
+		line, head, _ = bytes.Cut(head, []byte("\n"))
+		text := strings.TrimFunc(string(line), isPastedSpace)
+		if text == "" || text == "•" {
+			continue
+		}
+		switch l := classifyListingLine(text, 0); {
+		case l.kind == authorsLine:
+			if l.date != "" {
+				return true
+			}
+			afterAuthors = true
+		case l.kind == dateLine && afterAuthors:
+			return true
+		case l.kind != dotLine:
+			afterAuthors = false
+		}
+	}
+	return false
 }
 
 // authorCount reads the count of an author line; "many authors" is a

@@ -316,6 +316,54 @@ func TestParseListingBadBlocks(t *testing.T) {
 	}
 }
 
+// A source is taken for a listing when its head holds a listing block, as
+// pasted; a note that describes the format, or names the page, is not one.
+func TestSniffListing(t *testing.T) {
+	seed, err := os.ReadFile("testdata/seed-listing.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := string(seed[:8<<10])
+	// The format as ../shared/data/seed/README.md describes it.
+	readme := "# seed: a Hugging Face \"Daily Papers\" search listing, as plain text\n\n" +
+		"Format, after a short page header (\"Daily Papers\", \"byAK and the research community\", a page date such as \"Jan 9\"),\n" +
+		"one block per paper, blocks separated by blank lines:\n\n" +
+		"    <title>\n    <blank>\n    <abstract: one long line>\n    <blank>\n      • <N> authors\n    ·\n    <Mon D, YYYY>[ <upvotes>]\n\n" +
+		"The upvote count after the date is present only when the paper has upvotes (\"Feb 28, 2024 12\" = 12 upvotes).\n"
+	tests := []struct {
+		name string
+		head string
+		want bool
+	}{
+		{"seed", head, true},
+		{"seed, CRLF", strings.ReplaceAll(head, "\n", "\r\n"), true},
+		{"seed, no-break spaces", strings.ReplaceAll(head, "  • ", "\u00a0•\u00a0"), true},
+		{"seed, * bullets", strings.ReplaceAll(head, "•", "*"), true},
+		{"seed, author line, · and date on one line", strings.ReplaceAll(head, "\n·\n", " · "), true},
+		{"seed, no · lines", strings.ReplaceAll(head, "\n·\n", "\n"), true},
+		{"a README describing the format", readme, false},
+		{"the page header alone", "Daily Papers\n\nbyAK and the research community\n\nJan 9\n", false},
+		{"Daily Papers", "Daily Papers", false},
+		{"markdown naming the lines", "| `listing` | title, abstract, `• N authors`, `·`, `Mon D, YYYY [upvotes]` blocks |\n", false},
+		{"an author line with no date after it", "Title\n\nAbstract.\n\n  • 2 authors\n\nMore prose.\n\nJul 7, 2024\n", false},
+		{"a date with no author line before it", "Title\n\nAbstract.\n·\nJul 7, 2024\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sniffListing([]byte(tt.head)); got != tt.want {
+				t.Errorf("sniffListing = %v, want %v", got, tt.want)
+			}
+			f, err := Detect([]byte(tt.head))
+			if tt.want && (err != nil || f.Name != "listing") {
+				t.Errorf("Detect = %q, %v; want listing", f.Name, err)
+			}
+			if !tt.want && !errors.Is(err, ErrUnknownFormat) {
+				t.Errorf("Detect = %q, %v; want %v", f.Name, err, ErrUnknownFormat)
+			}
+		})
+	}
+}
+
 func FuzzParseListing(f *testing.F) {
 	seed, err := os.ReadFile("testdata/seed-listing.txt")
 	if err != nil {

@@ -206,6 +206,13 @@ func TestIndexListingNeverSilent(t *testing.T) {
 			wantSummary: "1 0 0 1 0",
 			wantStderr:  []string{": no papers found: not a Hugging Face listing"},
 		},
+		{
+			name:        "page header only",
+			body:        "Daily Papers\n",
+			wantCode:    2,
+			wantSummary: "0 0 0 0 0",
+			wantStderr:  []string{": unrecognised format"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +236,41 @@ func TestIndexListingNeverSilent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A note about a listing, next to it or alone, is not taken for one.
+func TestIndexDirectoryWithListingNotes(t *testing.T) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As ../shared/data/seed/README.md describes the format.
+	readme := "# seed: a Hugging Face \"Daily Papers\" search listing, as plain text\n\n" +
+		"    <title>\n    <blank>\n    <abstract: one long line>\n    <blank>\n      • <N> authors\n    ·\n    <Mon D, YYYY>[ <upvotes>]\n"
+	withSeed, readmeOnly := t.TempDir(), t.TempDir()
+	for name, body := range map[string]string{
+		filepath.Join(withSeed, "README.md"):   readme,
+		filepath.Join(withSeed, "seed.txt"):    string(seed),
+		filepath.Join(readmeOnly, "README.md"): readme,
+	} {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	dir := filepath.Join(t.TempDir(), "index")
+	r := runCLI(t, "", nil, "index", "--index", dir, withSeed)
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("README and seed: exit %d, stderr %q; want 0 and nothing", r.code, r.stderr)
+	}
+	checkSummary(t, r, "33 33 0 0 33", dir)
+
+	dir = filepath.Join(t.TempDir(), "index")
+	r = runCLI(t, "", nil, "index", "--index", dir, readmeOnly)
+	if r.code != 2 || !strings.Contains(r.stderr, readmeOnly+": no file in a format papersearch reads") {
+		t.Errorf("README alone: exit %d, stderr %q; want 2 and no file in a format papersearch reads", r.code, r.stderr)
+	}
+	checkSummary(t, r, "0 0 0 0 0", dir)
 }
 
 func TestIndexStdin(t *testing.T) {
