@@ -376,7 +376,9 @@ func FuzzParseListing(f *testing.F) {
 	f.Add([]byte("T\r\n\r\nA.\r\n\u00a0•\u2009many authors\r\n·\u00a0Jul\u00a07, 2024 3\r\n\r\nU\n\nB.\n  ▪ 2 authors\n·\nJuly 7th\n"))
 	f.Add([]byte("T\n• 1 author · Sept. 5, 2024 1,024\n·\nMay 5\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		records := 0
 		for p, err := range ParseListing(strings.NewReader(string(b)), "fuzz") {
+			records++
 			if err != nil {
 				var re *RecordError
 				if !errors.As(err, &re) || re.Source != "fuzz" {
@@ -387,6 +389,9 @@ func FuzzParseListing(f *testing.F) {
 			if p.ID == "" || p.Title == "" {
 				t.Fatalf("paper without id or title: %+v", p)
 			}
+		}
+		if records == 0 {
+			t.Fatal("no paper and no error: the source was lost in silence")
 		}
 	})
 }
