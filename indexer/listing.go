@@ -218,7 +218,7 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 		case len(pending) > 0 && (!first || records > 0):
 			yield(search.Paper{}, recordErr(source, pending[0].n, "listing block ends without an author line"))
 		case records > 0:
-			// The errors yielded say what is wrong.
+			// Papers or errors were yielded: nothing went unsaid.
 		case blank:
 			yield(search.Paper{}, &RecordError{Source: source, Err: errEmpty})
 		default:
