@@ -12,6 +12,9 @@ const (
 	atomOldID   = "testdata/atom/id-astro-ph-0601001.atom.xml"
 	atomError   = "testdata/atom/id-abc-error.atom.xml"
 	atomEmpty   = "testdata/atom/id-0000.0000-empty.atom.xml"
+	// atomEntities is a real feed with HTML named entities put in by hand,
+	// as people and tools write them (testdata/README.md).
+	atomEntities = "testdata/atom/q-testing-s10-m10-html-entities.atom.xml"
 )
 
 func TestParseArxivAtom(t *testing.T) {
@@ -61,6 +64,27 @@ func TestParseArxivAtom(t *testing.T) {
 				s.check(t, got)
 			}
 		})
+	}
+}
+
+// HTML named entities (&eacute;, &nbsp;, &ndash;, &rsquo;, &ouml;) are
+// read as their characters; before, the first one ended the feed.
+func TestParseArxivAtomHTMLEntities(t *testing.T) {
+	got := parseFixture(t, ParseArxivAtom, atomEntities)
+	checkErrs(t, got, atomEntities, nil)
+	if len(got.papers) != 10 {
+		t.Fatalf("got %d papers %v, want 10", len(got.papers), got.ids())
+	}
+	for _, s := range []spot{
+		{id: "1912.09881", comment: "This is a technical report on Morphy software testing tool"},
+		{id: "2406.19956", title: "Three Scores and 15 Years (1948\u20132023) of Rao\u2019s Score Test: A Brief History"},
+		{id: "2202.06271", firstAuthor: "Katharina G\u00f6tz"},
+		{id: "2202.06271", title: "Model-based Testing of Scratch Programs"},
+	} {
+		s.check(t, got)
+	}
+	if p := got.paper(t, "1912.09881"); !strings.Contains(p.Abstract, "software test artefacts (\u00e9l\u00e9ments) into test entities") {
+		t.Errorf("1912.09881: abstract %q lacks the decoded entities", clip(p.Abstract))
 	}
 }
 
@@ -127,7 +151,7 @@ func TestParseArxivAtomLatin1(t *testing.T) {
 }
 
 func TestSniffArxivAtom(t *testing.T) {
-	for _, f := range []string{atom2017, atomCurrent, atomOldID, atomError, atomEmpty} {
+	for _, f := range []string{atom2017, atomCurrent, atomOldID, atomError, atomEmpty, atomEntities} {
 		if !sniffArxivAtom(readFixture(t, f)) {
 			t.Errorf("sniffArxivAtom(%s) = false", f)
 		}
@@ -140,7 +164,7 @@ func TestSniffArxivAtom(t *testing.T) {
 func FuzzParseArxivAtom(f *testing.F) {
 	f.Add(bytes.ReplaceAll(readFixture(f, atomOldID), []byte("\n"), []byte("\r\n")))
 	f.Add([]byte(strings.Repeat("<feed>", 3)))
-	fuzzParser(f, ParseArxivAtom, atomCurrent, atomOldID, atomError, atomEmpty)
+	fuzzParser(f, ParseArxivAtom, atomCurrent, atomOldID, atomError, atomEmpty, atomEntities)
 }
 
 func BenchmarkParseArxivAtom(b *testing.B) {

@@ -273,9 +273,11 @@ func (c *lineCounter) lineAt(off int64) int {
 
 var xmlEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
 
-// newXMLDecoder returns a strict decoder that knows only the five XML
-// entities: a DTD is read as an opaque directive and never expanded, and
-// nothing outside the document is fetched. In a UTF-8 document, invalid
+// newXMLDecoder returns a strict decoder that knows the five XML entities
+// and the HTML named ones (&eacute;, &nbsp;, &mdash;: people and tools put
+// them in feeds), which are plain text: a DTD is read as an opaque
+// directive, the entities it declares stay unknown, and nothing outside
+// the document is fetched. In a UTF-8 document, invalid
 // bytes become U+FFFD instead of ending it, and a byte-order mark is
 // dropped; other declared encodings are decoded to UTF-8.
 func newXMLDecoder(r io.Reader) *xml.Decoder {
@@ -288,7 +290,7 @@ func newXMLDecoder(r io.Reader) *xml.Decoder {
 	}
 	d := xml.NewDecoder(src)
 	d.Strict = true
-	d.Entity = nil
+	d.Entity = xml.HTMLEntity
 	d.CharsetReader = charset.NewReaderLabel
 	return d
 }

@@ -32,6 +32,7 @@ func TestDetectFixtures(t *testing.T) {
 		"atom/id-astro-ph-0601001.atom.xml":                    "arxiv-atom",
 		"atom/id-abc-error.atom.xml":                           "arxiv-atom",
 		"atom/id-0000.0000-empty.atom.xml":                     "arxiv-atom",
+		"atom/q-testing-s10-m10-html-entities.atom.xml":        "arxiv-atom",
 		"oai/listrecords-arxiv.xml":                            "arxiv-oai",
 		"oai/listrecords-oai_dc.xml":                           "arxiv-oai",
 		"oai/getrecord-arxiv.xml":                              "arxiv-oai",
