@@ -49,21 +49,26 @@ type atomEntry struct {
 
 const atomFormat = "arxiv-atom"
 
-// ParseArxivAtom reads an arXiv API Atom feed.
+// ParseArxivAtom reads an arXiv API Atom feed. An entry that is not
+// well-formed XML is reported and skipped, and reading goes on at the next
+// <entry> (xmlrecords.go).
 func ParseArxivAtom(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 	return func(yield func(search.Paper, error) bool) {
-		d := newXMLDecoder(r)
-		if rerr := xmlStart(d, source, "feed", "an Atom feed"); rerr != nil {
+		x, rerr := newXMLReader(r, source, "feed", "an Atom feed", "entry")
+		if rerr != nil {
 			yield(search.Paper{}, rerr)
 			return
 		}
 		for {
-			tok, err := d.Token()
-			if err != nil {
-				if err != io.EOF {
-					yield(search.Paper{}, xmlErr(d, source, err))
-				}
+			tok, err := x.Token()
+			if err == io.EOF {
 				return
+			}
+			if err != nil {
+				if !yield(search.Paper{}, err) {
+					return
+				}
+				continue
 			}
 			if end, ok := tok.(xml.EndElement); ok && end.Name.Local == "feed" {
 				return
@@ -72,11 +77,13 @@ func ParseArxivAtom(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			if !ok || se.Name.Local != "entry" {
 				continue
 			}
-			line, _ := d.InputPos()
+			line := x.Line()
 			var e atomEntry
-			if err := d.DecodeElement(&e, &se); err != nil {
-				yield(search.Paper{}, xmlErr(d, source, err))
-				return
+			if err := x.DecodeElement(&e, &se); err != nil {
+				if !yield(search.Paper{}, err) {
+					return
+				}
+				continue
 			}
 			p, err := e.paper()
 			if err != nil {

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -85,6 +86,85 @@ func TestParseArxivAtomHTMLEntities(t *testing.T) {
 	}
 	if p := got.paper(t, "1912.09881"); !strings.Contains(p.Abstract, "software test artefacts (\u00e9l\u00e9ments) into test entities") {
 		t.Errorf("1912.09881: abstract %q lacks the decoded entities", clip(p.Abstract))
+	}
+}
+
+// A broken entry costs that entry: the error names the line, and reading
+// goes on at the next <entry>. Each case breaks the real ten-entry feed
+// atomCurrent in one way (its entries start at lines 10, 35, 63, 95, ...).
+func TestParseArxivAtomRecovers(t *testing.T) {
+	feed := string(readFixture(t, atomCurrent))
+	edit := func(pairs ...string) []byte {
+		t.Helper()
+		s := feed
+		for i := 0; i < len(pairs); i += 2 {
+			if strings.Count(s, pairs[i]) != 1 {
+				t.Fatalf("%q is not once in %s", pairs[i], atomCurrent)
+			}
+			s = strings.Replace(s, pairs[i], pairs[i+1], 1)
+		}
+		return []byte(s)
+	}
+	const (
+		summary3 = "<summary>Cyber-physical systems"   // line 69, in the entry of line 63
+		summary2 = "<summary>Test case prioritisation" // line 41, in the entry of line 35
+		end2     = "  </entry>\n  <entry>\n    <id>http://arxiv.org/abs/2005.14124v2</id>"
+		id1      = "    <id>http://arxiv.org/abs/2202.12139v1</id>"
+		// the end of the third entry and the start of the fourth, line 95
+		openComment = "  </entry>\n  <entry>\n    <id>http://arxiv.org/abs/2204.08348v3</id>"
+	)
+	lines := strings.Count(feed, "\n")
+	tests := []struct {
+		name    string
+		in      []byte
+		missing []string // ids of papers lost
+		errs    []wantErr
+	}{
+		{"HTML entity", edit(summary3, "<summary>Caf&eacute; Cyber-physical systems"), nil, nil},
+		{"unknown entity", edit(summary3, "<summary>&eacut; Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 69, offset: true, contains: "invalid XML: invalid character entity &eacut; (the <entry> at line 63 is skipped)"}}},
+		{"external entity", edit(`<?xml version='1.0' encoding='UTF-8'?>`, `<?xml version='1.0' encoding='UTF-8'?><!DOCTYPE feed [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`,
+			summary3, "<summary>&xxe; Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 69, contains: "invalid character entity &xxe; (the <entry> at line 63 is skipped)"}}},
+		{"two bad entries", edit(summary2, "<summary>&x; Test case prioritisation", summary3, "<summary>&y; Cyber-physical systems"), []string{"2405.13786", "2005.14124"},
+			[]wantErr{{line: 41, contains: "&x; (the <entry> at line 35 is skipped)"}, {line: 69, contains: "&y; (the <entry> at line 63 is skipped)"}}},
+		{"element closed by another", edit(summary3, "<summary><b>Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 69, contains: "element <b> closed by </summary> (the <entry> at line 63 is skipped)"}}},
+		{"end tag missing", edit(end2, "  <entry>\n    <id>http://arxiv.org/abs/2005.14124v2</id>"), []string{"2405.13786"},
+			[]wantErr{{line: 35, contains: "the <entry> at line 35 does not end before the next <entry>, at line 62 (an end tag missing"}}},
+		{"comment left open in an entry", edit(summary3, "<summary><!-- Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 63, contains: "the <entry> at line 63 does not end before the next <entry>, at line 95"}}},
+		{"broken start tag", edit("  <entry>\n"+id1, "  <entry =>\n"+id1), []string{"2202.12139"},
+			[]wantErr{{line: 10, contains: "the paper of the <entry> at line 10 is missing; reading goes on at the next <entry>, line 35"}}},
+		{"broken feed title", edit("<title>arXiv Query:", "<title>&bad; arXiv Query:"), nil,
+			[]wantErr{{line: 4, contains: "invalid character entity &bad; (reading goes on at the next <entry>, line 10)"}}},
+		// XML reads what follows a comment left open between entries as
+		// comment text, to the end or up to a "--" (here in an abstract):
+		// the entries in it are lost, and the error says which.
+		{"comment left open between entries", edit(openComment, "  </entry><!--\n  <entry>\n    <id>http://arxiv.org/abs/2204.08348v3</id>"),
+			[]string{"2204.08348", "2302.03287", "1202.4527", "2503.05378", "1205.1866", "2502.07719", "1812.11470"},
+			[]wantErr{{line: lines + 1, contains: "invalid XML: unexpected EOF: the document is truncated (or a comment or CDATA section never closes): any papers after line 94 are missing"}}},
+		{"comment left open between entries, then broken", edit(openComment, "  </entry><!--\n  <entry>\n    <id>http://arxiv.org/abs/2204.08348v3</id>",
+			"<summary>Over the past decade", "<summary>Over the past -- decade"),
+			[]string{"2204.08348", "2302.03287"},
+			[]wantErr{{line: 128, contains: `invalid sequence "--" not allowed in comments (the papers of 2 <entry> elements from line 95 on are missing; reading goes on at the next <entry>, line 153)`}}},
+		{"bad last entry", edit("<summary>Context. Multiple", "<summary>&z; Context. Multiple"), []string{"1812.11470"},
+			[]wantErr{{line: 246, contains: "(the <entry> at line 240 is skipped)"}}},
+		{"bad entry, then truncated", edit(summary3, "<summary>&z; Cyber-physical systems", "  </entry>\n</feed>\n", "  </entry>\n"), []string{"2005.14124"},
+			[]wantErr{{line: 69, contains: "(the <entry> at line 63 is skipped)"}, {line: lines, contains: "the document ends without </feed>: it is truncated, and papers after this point are missing"}}},
+		{"truncated in an entry", []byte(feed[:strings.Index(feed, "Cyber-physical")]), []string{"2005.14124", "2204.08348", "2302.03287", "1202.4527", "2503.05378", "1205.1866", "2502.07719", "1812.11470"},
+			[]wantErr{{line: 69, contains: "invalid XML: unexpected EOF: the document is truncated (or a comment or CDATA section never closes): the <entry> at line 63 and any papers after it are missing"}}},
+	}
+	all := parseBytes(t, ParseArxivAtom, "feed.xml", []byte(feed)).ids()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseBytes(t, ParseArxivAtom, "feed.xml", tt.in)
+			checkErrs(t, got, "feed.xml", tt.errs)
+			want := slices.DeleteFunc(slices.Clone(all), func(id string) bool { return slices.Contains(tt.missing, id) })
+			if !slices.Equal(got.ids(), want) {
+				t.Errorf("ids = %v, want %v", got.ids(), want)
+			}
+		})
 	}
 }
 

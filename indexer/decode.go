@@ -4,22 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"regexp"
-	"strings"
 
 	"github.com/PuerkitoBio/goquery"
-	"golang.org/x/net/html/charset"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
-// Decoding helpers shared by the format parsers: framing JSON values,
-// strict XML, and reading a whole HTML page under a size cap.
+// Decoding helpers shared by the format parsers: framing JSON values and
+// reading a whole HTML page under a size cap (XML: xmlrecords.go).
 
 var errEmpty = errors.New("the source is empty")
 
@@ -271,57 +265,6 @@ func (c *lineCounter) lineAt(off int64) int {
 	return c.line + 1
 }
 
-var xmlEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
-
-// newXMLDecoder returns a strict decoder that knows the five XML entities
-// and the HTML named ones (&eacute;, &nbsp;, &mdash;: people and tools put
-// them in feeds), which are plain text: a DTD is read as an opaque
-// directive, the entities it declares stay unknown, and nothing outside
-// the document is fetched. In a UTF-8 document, invalid
-// bytes become U+FFFD instead of ending it, and a byte-order mark is
-// dropped; other declared encodings are decoded to UTF-8.
-func newXMLDecoder(r io.Reader) *xml.Decoder {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(512)
-	var src io.Reader = br
-	m := xmlEncoding.FindSubmatch(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
-	if m == nil || strings.EqualFold(string(m[1]), "utf-8") || strings.EqualFold(string(m[1]), "utf8") {
-		src = transform.NewReader(br, unicode.UTF8BOM.NewDecoder())
-	}
-	d := xml.NewDecoder(src)
-	d.Strict = true
-	d.Entity = xml.HTMLEntity
-	d.CharsetReader = charset.NewReaderLabel
-	return d
-}
-
-// xmlErr turns a decoder error into a RecordError at the decoder's position.
-func xmlErr(d *xml.Decoder, source string, err error) *RecordError {
-	line, _ := d.InputPos()
-	if errors.Is(err, io.EOF) {
-		err = errors.New("the XML ends early (truncated?)")
-	}
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		line = se.Line
-		err = fmt.Errorf("invalid XML: %s", se.Msg)
-	}
-	return &RecordError{Source: source, Line: line, Offset: d.InputOffset(), Err: err}
-}
-
-// xmlRoot reads up to the document's root element.
-func xmlRoot(d *xml.Decoder) (xml.StartElement, error) {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return xml.StartElement{}, err
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return se, nil
-		}
-	}
-}
-
 // maxPage bounds an HTML page, which is parsed whole.
 const maxPage = 64 << 20
 
@@ -444,22 +387,6 @@ func looksHTML(head []byte) bool {
 	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	h = h[:min(len(h), 1024)]
 	return indexFold(h, []byte("<!doctype html")) >= 0 || indexFold(h, []byte("<html")) >= 0
-}
-
-// xmlStart reads the root element of an XML source and checks its name;
-// what names the expected document in the error ("an Atom feed").
-func xmlStart(d *xml.Decoder, source, want, what string) *RecordError {
-	root, err := xmlRoot(d)
-	if err != nil {
-		if errors.Is(err, io.EOF) && d.InputOffset() == 0 {
-			err = errEmpty
-		}
-		return xmlErr(d, source, err)
-	}
-	if root.Name.Local != want {
-		return xmlErr(d, source, fmt.Errorf("not %s: the root element is <%s>", what, clip(root.Name.Local)))
-	}
-	return nil
 }
 
 // readHTML reads a whole page (readPage's caps apply) and parses it.

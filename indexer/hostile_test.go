@@ -106,6 +106,11 @@ func hostileInputs(t *testing.T) []hostileInput {
 		{"XML billion laughs (OAI)", oai(laughs, "&lol9;"), nil},
 		{"XML external entities (Atom)", withDoctype(atom("&xxe;"), xxe), nil},
 		{"XML external entities (OAI)", oai(xxe, "&xxe;"), nil},
+		// Each broken record is read once: one that never ends stops at
+		// the start of the next, which is not read again from the start.
+		{"Atom with 50,000 entries that never end", []byte("<feed>" + strings.Repeat("<entry><id>http://arxiv.org/abs/2401.00001</id><title>t", 50_000) + "</feed>"), []string{"arxiv-atom"}},
+		{"Atom with 50,000 comments left open", []byte("<feed>" + strings.Repeat("<entry><!--", 50_000)), []string{"arxiv-atom"}},
+		{"OAI with 50,000 records that never end", []byte("<OAI-PMH><ListRecords>" + strings.Repeat("<record><header><identifier>oai:arXiv.org:2401.00001</identifier>", 50_000)), []string{"arxiv-oai"}},
 		{"JSON nested 10,001 deep", []byte(`{"id":"2401.00007","title":"deep","authors":` + strings.Repeat("[", 10_001) + strings.Repeat("]", 10_001) + "}\n"), nil},
 		{"JSON array nested 10,001 deep", []byte(strings.Repeat("[", 10_001) + strings.Repeat("]", 10_001)), nil},
 		{"JSON line with a million authors", []byte(millionAuthors.String()), nil},

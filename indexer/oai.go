@@ -20,7 +20,9 @@ import (
 //
 // Records are read one at a time. A deleted record is skipped. A
 // resumptionToken, which names the next page of a harvest, is not
-// followed: each response is one source. When arXiv is busy it answers
+// followed: each response is one source. A record that is not well-formed
+// XML is reported and skipped, and reading goes on at the next <record>
+// (xmlrecords.go). When arXiv is busy it answers
 // 503 with a small HTML page, "Retry after N seconds"; that page is
 // reported as such rather than as malformed XML.
 
@@ -80,19 +82,22 @@ func ParseArxivOAI(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 			yield(search.Paper{}, &RecordError{Source: source, Err: err})
 			return
 		}
-		d := newXMLDecoder(br)
-		if rerr := xmlStart(d, source, "OAI-PMH", "an OAI-PMH response"); rerr != nil {
+		x, rerr := newXMLReader(br, source, "OAI-PMH", "an OAI-PMH response", "record")
+		if rerr != nil {
 			yield(search.Paper{}, rerr)
 			return
 		}
 		verb := ""
 		for {
-			tok, err := d.Token()
-			if err != nil {
-				if err != io.EOF {
-					yield(search.Paper{}, xmlErr(d, source, err))
-				}
+			tok, err := x.Token()
+			if err == io.EOF {
 				return
+			}
+			if err != nil {
+				if !yield(search.Paper{}, err) {
+					return
+				}
+				continue
 			}
 			switch t := tok.(type) {
 			case xml.EndElement:
@@ -110,11 +115,13 @@ func ParseArxivOAI(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 						verb = t.Name.Local
 					}
 				case "error":
-					line, _ := d.InputPos()
+					line := x.Line()
 					var msg string
-					if err := d.DecodeElement(&msg, &t); err != nil {
-						yield(search.Paper{}, xmlErr(d, source, err))
-						return
+					if err := x.DecodeElement(&msg, &t); err != nil {
+						if !yield(search.Paper{}, err) {
+							return
+						}
+						continue
 					}
 					code := attr(t, "code")
 					if code == "noRecordsMatch" {
@@ -124,11 +131,13 @@ func ParseArxivOAI(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 						return
 					}
 				case "record":
-					line, _ := d.InputPos()
+					line := x.Line()
 					var rec oaiRecord
-					if err := d.DecodeElement(&rec, &t); err != nil {
-						yield(search.Paper{}, xmlErr(d, source, err))
-						return
+					if err := x.DecodeElement(&rec, &t); err != nil {
+						if !yield(search.Paper{}, err) {
+							return
+						}
+						continue
 					}
 					if rec.Header.Status == "deleted" {
 						continue

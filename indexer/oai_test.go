@@ -2,6 +2,8 @@ package indexer
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -107,6 +109,40 @@ func TestSniffArxivOAI(t *testing.T) {
 		if got := sniffArxivOAI(readFixture(t, tt.file)); got != tt.want {
 			t.Errorf("sniffArxivOAI(%s) = %v, want %v", tt.file, got, tt.want)
 		}
+	}
+}
+
+// A broken record costs that record; reading goes on at the next one.
+func TestParseArxivOAIRecovers(t *testing.T) {
+	tests := []struct {
+		name, file string
+		old, new   string
+		ids        []string
+		errs       []wantErr
+	}{
+		{"HTML entity", oaiListRecords, "<title>A Kochen-Specker system", "<title>A Kochen&ndash;Specker system",
+			[]string{"1412.8544", "hep-th/9504118"}, nil},
+		{"unknown entity", oaiListRecords, "<title>A Kochen-Specker system", "<title>A Kochen&ndash Specker system",
+			[]string{"hep-th/9504118"}, []wantErr{{line: 14, contains: "invalid XML: invalid character entity &ndash (no semicolon) (the <record> at line 6 is skipped)"}}},
+		{"end tag missing", oaiListRecords, "</record>\n<record>", "\n<record>",
+			[]string{"hep-th/9504118"}, []wantErr{{line: 6, contains: "the <record> at line 6 does not end before the next <record>, at line 31"}}},
+		// After an error, the deleted record is still skipped and the
+		// resumption token still ignored.
+		{"Dublin Core", oaiDublinCore, "<dc:title>A Kochen-Specker system", "<dc:title>A Kochen-Specker &system;",
+			[]string{"hep-th/9504118"}, []wantErr{{contains: "invalid character entity &system; (the <record> at line"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := string(readFixture(t, tt.file))
+			if strings.Count(in, tt.old) != 1 {
+				t.Fatalf("%q is not once in %s", tt.old, tt.file)
+			}
+			got := parseBytes(t, ParseArxivOAI, "oai.xml", []byte(strings.Replace(in, tt.old, tt.new, 1)))
+			checkErrs(t, got, "oai.xml", tt.errs)
+			if !slices.Equal(got.ids(), tt.ids) {
+				t.Errorf("ids = %v, want %v", got.ids(), tt.ids)
+			}
+		})
 	}
 }
 

@@ -127,6 +127,16 @@ func TestIndexRejectsBadRecords(t *testing.T) {
 			wantSummary: "3 2 0 1 2",
 			wantRejects: []string{"testdata/bad-listing.txt:17: "},
 		},
+		{
+			// The first three entries of the real feed
+			// indexer/testdata/atom/q-testing-s0-m10.atom.xml (origin and
+			// licence in that folder's README): the second with a mistyped
+			// entity put in (&eacut;), the third with an HTML one (&eacute;).
+			name:        "Atom feed",
+			source:      filepath.Join("testdata", "bad-feed.atom.xml"),
+			wantSummary: "3 2 0 1 2",
+			wantRejects: []string{"testdata/bad-feed.atom.xml:41: invalid XML: invalid character entity &eacut; (the <entry> at line 35 "},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
