@@ -190,8 +190,9 @@ func isArxivCategory(s string) bool {
 	return true
 }
 
-// sniffArxivAtom recognises an Atom feed from the arXiv API.
+// sniffArxivAtom recognises an Atom feed from the arXiv API: an XML
+// document whose root is <feed>, naming the arXiv API or its schema.
 func sniffArxivAtom(head []byte) bool {
-	return bytes.Contains(head, []byte("<feed")) &&
+	return xmlRootIs(head, "feed") &&
 		(bytes.Contains(head, []byte("arxiv.org/api")) || bytes.Contains(head, []byte("arxiv.org/schemas/atom")))
 }

@@ -236,8 +236,30 @@ func TestSniffArxivAtom(t *testing.T) {
 			t.Errorf("sniffArxivAtom(%s) = false", f)
 		}
 	}
-	if sniffArxivAtom([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><title>a blog</title>`)) {
-		t.Error("a blog's Atom feed was taken for the arXiv API")
+	const ns = ` xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">`
+	for _, tt := range []struct {
+		name string
+		head string
+		want bool
+	}{
+		{"a blog's feed", `<feed xmlns="http://www.w3.org/2005/Atom"><title>a blog</title>`, false},
+		// The README of ../shared/data/arxiv-api-atom, which was taken for
+		// a feed and failed the run of a directory holding it.
+		{"markdown about feeds", "# Real arXiv API responses (Atom XML from export.arxiv.org/api/query)\n\n" +
+			"Old format: `<link rel=\"self\">` first, `<title type=\"html\">`, `opensearch:*` with inline xmlns.\n" +
+			"Note the current format differs: namespaces declared on `<feed>`.\n", false},
+		{"text before the root", "see <feed" + ns, false},
+		{"another root", `<?xml version="1.0"?><rss><feed` + ns, false},
+		{"a longer name", "<feeds" + ns, false},
+		{"declaration, comment, document type and BOM", "\ufeff<?xml version='1.0'?>\r\n<!-- from export.arxiv.org -->\n" +
+			`<!DOCTYPE feed [<!ENTITY x "a>b"> <!ENTITY y SYSTEM "file:///etc/passwd">]>` + "\n<feed" + ns, true},
+		{"stylesheet", `<?xml version="1.0"?><?xml-stylesheet href="a.xsl"?><feed` + ns, true},
+		{"prefixed root", `<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"><id>http://arxiv.org/api/x</id>`, true},
+		{"comment left open", "<!-- <feed" + ns, false},
+	} {
+		if got := sniffArxivAtom([]byte(tt.head)); got != tt.want {
+			t.Errorf("%s: sniffArxivAtom = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 

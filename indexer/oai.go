@@ -271,7 +271,8 @@ func (dc *oaiDC) paper() (search.Paper, error) {
 	return p, nil
 }
 
-// sniffArxivOAI recognises an OAI-PMH response, or arXiv's 503 page.
+// sniffArxivOAI recognises an OAI-PMH response (an XML document whose root
+// is <OAI-PMH>), or arXiv's 503 page.
 func sniffArxivOAI(head []byte) bool {
-	return bytes.Contains(head, []byte("<OAI-PMH")) || (looksHTML(head) && oaiRetry.Match(head) && bytes.Contains(head, []byte("<h1>")))
+	return xmlRootIs(head, "OAI-PMH") || (looksHTML(head) && oaiRetry.Match(head) && bytes.Contains(head, []byte("<h1>")))
 }

@@ -110,6 +110,11 @@ func TestSniffArxivOAI(t *testing.T) {
 			t.Errorf("sniffArxivOAI(%s) = %v, want %v", tt.file, got, tt.want)
 		}
 	}
+	// Text that mentions the root element is not a response.
+	readme := "# arXiv OAI-PMH responses\n\nEach file is an `<OAI-PMH>` document: `<OAI-PMH xmlns=...><ListRecords>`.\n"
+	if sniffArxivOAI([]byte(readme)) {
+		t.Error("a README about OAI-PMH was taken for a response")
+	}
 }
 
 // A broken record costs that record; reading goes on at the next one.

@@ -461,3 +461,79 @@ func (x *xmlReader) syntaxErr(err error) *RecordError {
 	}
 	return &RecordError{Source: x.source, Line: line, Offset: x.offset(), Err: err}
 }
+
+// xmlRootIs reports whether head, the start of a source, is an XML
+// document whose root element is named name (with or without a prefix):
+// after a byte-order mark, white space, the XML declaration, processing
+// instructions, comments and a document type, the first thing must be
+// that element's start tag. Text that merely mentions "<feed" (a README)
+// is not a feed.
+func xmlRootIs(head []byte, name string) bool {
+	h := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	for {
+		h = bytes.TrimLeft(h, " \t\r\n")
+		end := 0 // of what h starts with, when it is skipped
+		switch {
+		case bytes.HasPrefix(h, []byte("<?")):
+			end = indexEnd(h, "?>")
+		case bytes.HasPrefix(h, []byte("<!--")):
+			end = indexEnd(h, "-->")
+		case bytes.HasPrefix(h, []byte("<!DOCTYPE")):
+			end = doctypeEnd(h)
+		default:
+			if len(h) < 2 || h[0] != '<' {
+				return false
+			}
+			tag := h[1:]
+			n := 0
+			for n < len(tag) && isNameByte(tag[n]) {
+				n++
+			}
+			if n < len(tag) && tag[n] != '>' && tag[n] != '/' && !isXMLSpace(tag[n]) {
+				return false
+			}
+			tag = tag[:n]
+			if i := bytes.LastIndexByte(tag, ':'); i >= 0 {
+				tag = tag[i+1:]
+			}
+			return string(tag) == name
+		}
+		if end == 0 { // not closed within head
+			return false
+		}
+		h = h[end:]
+	}
+}
+
+// indexEnd returns the offset just past the first close in h, or 0.
+func indexEnd(h []byte, close string) int {
+	i := bytes.Index(h, []byte(close))
+	if i < 0 {
+		return 0
+	}
+	return i + len(close)
+}
+
+// doctypeEnd returns the length of the document type declaration that h
+// starts with, internal subset included, or 0 when it does not end in h.
+func doctypeEnd(h []byte) int {
+	depth := 0
+	var quote byte
+	for i, b := range h {
+		switch {
+		case quote != 0:
+			if b == quote {
+				quote = 0
+			}
+		case b == '"' || b == '\'':
+			quote = b
+		case b == '[':
+			depth++
+		case b == ']':
+			depth--
+		case b == '>' && depth <= 0:
+			return i + 1
+		}
+	}
+	return 0
+}
