@@ -17,8 +17,9 @@ import (
 
 // Where papers come from: a command-line argument is a file, a directory
 // (walked recursively; the files kept are those whose content a format
-// recognises), "-" for standard input, or an http(s) URL. Compressed
-// sources (gzip, bzip2) are decompressed whatever their name.
+// recognises, the others are named in a note), "-" for standard input, or
+// an http(s) URL. Compressed sources (gzip, bzip2) are decompressed
+// whatever their name.
 
 const (
 	// UserAgent is sent with every request, so that a site can tell who
@@ -114,9 +115,11 @@ func NewHTTPClient() *http.Client {
 // returns every source it could expand, and an error joining the reasons
 // for the arguments it could not (a missing path, a directory with nothing
 // readable, stdin named twice), so that the caller can report them and go
-// on with the rest. URLs are fetched with client, or when client is nil
-// with NewGuardedHTTPClient(false), which connects to public addresses
-// only; either way only when their source is opened.
+// on with the rest. The error also joins a *SkippedFiles note for each
+// directory holding files that no format recognises; those are not
+// failures. URLs are fetched with client, or when client is nil with
+// NewGuardedHTTPClient(false), which connects to public addresses only;
+// either way only when their source is opened.
 func ExpandSources(args []string, stdin io.Reader, client *http.Client) ([]Source, error) {
 	if client == nil {
 		client = NewGuardedHTTPClient(false)
@@ -145,12 +148,15 @@ func ExpandSources(args []string, stdin io.Reader, client *http.Client) ([]Sourc
 				out = append(out, fileSource(arg, st.Size()))
 				continue
 			}
-			found, err := dirSources(arg)
+			found, skipped, err := dirSources(arg)
 			if err != nil {
 				errs = append(errs, err)
 			}
-			if len(found) == 0 && err == nil {
+			switch {
+			case len(found) == 0 && err == nil:
 				errs = append(errs, fmt.Errorf("%s: no file in a format papersearch reads (%s)", arg, strings.Join(FormatNames(), ", ")))
+			case len(found) > 0 && len(skipped) > 0:
+				errs = append(errs, &SkippedFiles{Dir: arg, Files: skipped})
 			}
 			out = append(out, found...)
 		}
@@ -185,11 +191,33 @@ func fileSource(path string, size int64) Source {
 	}}
 }
 
+// SkippedFiles names the files of a directory that no format recognised
+// (a README, notes, an empty file): ExpandSources leaves them out and says
+// so, and the run goes on. It is a note, not a failure.
+type SkippedFiles struct {
+	Dir   string
+	Files []string // relative to Dir
+}
+
+// maxSkippedNamed bounds the names a SkippedFiles note lists.
+const maxSkippedNamed = 5
+
+func (s *SkippedFiles) Error() string {
+	names := strings.Join(s.Files[:min(len(s.Files), maxSkippedNamed)], ", ")
+	if n := len(s.Files) - maxSkippedNamed; n > 0 {
+		names += fmt.Sprintf(" and %d more", n)
+	}
+	files := "files"
+	if len(s.Files) == 1 {
+		files = "file"
+	}
+	return fmt.Sprintf("%s: skipped %d %s that no format recognises: %s (to read one anyway, pass it by name with --format)", s.Dir, len(s.Files), files, names)
+}
+
 // dirSources walks a directory for files a format recognises, skipping
-// hidden files and directories. Unreadable entries are reported and
-// skipped.
-func dirSources(root string) ([]Source, error) {
-	var out []Source
+// hidden files and directories; skipped lists the other files, relative
+// to root. Unreadable entries are reported and skipped.
+func dirSources(root string) (out []Source, skipped []string, _ error) {
 	var errs []error
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -214,18 +242,21 @@ func dirSources(root string) ([]Source, error) {
 			return nil
 		}
 		ok, err := recognised(path)
-		if err != nil {
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-		}
-		if ok {
+		case ok:
 			out = append(out, fileSource(path, info.Size()))
+		default:
+			rel, _ := filepath.Rel(root, path)
+			skipped = append(skipped, rel)
 		}
 		return nil
 	})
 	if err != nil {
 		errs = append(errs, err)
 	}
-	return out, errors.Join(errs...)
+	return out, skipped, errors.Join(errs...)
 }
 
 // recognised reports whether a file's content is in a format papersearch

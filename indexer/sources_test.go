@@ -67,6 +67,8 @@ func TestExpandSources(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "in/sub/snapshot.jsonl.gz"), gzipBytes(t, readFixture(t, snapshotSample)))
 	writeFile(t, filepath.Join(dir, "in/sub/feed.xml"), readFixture(t, atomOldID))
 	writeFile(t, filepath.Join(dir, "in/README.txt"), []byte("notes, not papers\n"))
+	// It names what feeds hold, but it is not one.
+	writeFile(t, filepath.Join(dir, "in/README.md"), []byte("# Feeds\n\n`<feed>` documents from export.arxiv.org/api/query; `<OAI-PMH>` ones from /oai2.\n"))
 	writeFile(t, filepath.Join(dir, "in/empty.json"), nil)
 	writeFile(t, filepath.Join(dir, "in/.cache/daily.json"), daily)
 	writeFile(t, filepath.Join(dir, "in/.daily.json"), daily)
@@ -88,10 +90,16 @@ func TestExpandSources(t *testing.T) {
 	if !slices.Equal(names, wantNames) {
 		t.Errorf("sources = %q, want %q", names, wantNames)
 	}
-	for _, want := range []string{"missing.json: no such file", "nothing: no file in a format papersearch reads", "standard input can be read only once"} {
+	for _, want := range []string{"missing.json: no such file", "nothing: no file in a format papersearch reads", "standard input can be read only once",
+		"in: skipped 3 files that no format recognises: README.md, README.txt, empty.json"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error = %v, want it to mention %q", err, want)
 		}
+	}
+	// The files left out are a note, which a caller can tell from failures.
+	var skipped *SkippedFiles
+	if !errors.As(err, &skipped) || skipped.Dir != filepath.Join(dir, "in") || len(skipped.Files) != 3 {
+		t.Errorf("error %v does not hold the SkippedFiles of %s", err, filepath.Join(dir, "in"))
 	}
 
 	wantRead := map[string]struct {
@@ -108,6 +116,20 @@ func TestExpandSources(t *testing.T) {
 		}
 		if s.Name != "-" && (s.Size <= 0 || s.BytesRead() != s.Size) {
 			t.Errorf("%s: read %d of %d bytes", s.Name, s.BytesRead(), s.Size)
+		}
+	}
+}
+
+func TestSkippedFilesError(t *testing.T) {
+	for _, tt := range []struct {
+		files []string
+		want  string
+	}{
+		{[]string{"README.md"}, "data: skipped 1 file that no format recognises: README.md (to read one anyway, pass it by name with --format)"},
+		{[]string{"a", "b", "c", "d", "e", "f", "g"}, "data: skipped 7 files that no format recognises: a, b, c, d, e and 2 more (to read one anyway, pass it by name with --format)"},
+	} {
+		if got := (&SkippedFiles{Dir: "data", Files: tt.files}).Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
 	}
 }

@@ -109,9 +109,12 @@ func (e *env) index(ctx context.Context, args []string) error {
 	sources, err := indexer.ExpandSources(args, stdin, indexer.NewGuardedHTTPClient(*allowPrivate))
 	if err != nil {
 		// Each argument that failed is reported; the others still run.
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintln(e.stderr, line)
-			unreadable = append(unreadable, errors.New(line))
+		// Files of a directory that no format recognises are only noted.
+		for _, err := range leafErrors(err) {
+			fmt.Fprintln(e.stderr, err)
+			if _, ok := errors.AsType[*indexer.SkippedFiles](err); !ok {
+				unreadable = append(unreadable, err)
+			}
 		}
 	}
 	for _, src := range sources {
@@ -286,4 +289,18 @@ func (e *env) deletePapers(dir string, ids []string) error {
 		return errRejected
 	}
 	return nil
+}
+
+// leafErrors returns the errors that err joins, joins within it
+// flattened, or err itself.
+func leafErrors(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, leafErrors(e)...)
+	}
+	return out
 }

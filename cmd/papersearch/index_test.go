@@ -476,6 +476,8 @@ func TestIndexDirectoryAndDelete(t *testing.T) {
 		filepath.Join(sub, "listing.txt"):   string(seed),
 		filepath.Join(sub, "notes.md"):      "# not papers\n",
 		filepath.Join(src, ".hidden.jsonl"): `{"id": "2401.00001", "title": "Hidden"}` + "\n",
+		// It says what a feed starts with, but it is not one.
+		filepath.Join(src, "README.md"): "# Feeds\n\nAtom `<feed>` documents from http://export.arxiv.org/api/query.\n",
 	}
 	for name, body := range files {
 		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
@@ -488,6 +490,9 @@ func TestIndexDirectoryAndDelete(t *testing.T) {
 		t.Fatalf("exit %d, %v, stderr %s", r.code, r.err, r.stderr)
 	}
 	checkSummary(t, r, "34 34 0 0 34", dir)
+	if want := src + ": skipped 2 files that no format recognises: README.md, " + filepath.Join("nested", "notes.md"); !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q does not say %q", r.stderr, want)
+	}
 
 	r = runCLI(t, "", nil, "index", "--index", dir, "--delete", "arXiv:2402.18668v3", "9999.99999")
 	if r.code != 1 || !strings.Contains(r.stdout, "deleted 1, not found 1; 33 papers") || !strings.Contains(r.stderr, "9999.99999") {
