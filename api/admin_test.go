@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,6 +183,16 @@ func TestPostPapers(t *testing.T) {
 	if r := writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: lines, header: map[string]string{
 		"Authorization": "Bearer " + adminKey, "Content-Type": "application/x-ndjson"}})); r.Added != 1 || r.Updated != 1 || r.Papers != 11 {
 		t.Errorf("POST JSON lines: %+v", r)
+	}
+
+	// Authors as one string are split as index splits them: at commas,
+	// semicolons and "and", not at spaces.
+	named := `{"id":"2501.00005","title":"Fifth","authors":"Alice Smith and Bob Jones"}`
+	writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: named}))
+	p = search.Paper{}
+	w = do(t, h, "GET", "/api/papers/2501.00005")
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || !slices.Equal(p.Authors, []string{"Alice Smith", "Bob Jones"}) || p.AuthorCount != 2 {
+		t.Errorf("authors posted as one string: %q (count %d), want [Alice Smith Bob Jones]", p.Authors, p.AuthorCount)
 	}
 
 	// Searches see the writes at once.

@@ -21,7 +21,7 @@ type jsonPaper struct {
 	Title       string      `json:"title"`
 	Abstract    string      `json:"abstract"`
 	Summary     string      `json:"summary"`
-	Authors     flexStrings `json:"authors"`
+	Authors     authorNames `json:"authors"`
 	AuthorCount int         `json:"author_count"`
 	Published   string      `json:"published"`
 	Upvotes     int         `json:"upvotes"`
@@ -73,6 +73,21 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 type flexStrings []string
 
 func (f *flexStrings) UnmarshalJSON(b []byte) error {
+	return unmarshalFlexList((*[]string)(f), b, splitList)
+}
+
+// authorNames accepts a list of names or one string of them, separated by
+// commas, semicolons or "and" ("A. One, B. Two and C. Three"), never by
+// spaces, which are inside names.
+type authorNames []string
+
+func (f *authorNames) UnmarshalJSON(b []byte) error {
+	return unmarshalFlexList((*[]string)(f), b, splitAuthors)
+}
+
+// unmarshalFlexList decodes a list of strings, or one string that split
+// cuts into values; null leaves *dst as it is.
+func unmarshalFlexList(dst *[]string, b []byte, split func(string) []string) error {
 	if bytes.Equal(b, []byte("null")) {
 		return nil
 	}
@@ -81,14 +96,14 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*f = append(*f, splitList(s)...)
+		*dst = append(*dst, split(s)...)
 		return nil
 	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
 		return fmt.Errorf("want a list of strings, got %s", clipBytes(b))
 	}
-	*f = list
+	*dst = list
 	return nil
 }
 

@@ -66,6 +66,34 @@ func TestParseJSONLines(t *testing.T) {
 	}
 }
 
+func TestParseJSONAuthorString(t *testing.T) {
+	tests := []struct {
+		authors string // the JSON value of "authors"
+		want    []string
+	}{
+		{`"Alice Smith"`, []string{"Alice Smith"}},
+		{`"Alice Smith and Bob Jones"`, []string{"Alice Smith", "Bob Jones"}},
+		{`"Alice Smith, Bob Jones and Carol King"`, []string{"Alice Smith", "Bob Jones", "Carol King"}},
+		{`"Alice Smith; Bob Jones"`, []string{"Alice Smith", "Bob Jones"}},
+		{`"A. One (MIT), B. Two, and C. Three"`, []string{"A. One", "B. Two", "C. Three"}},
+		{`"Jos\u00e9 Mar\u00eda Garc\u00eda"`, []string{"José María García"}}, // escaped: encoding/json's path
+		{`["Alice Smith", "Bob Jones"]`, []string{"Alice Smith", "Bob Jones"}},
+		{`""`, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.authors, func(t *testing.T) {
+			in := `{"id":"2501.50001","title":"t","authors":` + tt.authors + "}\n"
+			papers, errs := collect(t, ParseJSON(strings.NewReader(in), "a.jsonl"))
+			if len(errs) > 0 || len(papers) != 1 {
+				t.Fatalf("papers %+v, errors %v", papers, errs)
+			}
+			if p := papers[0]; !slices.Equal(p.Authors, tt.want) || p.AuthorCount != len(tt.want) {
+				t.Errorf("authors %q (count %d), want %q", p.Authors, p.AuthorCount, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseJSONArray(t *testing.T) {
 	in := `[{"id": "2401.00001", "title": "One"}, {"id": "2401.00002", "title": 7}, {"id": "2401.00003", "title": "Three"}]`
 	papers, errs := collect(t, ParseJSON(strings.NewReader(in), "a.json"))

@@ -109,7 +109,7 @@ func (s *jsonScanner) paper(j *jsonPaper) bool {
 		case "summary":
 			bit, ok = fSummary, s.str(&j.Summary)
 		case "authors":
-			bit, ok = fAuthors, s.flexStrings((*[]string)(&j.Authors))
+			bit, ok = fAuthors, s.flexStrings((*[]string)(&j.Authors), splitAuthors)
 		case "author_count":
 			bit, ok = fAuthorCount, s.int(&j.AuthorCount)
 		case "published":
@@ -117,7 +117,7 @@ func (s *jsonScanner) paper(j *jsonPaper) bool {
 		case "upvotes":
 			bit, ok = fUpvotes, s.int(&j.Upvotes)
 		case "categories":
-			bit, ok = fCategories, s.flexStrings((*[]string)(&j.Categories))
+			bit, ok = fCategories, s.flexStrings((*[]string)(&j.Categories), splitList)
 		case "topics":
 			bit, ok = fTopics, s.strs(&j.Topics)
 		case "url":
@@ -420,16 +420,17 @@ func (s *jsonScanner) strs(dst *[]string) bool {
 	}
 }
 
-// flexStrings reads what flexStrings accepts: a list of strings, one
-// string of values, or null (which leaves *dst as it is).
-func (s *jsonScanner) flexStrings(dst *[]string) bool {
+// flexStrings reads what flexStrings and authorNames accept: a list of
+// strings, one string of values that split cuts, or null (which leaves
+// *dst as it is).
+func (s *jsonScanner) flexStrings(dst *[]string, split func(string) []string) bool {
 	if s.null() {
 		return true
 	}
 	if s.i < len(s.b) && s.b[s.i] == '"' {
 		b, ok := s.stringBytes()
 		if ok {
-			*dst = append(*dst, splitList(string(b))...)
+			*dst = append(*dst, split(string(b))...)
 		}
 		return ok
 	}

@@ -25,6 +25,7 @@ var scanCases = []string{
 	`{"id": null, "title": null, "authors": null, "categories": null, "topics": null, "comment": null, "upvotes": null, "keywords": null}`,
 	`{"authors": [], "categories": [ ], "topics": [], "keywords": []}`,
 	`{"authors": "A. One, B. Two", "categories": "cs.CL cs.LG", "title": "x"}`,
+	`{"authors": "Alice Smith and Bob Jones; C. King", "categories": "cs.CL, cs.LG", "title": "x"}`,
 	`{"authors": "", "categories": " , ", "title": "x"}`,
 	`{"title": "esc \" \\ \/ \b \f \n \r \t \u00e9 \u0000 \u2028 \uFEFF end", "abstract": "naïve 日本語 \ud83d\ude00"}`,
 	`{"title": "lone \ud800 half"}`,

@@ -142,13 +142,17 @@ func parsedAuthors(raw json.RawMessage) []string {
 
 var (
 	authorParens = regexp.MustCompile(`\([^()]*\)`)
-	authorSep    = regexp.MustCompile(`\s*,\s*(?:and\s+)?|\s+and\s+`)
+	authorSep    = regexp.MustCompile(`\s*[,;]\s*(?:and\s+)?|\s+and\s+`)
 )
 
-// splitAuthors splits an arXiv authors string, "A. One, B. Two and C.
-// Three (Affiliation)", into names.
+// splitAuthors splits an authors string, "A. One, B. Two and C. Three
+// (Affiliation)", into names: at commas, semicolons and "and", never at
+// spaces. Affiliations in brackets, nested ones too ("A. One (1) ((1)
+// MIT)"), are dropped.
 func splitAuthors(s string) []string {
-	s = authorParens.ReplaceAllString(s, " ")
+	for i := 0; i < 4 && strings.Contains(s, "("); i++ {
+		s = authorParens.ReplaceAllString(s, " ")
+	}
 	var out []string
 	for _, a := range authorSep.Split(s, -1) {
 		if a = strings.TrimSpace(a); a != "" {

@@ -47,7 +47,10 @@ func TestSplitAuthors(t *testing.T) {
 		`C. Bal\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan`:  {`C. Bal\'azs`, "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"},
 		"Ileana Streinu and Louis Theran":                        {"Ileana Streinu", "Louis Theran"},
 		"A. One (MIT, Cambridge), B. Two, and C. Three (Oxford)": {"A. One", "B. Two", "C. Three"},
-		"": nil,
+		"A. One; B. Two": {"A. One", "B. Two"},
+		"Arthur Jaffe (1) and Gordon Ritter (1) ((1) Harvard University)": {"Arthur Jaffe", "Gordon Ritter"},
+		"Alice Smith": {"Alice Smith"},
+		"":            nil,
 	} {
 		if got := splitAuthors(in); !slices.Equal(got, want) {
 			t.Errorf("splitAuthors(%q) = %q, want %q", in, got, want)
