@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -79,13 +78,6 @@ func (s *server) postPapers(c *gin.Context) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &httpError{http.StatusBadRequest, "bad_request", "the body is empty; send papers as JSON (one object, an array, or JSON lines)"}
-	}
-	// One pretty-printed JSON object is not JSON lines; make it one line.
-	if t := bytes.TrimSpace(body); t[0] == '{' && json.Valid(t) {
-		var buf bytes.Buffer
-		if json.Compact(&buf, t) == nil {
-			body = append(buf.Bytes(), '\n')
-		}
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()

@@ -185,6 +185,13 @@ func TestPostPapers(t *testing.T) {
 		t.Errorf("POST JSON lines: %+v", r)
 	}
 
+	// Pretty-printed objects one after another (jq . of JSON lines), as
+	// index reads them.
+	pretty := "{\n  \"id\": \"2501.00006\",\n  \"title\": \"Sixth\"\n}\n{\n  \"id\": \"2501.00007\",\n  \"title\": \"Seventh\"\n}\n"
+	if r := writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: pretty})); r.Read != 2 || r.Added != 2 {
+		t.Errorf("POST pretty-printed objects: %+v", r)
+	}
+
 	// Authors as one string are split as index splits them: at commas,
 	// semicolons and "and", not at spaces.
 	named := `{"id":"2501.00005","title":"Fifth","authors":"Alice Smith and Bob Jones"}`

@@ -86,8 +86,10 @@ func peekFirst(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// firstLineIsJSON reports whether the first line of br is a JSON value on
-// its own, which tells JSON lines from a pretty-printed object.
+// firstLineIsJSON tells JSON lines from pretty-printed objects by the
+// first line: it is JSON lines unless that line is the start of a value
+// that goes on past it ("{", or `{"id": "1",`). A first line that is
+// complete but broken is a bad record of JSON lines, reported on its own.
 func firstLineIsJSON(br *bufio.Reader) bool {
 	head, _ := br.Peek(br.Size())
 	line, _, found := bytes.Cut(head, []byte("\n"))
@@ -95,7 +97,9 @@ func firstLineIsJSON(br *bufio.Reader) bool {
 		return true // one long line: read it as JSON lines, which caps it
 	}
 	line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")))
-	return json.Valid(line)
+	var raw json.RawMessage
+	err := json.NewDecoder(bytes.NewReader(line)).Decode(&raw)
+	return !errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func jsonLines(r io.Reader, source string, yield func(jsonValue, error) bool) {
@@ -124,7 +128,7 @@ func jsonLines(r io.Reader, source string, yield func(jsonValue, error) bool) {
 }
 
 func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
-	lc := &lineCounter{r: r}
+	lc := &lineCounter{r: r, limit: maxLine}
 	dec := json.NewDecoder(lc)
 	inArray := false
 	for {
@@ -160,6 +164,7 @@ func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
 			continue
 		}
 		off := nextValueOffset(dec)
+		lc.start = off
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			if err == io.EOF {
@@ -232,15 +237,23 @@ func yieldFlat(v jsonValue, source string, yield func(jsonValue, error) bool) bo
 // lineCounter counts the lines of what passes through it, so that a byte
 // offset reported by a decoder that reads ahead can be turned into a line.
 // Offsets must be asked for in increasing order; it keeps only the newlines
-// read ahead of the last offset asked for.
+// read ahead of the last offset asked for. With a limit, it fails once more
+// than limit bytes (and a buffer's worth) have been read since start, the
+// offset of the value being decoded: a decoder holds a whole value, so one
+// runaway value would otherwise hold the whole source.
 type lineCounter struct {
 	r        io.Reader
 	read     int64
 	newlines []int64 // offsets of newlines at or after the last query
 	line     int     // newlines before the last query
+	start    int64
+	limit    int64
 }
 
 func (c *lineCounter) Read(p []byte) (int, error) {
+	if c.limit > 0 && c.read-c.start > c.limit+64<<10 {
+		return 0, fmt.Errorf("a JSON value longer than %d MiB", c.limit>>20)
+	}
 	n, err := c.r.Read(p)
 	for i, b := range p[:n] {
 		if b == '\n' {

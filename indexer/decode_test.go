@@ -216,6 +216,7 @@ func TestJSONValues(t *testing.T) {
 		// Lines are framed, not validated: the parser decoding a line
 		// reports it.
 		{"bad line is passed on", "{\"a\":1}\n{\"a\":\n{\"a\":3}\n", []int{1, 2, 3}, nil},
+		{"broken first line is a bad line, not a stream", "{\"a\": }\n{\"a\":2}\n", []int{1, 2}, nil},
 		{"bad array line", "{\"a\":1}\n[{\"a\":2},\n{\"a\":3}\n", []int{1, 3}, []wantErr{{line: 2, contains: "invalid JSON"}}},
 		{"array", "[\n {\"a\":1},\n {\"a\":2}\n]\n", []int{2, 3}, nil},
 		{"compact array", `[{"a":1},{"a":2}]`, []int{1, 1}, nil},

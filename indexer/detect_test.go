@@ -43,6 +43,7 @@ func TestDetectFixtures(t *testing.T) {
 		"listing/cs-cv-new-2025-03-18.html":                    "arxiv-listing",
 		"listing/cs-cv-recent-2025-03-18-old-layout.html":      "arxiv-listing",
 		"jsonl/arxiv-daily-cs-head50.jsonl":                    "json",
+		"jsonl/arxiv-daily-cs-head3.pretty.json":               "json",
 		"papers.jsonl":                                         "json",
 		"seed-listing.txt":                                     "listing",
 	}

@@ -1,7 +1,6 @@
 package indexer
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -172,89 +171,38 @@ func (j *jsonPaper) paper() (search.Paper, error) {
 	return p, nil
 }
 
-// ParseJSON reads papers as JSON lines, or as one JSON array of papers.
+// ParseJSON reads papers as JSON lines, or as any stream of JSON values:
+// one array of papers, or objects one after another however they are laid
+// out (a pretty-printed object, the output of jq). A bad record is reported
+// at its first line and skipped. Ordinary JSON lines take the fast path: a
+// line at a time, each decoded by the hand-written scanner.
 func ParseJSON(r io.Reader, source string) iter.Seq2[search.Paper, error] {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if firstByte(br) == '[' {
-		return parseJSONArray(br, source)
-	}
 	return func(yield func(search.Paper, error) bool) {
-		lr := newLineReader(br)
-		for {
-			line, n, err := lr.next()
-			if err == io.EOF {
-				return
-			}
-			if errors.Is(err, errLineTooLong) {
-				if !yield(search.Paper{}, recordErr(source, n, "%v", err)) {
-					return
-				}
-				continue
-			}
+		for v, err := range jsonValues(r, source) {
 			if err != nil {
-				yield(search.Paper{}, &RecordError{Source: source, Line: n, Err: err})
-				return
-			}
-			line = bytes.TrimSpace(line)
-			if len(line) == 0 {
-				continue
-			}
-			var j jsonPaper
-			if err := unmarshalPaper(line, &j); err != nil {
-				if !yield(search.Paper{}, recordErr(source, n, "invalid JSON: %v", jsonErr(err))) {
+				if !yield(search.Paper{}, err) {
 					return
 				}
 				continue
 			}
-			p, err := j.paper()
+			p, err := jsonRecord(v.raw)
 			if err != nil {
-				if !yield(search.Paper{}, recordErr(source, n, "%v", err)) {
-					return
-				}
-				continue
+				err = v.errAt(source, err)
 			}
-			if !yield(p, nil) {
+			if !yield(p, err) {
 				return
 			}
 		}
 	}
 }
 
-func parseJSONArray(r io.Reader, source string) iter.Seq2[search.Paper, error] {
-	return func(yield func(search.Paper, error) bool) {
-		dec := json.NewDecoder(r)
-		if _, err := dec.Token(); err != nil {
-			yield(search.Paper{}, &RecordError{Source: source, Offset: dec.InputOffset(), Err: err})
-			return
-		}
-		for dec.More() {
-			off := dec.InputOffset()
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				// The array itself is broken: nothing after this point can
-				// be framed, so stop here.
-				yield(search.Paper{}, &RecordError{Source: source, Offset: off, Err: fmt.Errorf("invalid JSON: %v", jsonErr(err))})
-				return
-			}
-			var j jsonPaper
-			err := unmarshalPaper(raw, &j)
-			var p search.Paper
-			if err == nil {
-				p, err = j.paper()
-			} else {
-				err = fmt.Errorf("invalid paper: %v", jsonErr(err))
-			}
-			if err != nil {
-				if !yield(search.Paper{}, &RecordError{Source: source, Offset: off + 1, Err: err}) {
-					return
-				}
-				continue
-			}
-			if !yield(p, nil) {
-				return
-			}
-		}
+// jsonRecord decodes one paper of the json format.
+func jsonRecord(raw []byte) (search.Paper, error) {
+	var j jsonPaper
+	if err := unmarshalPaper(raw, &j); err != nil {
+		return search.Paper{}, fmt.Errorf("invalid JSON: %v", jsonErr(err))
 	}
+	return j.paper()
 }
 
 // jsonErr rewords encoding/json's type errors for people.
@@ -264,23 +212,4 @@ func jsonErr(err error) error {
 		return fmt.Errorf("field %q should be %s, not a JSON %s", te.Field, te.Type.String(), te.Value)
 	}
 	return err
-}
-
-// firstByte peeks at the first byte that is not white space or a BOM.
-func firstByte(br *bufio.Reader) byte {
-	for i := 1; i <= 4096; i++ {
-		b, err := br.Peek(i)
-		if len(b) < i || err != nil {
-			return 0
-		}
-		c := b[i-1]
-		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			continue
-		case i <= 3 && (c == 0xEF || c == 0xBB || c == 0xBF):
-			continue
-		}
-		return c
-	}
-	return 0
 }

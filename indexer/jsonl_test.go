@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -100,14 +101,73 @@ func TestParseJSONArray(t *testing.T) {
 	if len(papers) != 2 || papers[1].Title != "Three" {
 		t.Errorf("papers = %+v", papers)
 	}
-	if len(errs) != 1 || errs[0].Offset == 0 || !strings.Contains(errs[0].Error(), "a.json:@") {
-		t.Errorf("errors = %v, want one with a byte offset", errs)
+	if len(errs) != 1 || errs[0].Offset == 0 || errs[0].Line != 1 {
+		t.Errorf("errors = %v, want one at line 1 with a byte offset", errs)
 	}
 	// A broken array stops at the break, keeping what came before.
 	papers, errs = collect(t, ParseJSON(strings.NewReader(`[{"title": "One"}, {"title": `), "b.json"))
 	if len(papers) != 1 || len(errs) != 1 {
 		t.Errorf("truncated array: %d papers, errors %v", len(papers), errs)
 	}
+}
+
+// JSON that is not one object a line: pretty-printed objects one after
+// another (what jq . writes), arrays laid out over lines. Each paper is
+// read once, and a bad one is reported at the line where it starts.
+func TestParseJSONLayouts(t *testing.T) {
+	pretty := string(readFixture(t, "testdata/jsonl/arxiv-daily-cs-head3.pretty.json"))
+	head3 := []string{"2503.11731", "2503.11742", "2503.11750"}
+	tests := []struct {
+		name string
+		in   string
+		ids  []string
+		errs []wantErr
+	}{
+		{"jq . of JSON lines", pretty, head3, nil},
+		{"one pretty object", "{\n  \"id\": \"2501.60001\",\n  \"title\": \"Pretty\"\n}\n", []string{"2501.60001"}, nil},
+		{"pretty objects with CRLF and a BOM", "\xef\xbb\xbf{\r\n \"title\": \"One\", \"id\": \"2501.1\"\r\n}\r\n{\r\n \"id\": \"2501.2\",\r\n \"title\": \"Two\"\r\n}\r\n",
+			[]string{"2501.1", "2501.2"}, nil},
+		{"a bad record among pretty ones", "{\n \"id\": \"2501.1\",\n \"title\": \"One\"\n}\n{\n \"id\": \"2501.2\",\n \"title\": 7\n}\n{\n \"id\": \"2501.3\",\n \"title\": \"Three\"\n}\n",
+			[]string{"2501.1", "2501.3"}, []wantErr{{line: 5, offset: true, contains: `field "title"`}}},
+		{"broken JSON ends the stream at its line", "{\n \"id\": \"2501.1\",\n \"title\": \"One\"\n}\n{\n \"id\": \"2501.2\",,\n}\n{\"title\": \"Three\"}\n",
+			[]string{"2501.1"}, []wantErr{{line: 5, offset: true, contains: "invalid JSON"}}},
+		{"pretty array", "[\n  {\n    \"id\": \"2501.1\",\n    \"title\": \"One\"\n  },\n  {\n    \"id\": \"2501.2\",\n    \"title\": \"Two\"\n  }\n]\n", []string{"2501.1", "2501.2"}, nil},
+		// A broken first line of JSON lines is one bad record, not a
+		// stream that cannot be framed past it.
+		{"JSON lines with a broken first line", `{"id": "2501.1", "title": }` + "\n" + `{"id": "2501.2", "title": "Two"}` + "\n", []string{"2501.2"}, []wantErr{{line: 1, contains: "invalid JSON"}}},
+		{"JSON lines, last line cut off", `{"id": "2501.1", "title": "One"}` + "\n" + `{"id": "2501.2", "ti`, []string{"2501.1"}, []wantErr{{line: 2, contains: "invalid JSON"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			papers, errs := collect(t, ParseJSON(strings.NewReader(tt.in), "p.json"))
+			got := parsed{papers: papers, errs: errs}
+			if ids := got.ids(); !slices.Equal(ids, tt.ids) {
+				t.Errorf("ids = %q, want %q", ids, tt.ids)
+			}
+			checkErrs(t, got, "p.json", tt.errs)
+		})
+	}
+}
+
+// A pretty-printed stream cannot be framed past a runaway value: it is
+// refused once it is past the line cap, not held whole.
+func TestParseJSONRunawayValue(t *testing.T) {
+	in := io.MultiReader(strings.NewReader("{\n \"title\": \"x\",\n \"abstract\": \""),
+		io.LimitReader(manyA{}, maxLine+1<<20), strings.NewReader("\"\n}\n"))
+	papers, errs := collect(t, ParseJSON(in, "big.json"))
+	if len(papers) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "longer than 16 MiB") {
+		t.Errorf("papers %d, errors %v; want one error for the runaway value", len(papers), errs)
+	}
+}
+
+// manyA is an endless run of the letter a.
+type manyA struct{}
+
+func (manyA) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
 }
 
 func TestParseJSONLongLine(t *testing.T) {
