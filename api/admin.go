@@ -3,6 +3,8 @@ package api
 import (
 	"archive/tar"
 	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -66,6 +68,64 @@ func (s *server) readBody(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
+// decodeBody undoes a gzip or bzip2 body, as index does for a file
+// whatever its name: by the magic bytes, with or without a
+// Content-Encoding header. The limit on the body holds for what it
+// decompresses to as well, so that a small bomb cannot fill memory.
+func (s *server) decodeBody(c *gin.Context, body []byte) ([]byte, error) {
+	enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding")))
+	var zr io.Reader
+	var what string
+	switch {
+	case enc != "" && enc != "identity" && enc != "gzip" && enc != "x-gzip":
+		c.Header("Accept-Encoding", "gzip")
+		return nil, &httpError{http.StatusUnsupportedMediaType, "unsupported_encoding",
+			fmt.Sprintf("Content-Encoding %q is not supported; send the body as it is, or gzipped", clipHeader(enc))}
+	case len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b:
+		gz, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, badBody("gzip", err)
+		}
+		zr, what = gz, "gzip"
+	case enc != "" && enc != "identity":
+		return nil, &httpError{http.StatusBadRequest, "bad_request", "the request says Content-Encoding: gzip, but the body is not gzip"}
+	case isBzip2(body):
+		zr, what = bzip2.NewReader(bytes.NewReader(body)), "bzip2"
+	default:
+		return body, nil
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, s.maxBody+1))
+	if err != nil {
+		return nil, badBody(what, err)
+	}
+	if int64(len(out)) > s.maxBody {
+		return nil, &httpError{http.StatusRequestEntityTooLarge, "too_large",
+			fmt.Sprintf("the body decompresses to more than %d bytes; send fewer papers per request", s.maxBody)}
+	}
+	return out, nil
+}
+
+// isBzip2 reports whether b starts a bzip2 stream: "BZh", the block size,
+// and the magic of the first block.
+func isBzip2(b []byte) bool {
+	return len(b) >= 10 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9' && string(b[4:10]) == "\x31\x41\x59\x26\x53\x59"
+}
+
+func badBody(what string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("the %s body ends early: it is truncated", what)}
+	}
+	return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("the %s body cannot be decompressed: %v", what, err)}
+}
+
+// clipHeader bounds a header value quoted back in an error.
+func clipHeader(v string) string {
+	if len(v) > 64 {
+		return v[:64] + "…"
+	}
+	return v
+}
+
 // maxDetails bounds the rejected records listed in an error.
 const maxDetails = 20
 
@@ -74,6 +134,9 @@ const maxDetails = 20
 func (s *server) postPapers(c *gin.Context) error {
 	body, err := s.readBody(c)
 	if err != nil {
+		return err
+	}
+	if body, err = s.decodeBody(c, body); err != nil {
 		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

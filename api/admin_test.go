@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -264,6 +266,76 @@ func TestPostPapersBodyLimit(t *testing.T) {
 	// Just under the limit is fine.
 	small := `{"id":"2501.00021","title":"Small"}`
 	writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: small}))
+}
+
+// A compressed body is read as index reads a compressed file: by its magic
+// bytes, with or without Content-Encoding, and the body limit holds for
+// what it decompresses to.
+func TestPostPapersCompressed(t *testing.T) {
+	h, idx := newAdminHandler(t, api.Config{MaxBody: 4 << 10})
+	plain, err := os.ReadFile("testdata/extra.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bz, err := os.ReadFile("testdata/extra.jsonl.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := gzipped(t, plain)
+	// 1 MiB of white space around one paper gzips to about a kilobyte.
+	bomb := gzipped(t, []byte(`{"id":"2501.00030","title":"Bomb"}`+strings.Repeat(" ", 1<<20)))
+	if len(bomb) > 4<<10 {
+		t.Fatalf("the bomb is %d bytes compressed, over the limit itself", len(bomb))
+	}
+	tests := []struct {
+		name, body, encoding string
+		status               int
+		code, message        string
+	}{
+		{"gzip", string(gz), "", 200, "", ""},
+		{"gzip with Content-Encoding", string(gz), "gzip", 200, "", ""},
+		{"x-gzip", string(gz), "x-gzip", 200, "", ""},
+		{"bzip2", string(bz), "", 200, "", ""},
+		{"a bomb", string(bomb), "gzip", 413, "too_large", "decompresses to more than 4096 bytes"},
+		{"truncated gzip", string(gz[:len(gz)/2]), "", 400, "bad_request", "the gzip body ends early"},
+		{"Content-Encoding gzip on a plain body", string(plain), "gzip", 400, "bad_request", "the body is not gzip"},
+		{"another encoding", string(gz), "br", 415, "unsupported_encoding", `Content-Encoding "br" is not supported`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := idx.Count()
+			hdr := map[string]string{"Authorization": "Bearer " + adminKey}
+			if tt.encoding != "" {
+				hdr["Content-Encoding"] = tt.encoding
+			}
+			w := send(t, h, request{method: "POST", target: "/api/papers", body: tt.body, header: hdr})
+			if tt.status == 200 {
+				if r := writeResponse(t, w); r.Read != 4 || len(r.IDs) != 4 {
+					t.Errorf("answer %+v, want the 4 papers of testdata/extra.jsonl", r)
+				}
+				return
+			}
+			if e := decodeError(t, w); w.Code != tt.status || e.Code != tt.code || !strings.Contains(e.Message, tt.message) {
+				t.Errorf("%d %+v, want %d %s with %q", w.Code, e, tt.status, tt.code, tt.message)
+			}
+			if after, _ := idx.Count(); after != before {
+				t.Errorf("papers %d after a refused post, want %d", after, before)
+			}
+		})
+	}
+}
+
+func gzipped(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func TestDeletePaper(t *testing.T) {
