@@ -139,6 +139,9 @@ func (hp *hfPaper) paper(it hfItem, featured, format string) (search.Paper, erro
 	if p.Title == "" {
 		return search.Paper{}, fmt.Errorf("paper %s has no title", clip(p.ID))
 	}
+	if err := checkID(p.ID); err != nil {
+		return search.Paper{}, err
+	}
 	p.HFURL = hfURL(p.ID)
 	return p, nil
 }

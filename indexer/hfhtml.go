@@ -323,6 +323,9 @@ func (pg *hfPage) finish(p search.Paper, at func() int) (search.Paper, error) {
 	if p.Title == "" {
 		return search.Paper{}, pg.errAt(at(), "paper %s has no title", clip(p.ID))
 	}
+	if err := checkID(p.ID); err != nil {
+		return search.Paper{}, pg.errAt(at(), "%v", err)
+	}
 	p.HFURL = hfURL(p.ID)
 	return p, nil
 }

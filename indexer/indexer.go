@@ -278,6 +278,9 @@ func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err == nil {
+			err = checkID(p.ID)
+		}
 		ix.mu.Lock()
 		if ix.Limit > 0 && ix.stats.Read >= ix.Limit {
 			ix.mu.Unlock()
@@ -295,13 +298,6 @@ func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format 
 			}
 			if ix.OnReject != nil {
 				ix.OnReject(err)
-			}
-			continue
-		}
-		if len(p.ID) > MaxIDBytes {
-			ix.stats.Rejected++
-			if ix.OnReject != nil {
-				ix.OnReject(&RecordError{Source: source, Err: fmt.Errorf("id is %d bytes; the limit is %d", len(p.ID), MaxIDBytes)})
 			}
 			continue
 		}
@@ -330,7 +326,9 @@ func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
 		} else {
 			ix.batch[i] = Merge(ix.batch[i], p)
 		}
+		ix.mu.Lock()
 		ix.stats.Merged++
+		ix.mu.Unlock()
 	} else {
 		ix.pos[p.ID] = len(ix.batch)
 		ix.batch = append(ix.batch, p)

@@ -7,7 +7,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -202,5 +204,58 @@ func TestBulkLoadUpsert(t *testing.T) {
 	defer idx.Close()
 	if n, _ := idx.Count(); n != 33 {
 		t.Errorf("count = %d after reading the papers twice, want 33", n)
+	}
+}
+
+// An unusable id is a bad record like any other: reported with its source
+// and line, counted, and the rest indexed. The count is kept under the
+// lock the writers hold: the first paper's batch commits while the
+// rejection is being counted (go test -race saw the unlocked count).
+func TestIndexRejectsBadIDsWithTheirLine(t *testing.T) {
+	long := strings.Repeat("x", MaxIDBytes+44)
+	tests := []struct {
+		name, format, in string
+		want             []string // rejections, in order
+	}{
+		{"json", "", `{"id":"2501.00001","title":"One"}` + "\n" + `{"id":"` + long + `","title":"Long"}` + "\n" + `{"id":"2501.00003","title":"Three"}` + "\n",
+			[]string{`in.jsonl:2: id "xxx`}},
+		{"pretty json", "", "{\n \"id\": \"2501.00001\",\n \"title\": \"One\"\n}\n{\n \"id\": \"" + long + "\",\n \"title\": \"Long\"\n}\n",
+			[]string{`in.jsonl:5: id "xxx`}},
+		{"hf-api", "hf-api", `[{"paper":{"id":"2501.00001","title":"One"}},` + "\n" + `{"paper":{"id":"` + long + `","title":"Long"}}]`,
+			[]string{`in.jsonl:2: id "xxx`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := New(openIndex(t), DefaultTaxonomy(), nil)
+			ix.BatchSize = 1
+			committed := make(chan struct{})
+			var once sync.Once
+			ix.OnCommit = func(Stats) { once.Do(func() { close(committed) }) }
+			var got []string
+			ix.OnReject = func(err error) {
+				got = append(got, err.Error())
+				select { // let the writer read the totals now
+				case <-committed:
+				case <-time.After(5 * time.Second):
+				}
+			}
+			if err := ix.IndexReader(context.Background(), strings.NewReader(tt.in), "in.jsonl", tt.format); err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("rejected %q, want %q", got, tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(got[i], w) || !strings.Contains(got[i], "is 300 bytes; the limit is 256") {
+					t.Errorf("rejection %q, want it to start %q and give the size", got[i], w)
+				}
+			}
+			if s := ix.Stats(); s.Rejected != len(tt.want) || s.Added != s.Read-s.Rejected {
+				t.Errorf("stats %v", s)
+			}
+		})
 	}
 }

@@ -168,6 +168,9 @@ func (j *jsonPaper) paper() (search.Paper, error) {
 	if p.Title == "" {
 		return search.Paper{}, errors.New("record has no title")
 	}
+	if err := checkID(p.ID); err != nil {
+		return search.Paper{}, err
+	}
 	return p, nil
 }
 

@@ -3,6 +3,7 @@ package indexer
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -343,6 +344,16 @@ func normalize(p *search.Paper) {
 }
 
 func isArxivID(id string) bool { return ArxivID(id) == id && id != "" }
+
+// checkID says why a normalised id cannot be used, or returns nil. The
+// parsers that take ids as given call it where they know the record's
+// line; IndexReader checks again for any that does not.
+func checkID(id string) error {
+	if len(id) > MaxIDBytes {
+		return fmt.Errorf("id %q is %d bytes; the limit is %d", clip(id), len(id), MaxIDBytes)
+	}
+	return nil
+}
 
 // safeURL keeps only http(s) links: anything else (javascript:, data:) is
 // dropped at the door rather than escaped at every exit.
