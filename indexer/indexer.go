@@ -232,12 +232,27 @@ func maybeGunzip(rc io.ReadCloser, name string) (io.ReadCloser, error) {
 			rc.Close()
 			return nil, fmt.Errorf("open source %s: gzip: %w", name, err)
 		}
-		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+		return readCloser{truncation{zr, "gzip"}, func() error { zr.Close(); return rc.Close() }}, nil
 	}
 	if magic, _ := br.Peek(3); string(magic) == "BZh" {
-		return readCloser{bzip2.NewReader(br), rc.Close}, nil
+		return readCloser{truncation{bzip2.NewReader(br), "bzip2"}, rc.Close}, nil
 	}
 	return readCloser{br, rc.Close}, nil
+}
+
+// truncation says in words that a compressed stream ended early, which the
+// decompressors report as a bare "unexpected EOF".
+type truncation struct {
+	r    io.Reader
+	kind string
+}
+
+func (t truncation) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("the %s data ends early, so the file is truncated: %w", t.kind, err)
+	}
+	return n, err
 }
 
 // Parse returns the papers of one source. format is a name from

@@ -28,7 +28,8 @@ func newLineReader(r io.Reader) *lineReader {
 }
 
 // next returns the next line and its 1-based number. err is errLineTooLong
-// for a skipped line, io.EOF at the end, or a read error.
+// for a skipped line, io.EOF at the end, or a read error, with the number
+// of the line it broke.
 func (l *lineReader) next() (line []byte, n int, err error) {
 	if l.done {
 		return nil, l.n, io.EOF
@@ -50,6 +51,10 @@ func (l *lineReader) next() (line []byte, n int, err error) {
 		}
 		if err != nil {
 			if err != io.EOF {
+				// The source broke inside the line after the last one
+				// returned: that is the line reported.
+				l.n++
+				l.done = true
 				return nil, l.n, err
 			}
 			l.done = true

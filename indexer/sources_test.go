@@ -279,3 +279,47 @@ func TestSourceZeroValue(t *testing.T) {
 		t.Error("a zero Source has read bytes")
 	}
 }
+
+// A compressed file cut short yields every whole line before the cut, then
+// one error at the line the cut broke that says the file is truncated.
+func TestTruncatedCompressedSource(t *testing.T) {
+	head50, err := os.ReadFile("testdata/jsonl/arxiv-daily-cs-head50.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(head50)
+	zw.Close()
+	bz, err := os.ReadFile("../cmd/papersearch/demo/arxiv-sample.jsonl.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, kind string
+		data       []byte
+	}{
+		{"gzip", "gzip", gz.Bytes()[:gz.Len()/2]},
+		{"bzip2", "bzip2", bz[:len(bz)*2/3]}, // cut in its second block
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "cut")
+			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := OpenSource(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			papers, errs := collect(t, ParseJSON(rc, "cut"))
+			if len(papers) == 0 || len(errs) != 1 {
+				t.Fatalf("%d papers, errors %v; want some papers, then one error", len(papers), errs)
+			}
+			if e := errs[0]; e.Line != len(papers)+1 || !strings.Contains(e.Error(), "the "+tt.kind+" data ends early, so the file is truncated") {
+				t.Errorf("after %d papers: %v; want it at line %d, saying the file is truncated", len(papers), e, len(papers)+1)
+			}
+		})
+	}
+}
