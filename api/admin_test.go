@@ -357,21 +357,50 @@ func TestDeletePaper(t *testing.T) {
 	}
 }
 
-// Ids that look like paths are only ids: posted, fetched and deleted by
-// their escaped form, and never touch the file system.
+// Ids are only ids, never paths: one whose URL a browser would resolve
+// elsewhere (a "." or ".." segment, an empty one) is refused at its line,
+// and every other is posted, fetched and linked by its escaped form, and
+// deleted, without touching the file system.
 func TestPathLikeIDs(t *testing.T) {
 	h, _ := newAdminHandler(t, api.Config{})
-	body := `{"id":"../../x","title":"Up and out"}` + "\n" + `{"id":"../../../etc/passwd","title":"Absolute"}` + "\n"
-	writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: body}))
-	for _, id := range []string{"../../x", "../../../etc/passwd"} {
-		target := "/api/papers/" + url.PathEscape(id)
-		var p search.Paper
-		w := do(t, h, "GET", target)
-		if err := json.Unmarshal(w.Body.Bytes(), &p); w.Code != 200 || err != nil || p.ID != id {
-			t.Errorf("GET %s: %d %s", target, w.Code, w.Body)
+	bad := `{"id":"../../x","title":"Up and out"}` + "\n" + `{"id":"/etc/passwd","title":"Absolute"}` + "\n"
+	w := send(t, h, request{method: "POST", target: "/api/papers", body: bad})
+	if e := decodeError(t, w); w.Code != 400 || !slices.Equal(e.Details, []string{
+		`request:1: id "../../x" has a ".." path segment, which a paper's URL cannot carry`,
+		`request:2: id "/etc/passwd" has an empty path segment (a leading, trailing or double slash), which a paper's URL cannot carry`,
+	}) {
+		t.Errorf("POST ids with dot and empty segments: %d %+v", w.Code, e)
+	}
+
+	ids := []string{`..\..\x`, "%2e%2e", "a?b#c", "hep-th/9901001"}
+	var body strings.Builder
+	for _, id := range ids {
+		b, _ := json.Marshal(map[string]string{"id": id, "title": "Only an id"})
+		body.Write(append(b, '\n'))
+	}
+	writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: body.String()}))
+	for _, id := range ids {
+		escaped := (&url.URL{Path: id}).EscapedPath()
+		get := func(target string) {
+			t.Helper()
+			var p search.Paper
+			w := do(t, h, "GET", target)
+			if err := json.Unmarshal(w.Body.Bytes(), &p); w.Code != 200 || err != nil || p.ID != id {
+				t.Errorf("GET %s: %d %s", target, w.Code, w.Body)
+			}
 		}
-		if w := send(t, h, request{method: "DELETE", target: target}); w.Code != 200 {
-			t.Errorf("DELETE %s: %d %s", target, w.Code, w.Body)
+		get("/api/papers/" + escaped)
+		// The page's JSON link, resolved as a browser resolves it, is
+		// the paper's.
+		pageURL, _ := url.Parse("http://localhost/papers/" + escaped)
+		href, _ := page(t, h, pageURL.RequestURI(), 200).Find(`a:contains("JSON")`).Attr("href")
+		link, err := pageURL.Parse(href)
+		if err != nil {
+			t.Fatalf("%s: JSON link %q: %v", id, href, err)
+		}
+		get(link.RequestURI())
+		if w := send(t, h, request{method: "DELETE", target: "/api/papers/" + escaped}); w.Code != 200 {
+			t.Errorf("DELETE %s: %d %s", id, w.Code, w.Body)
 		}
 	}
 	if _, err := os.Stat("x"); !errors.Is(err, os.ErrNotExist) {

@@ -121,6 +121,7 @@ type pageLink struct {
 type paperPageData struct {
 	pageMeta
 	Paper       search.Paper
+	JSONLink    string // escaped: the template would leave ? # and %xx of an id alone
 	AuthorsText string
 	Topics      []chip
 	Similar     []hitView
@@ -361,7 +362,7 @@ func (s *server) paperPage(c *gin.Context) {
 		s.render(c, st, "search.html", data)
 		return
 	}
-	d := paperPageData{pageMeta: pageMeta{Title: p.Title + " · papersearch"}, Paper: p, AuthorsText: authorsText(p, 0)}
+	d := paperPageData{pageMeta: pageMeta{Title: p.Title + " · papersearch"}, Paper: p, JSONLink: "/api" + paperPath(p.ID), AuthorsText: authorsText(p, 0)}
 	for _, t := range p.Topics {
 		d.Topics = append(d.Topics, chip{s.label(t), link(search.Request{Topics: []string{t}})})
 	}

@@ -348,9 +348,28 @@ func isArxivID(id string) bool { return ArxivID(id) == id && id != "" }
 // checkID says why a normalised id cannot be used, or returns nil. The
 // parsers that take ids as given call it where they know the record's
 // line; IndexReader checks again for any that does not.
+//
+// An id is the last part of its paper's URLs, /papers/{id} and
+// /api/papers/{id}, slashes kept (old arXiv ids have one). So it may not
+// hold a path segment that a browser resolves before asking, "." or ".."
+// (written %2e too, which is why no escaping can carry one):
+// /papers/../../etc/passwd is /etc/passwd. Nor an empty segment (a
+// leading, trailing or doubled slash, which the routes trim), nor end in
+// /similar, the route of similar papers.
 func checkID(id string) error {
 	if len(id) > MaxIDBytes {
 		return fmt.Errorf("id %q is %d bytes; the limit is %d", clip(id), len(id), MaxIDBytes)
+	}
+	for seg := range strings.SplitSeq(id, "/") {
+		switch seg {
+		case ".", "..":
+			return fmt.Errorf("id %q has a %q path segment, which a paper's URL cannot carry", clip(id), seg)
+		case "":
+			return fmt.Errorf("id %q has an empty path segment (a leading, trailing or double slash), which a paper's URL cannot carry", clip(id))
+		}
+	}
+	if strings.HasSuffix(id, "/similar") {
+		return fmt.Errorf("id %q ends in /similar, which the API reads as the similar-papers route", clip(id))
 	}
 	return nil
 }

@@ -202,3 +202,42 @@ func TestNormalizeCategories(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want string // in the error; "" for a good id
+	}{
+		{"2402.18668", ""},
+		{"hep-th/9901001", ""},
+		{"math.GT/0309136", ""},
+		{TitleID("A paper with no id"), ""},
+		{"...", ""}, // not a dot segment
+		{".x", ""},
+		{"x.", ""},
+		{"a.b/c..d", ""},
+		{"%2e%2e", ""}, // escaped to %252e%252e in links: a literal id
+		{`..\..\x`, ""},
+		{"a?b#c d", ""},
+		{"similar", ""},
+		{strings.Repeat("9", MaxIDBytes), ""},
+		{strings.Repeat("9", MaxIDBytes+1), "is 257 bytes; the limit is 256"},
+		{".", `has a "." path segment`},
+		{"..", `has a ".." path segment`},
+		{"../../etc/passwd", `has a ".." path segment`},
+		{"a/./b", `has a "." path segment`},
+		{"hep-th/..", `has a ".." path segment`},
+		{"/etc/passwd", "empty path segment"},
+		{"a/", "empty path segment"},
+		{"a//b", "empty path segment"},
+		{"2402.18668/similar", "ends in /similar"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			err := checkID(tt.id)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("checkID(%q) = %v, want %q", tt.id, err, tt.want)
+			}
+		})
+	}
+}
