@@ -13,9 +13,11 @@ import (
 	"github.com/papersearch/papersearch/search"
 )
 
-var oldArxivID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$`)
+// oldArxivID matches an old-style id in any case: archive, subject class,
+// number and version ("hep-th/9901001v2", "MATH.ag/0309136").
+var oldArxivID = regexp.MustCompile(`(?i)^([a-z][a-z\-]*)(\.[a-z]{2})?/(\d{7})(?:v\d+)?$`)
 
-// newStyleID matches s against ^(\d{4}\.\d{4,5})(v\d+)?$ and returns the
+// newStyleID matches s against ^(\d{4}\.\d{4,5})([vV]\d+)?$ and returns the
 // id without its version: nearly every id is new-style, and this runs for
 // every paper read, twice.
 func newStyleID(s string) (string, bool) {
@@ -29,7 +31,7 @@ func newStyleID(s string) (string, bool) {
 	if n-5 < 4 || n-5 > 5 {
 		return "", false
 	}
-	if v := s[n:]; v != "" && (v[0] != 'v' || len(v) == 1 || !allDigits(v[1:])) {
+	if v := s[n:]; v != "" && (v[0] != 'v' && v[0] != 'V' || len(v) == 1 || !allDigits(v[1:])) {
 		return "", false
 	}
 	return s[:n], true
@@ -46,26 +48,35 @@ func allDigits(s string) bool {
 
 // ArxivID returns the canonical arXiv id in s ("2402.18668", "hep-th/9901001")
 // with any "arXiv:" prefix, URL and version suffix dropped, or "" when s is
-// not an arXiv id.
+// not an arXiv id. Case does not matter ("ARXIV:2501.70002V2",
+// "HTTPS://ARXIV.ORG/ABS/HEP-TH/9901001"); the id comes back in arXiv's
+// own case.
 func ArxivID(s string) string {
 	s = strings.TrimSpace(s)
 	for _, p := range []string{"https://", "http://"} {
-		s = strings.TrimPrefix(s, p)
+		s = trimPrefixFold(s, p)
 	}
-	for _, p := range []string{"www.", "export.", "arxiv.org/abs/", "arxiv.org/pdf/", "huggingface.co/papers/"} {
-		s = strings.TrimPrefix(s, p)
+	for _, p := range []string{"www.", "export.", "arxiv.org/abs/", "arxiv.org/pdf/", "huggingface.co/papers/", "arxiv:"} {
+		s = trimPrefixFold(s, p)
 	}
-	if len(s) > 6 && strings.EqualFold(s[:6], "arxiv:") {
-		s = s[6:]
+	if n := len(s) - len(".pdf"); n > 0 && strings.EqualFold(s[n:], ".pdf") {
+		s = s[:n]
 	}
-	s = strings.TrimSuffix(s, ".pdf")
 	if id, ok := newStyleID(s); ok {
 		return id
 	}
 	if m := oldArxivID.FindStringSubmatch(s); m != nil {
-		return m[1]
+		return strings.ToLower(m[1]) + strings.ToUpper(m[2]) + "/" + m[3]
 	}
 	return ""
+}
+
+// trimPrefixFold removes prefix from s, in any ASCII case.
+func trimPrefixFold(s, prefix string) string {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):]
+	}
+	return s
 }
 
 // TitleID derives a stable id from a title for papers without an arXiv id:

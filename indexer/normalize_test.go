@@ -23,6 +23,15 @@ func TestArxivID(t *testing.T) {
 		{"hep-th/9901001v2", "hep-th/9901001"},
 		{"math.AG/0309136", "math.AG/0309136"},
 		{"1501.0001", "1501.0001"},
+		{"ARXIV:2501.70002V2", "2501.70002"},
+		{"arXiv:2501.70002v2", "2501.70002"},
+		{"2501.70002V12", "2501.70002"},
+		{"HTTPS://ARXIV.ORG/ABS/2402.18668V2", "2402.18668"},
+		{"https://arxiv.org/pdf/2402.18668v1.PDF", "2402.18668"},
+		{"HEP-TH/9901001V2", "hep-th/9901001"},
+		{"arXiv:math.ag/0309136v1", "math.AG/0309136"},
+		{"2501.70002V", ""},
+		{"2501.70002x2", ""},
 		{"../../x", ""},
 		{"2402.186", ""},
 		{"", ""},
@@ -144,11 +153,11 @@ func FuzzSplitWords(f *testing.F) {
 }
 
 func FuzzNewStyleID(f *testing.F) {
-	for _, s := range []string{"2402.18668", "2402.1866", "2402.186688", "2402.18668v12", "2402.18668v", "2402.18668x", "0704.0001v1",
+	for _, s := range []string{"2402.18668", "2402.1866", "2402.186688", "2402.18668v12", "2402.18668V2", "2402.18668v", "2402.18668x", "0704.0001v1",
 		"240.18668", "2402,18668", "hep-th/9901001", "２402.18668"} {
 		f.Add(s)
 	}
-	re := regexp.MustCompile(`^(\d{4}\.\d{4,5})(v\d+)?$`)
+	re := regexp.MustCompile(`^(\d{4}\.\d{4,5})([vV]\d+)?$`)
 	f.Fuzz(func(t *testing.T, s string) {
 		want := ""
 		if m := re.FindStringSubmatch(s); m != nil {
