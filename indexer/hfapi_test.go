@@ -92,7 +92,7 @@ func TestParseHFAPIErrors(t *testing.T) {
 		{"HTML", "<!doctype html><html></html>", 0, []wantErr{{line: 1, contains: "not JSON"}}},
 		{"wrong shape object", `{"foo":1,"bar":2}`, 0, []wantErr{{line: 1, contains: `got keys [bar foo]`}}},
 		{"wrong shape list", `[1,"x"]`, 0, []wantErr{{line: 1, contains: "want a Hugging Face paper object"}, {line: 1, contains: "want a Hugging Face paper object"}}},
-		{"wrong type", `[{"paper":{"id":"1","title":"t","upvotes":"many"}}]`, 0, []wantErr{{line: 1, contains: `"paper.upvotes" should be int`}}},
+		{"wrong type", `[{"paper":{"id":"1","title":"t","upvotes":"many"}}]`, 0, []wantErr{{line: 1, contains: `"paper.upvotes" should be a whole number`}}},
 		{"no id", `[{"paper":{"title":"t"}}]`, 0, []wantErr{{line: 1, contains: "no paper.id"}}},
 		{"bad date", `[{"paper":{"id":"1","title":"t","publishedAt":"soon"}}]`, 0, []wantErr{{line: 1, contains: `"soon" is not a date`}}},
 		{"JSON lines, bad line skipped", item + "\n{oops\r\n" + item + "\r\n", 2, []wantErr{{line: 2, contains: "invalid JSON"}}},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"reflect"
 	"strings"
 
 	"github.com/papersearch/papersearch/search"
@@ -54,7 +55,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] != '"' {
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("want a string or number, got %s", clipBytes(b))
+			return typeErr(reflect.TypeFor[flexString](), b)
 		}
 		*f = flexString(n)
 		return nil
@@ -72,7 +73,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 type flexStrings []string
 
 func (f *flexStrings) UnmarshalJSON(b []byte) error {
-	return unmarshalFlexList((*[]string)(f), b, splitList)
+	return unmarshalFlexList((*[]string)(f), b, splitList, reflect.TypeFor[flexStrings]())
 }
 
 // authorNames accepts a list of names or one string of them, separated by
@@ -81,12 +82,12 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 type authorNames []string
 
 func (f *authorNames) UnmarshalJSON(b []byte) error {
-	return unmarshalFlexList((*[]string)(f), b, splitAuthors)
+	return unmarshalFlexList((*[]string)(f), b, splitAuthors, reflect.TypeFor[authorNames]())
 }
 
 // unmarshalFlexList decodes a list of strings, or one string that split
-// cuts into values; null leaves *dst as it is.
-func unmarshalFlexList(dst *[]string, b []byte, split func(string) []string) error {
+// cuts into values; null leaves *dst as it is. t names the type in errors.
+func unmarshalFlexList(dst *[]string, b []byte, split func(string) []string, t reflect.Type) error {
 	if bytes.Equal(b, []byte("null")) {
 		return nil
 	}
@@ -100,7 +101,10 @@ func unmarshalFlexList(dst *[]string, b []byte, split func(string) []string) err
 	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("want a list of strings, got %s", clipBytes(b))
+		if b[0] == '[' {
+			return &json.UnmarshalTypeError{Value: "a list with an item that is not a string", Type: t}
+		}
+		return typeErr(t, b)
 	}
 	*dst = list
 	return nil
@@ -203,16 +207,107 @@ func ParseJSON(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 func jsonRecord(raw []byte) (search.Paper, error) {
 	var j jsonPaper
 	if err := unmarshalPaper(raw, &j); err != nil {
-		return search.Paper{}, fmt.Errorf("invalid JSON: %v", jsonErr(err))
+		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			return search.Paper{}, jsonErr(err)
+		}
+		return search.Paper{}, fmt.Errorf("invalid JSON: %v", err)
 	}
 	return j.paper()
 }
 
-// jsonErr rewords encoding/json's type errors for people.
+// jsonErr rewords encoding/json's type errors for people: what to write
+// in the field, in JSON's words, not the Go type it decodes into.
 func jsonErr(err error) error {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Errorf("field %q should be %s, not a JSON %s", te.Field, te.Type.String(), te.Value)
+	if !errors.As(err, &te) {
+		return err
 	}
-	return err
+	if te.Field == "" {
+		return fmt.Errorf("the record should be %s, not %s", describeType(te.Type), describeValue(te.Value))
+	}
+	return fmt.Errorf("field %q should be %s, not %s", te.Field, describeType(te.Type), describeValue(te.Value))
+}
+
+// describeType says what JSON a Go type decodes, as a user would write it.
+func describeType(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[flexString]():
+		return "a string or a number"
+	case reflect.TypeFor[flexStrings]():
+		return "a list of strings, or one string of them"
+	case reflect.TypeFor[authorNames]():
+		return "a list of names, or one string of them"
+	case reflect.TypeFor[hfAuthor]():
+		return `an author object ({"name": "..."})`
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		// "a list of " + the plural of what one item is.
+		item := describeType(t.Elem())
+		switch {
+		case strings.HasPrefix(item, "a list"):
+			return "a list of lists"
+		case strings.HasPrefix(item, "an author object"):
+			return `a list of author objects ({"name": "..."})`
+		case item == "true or false":
+			return "a list of true/false values"
+		}
+		item = strings.TrimPrefix(strings.TrimPrefix(item, "a "), "an ")
+		return "a list of " + item + "s"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another kind of value"
+}
+
+// describeValue turns the Value of an UnmarshalTypeError ("number",
+// "number 1.5", "array") into words.
+func describeValue(v string) string {
+	switch v {
+	case "string":
+		return "a string"
+	case "number":
+		return "a number"
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return "the number " + clip(n)
+	}
+	return v
+}
+
+// typeErr is the error of a custom decoder for a value of another kind,
+// shaped as encoding/json's own, which names the field.
+func typeErr(t reflect.Type, b []byte) error {
+	v := "value"
+	switch {
+	case len(b) == 0:
+	case b[0] == '"':
+		v = "string"
+	case b[0] == '[':
+		v = "array"
+	case b[0] == '{':
+		v = "object"
+	case b[0] == 't' || b[0] == 'f':
+		v = "bool"
+	case b[0] == '-' || b[0] >= '0' && b[0] <= '9':
+		v = "number"
+	}
+	return &json.UnmarshalTypeError{Value: v, Type: t}
 }

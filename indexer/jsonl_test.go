@@ -2,10 +2,13 @@ package indexer
 
 import (
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/papersearch/papersearch/search"
 )
 
 func TestParseJSONLines(t *testing.T) {
@@ -29,7 +32,7 @@ func TestParseJSONLines(t *testing.T) {
 		lines = append(lines, e.Error())
 	}
 	wantErrs := []string{
-		`papers.jsonl:4: invalid JSON: field "title" should be string, not a JSON number`,
+		`papers.jsonl:4: field "title" should be a string, not a number`,
 		`papers.jsonl:5: invalid JSON`,
 		`papers.jsonl:6: record has no title`,
 		`papers.jsonl:7: published "yesterday" is not a date`,
@@ -90,6 +93,38 @@ func TestParseJSONAuthorString(t *testing.T) {
 			}
 			if p := papers[0]; !slices.Equal(p.Authors, tt.want) || p.AuthorCount != len(tt.want) {
 				t.Errorf("authors %q (count %d), want %q", p.Authors, p.AuthorCount, tt.want)
+			}
+		})
+	}
+}
+
+// A value of the wrong type is reported in JSON's words, naming the field:
+// what to write, not the Go type it decodes into.
+func TestJSONTypeErrors(t *testing.T) {
+	tests := []struct {
+		parse  func(io.Reader, string) iter.Seq2[search.Paper, error]
+		record string
+		want   string
+	}{
+		{ParseJSON, `{"title": 7}`, `field "title" should be a string, not a number`},
+		{ParseJSON, `{"title": "t", "upvotes": 1.5}`, `field "upvotes" should be a whole number, not the number 1.5`},
+		{ParseJSON, `{"title": "t", "upvotes": true}`, `field "upvotes" should be a whole number, not true or false`},
+		{ParseJSON, `{"title": "t", "authors": 5}`, `field "authors" should be a list of names, or one string of them, not a number`},
+		{ParseJSON, `{"title": "t", "authors": ["A", 1]}`, `field "authors" should be a list of names, or one string of them, not a list with an item that is not a string`},
+		{ParseJSON, `{"title": "t", "categories": {"a": 1}}`, `field "categories" should be a list of strings, or one string of them, not an object`},
+		{ParseJSON, `{"title": "t", "topics": "x"}`, `field "topics" should be a list of strings, not a string`},
+		{ParseJSON, `{"title": "t", "id": [1]}`, `field "id" should be a string or a number, not a list`},
+		{ParseJSON, `[3]`, `the record should be an object, not a number`},
+		{ParseHFAPI, `{"paper": {"id": "2501.1", "title": "t", "authors": "x"}}`, `not a Hugging Face paper item: field "paper.authors" should be a list of author objects ({"name": "..."}), not a string`},
+		{ParseHFAPI, `{"paper": {"id": "2501.1", "title": "t", "upvotes": "many"}}`, `not a Hugging Face paper item: field "paper.upvotes" should be a whole number, not a string`},
+		{ParseArxivSnapshot, `{"id": "0704.0001", "title": "T", "categories": ["hep-ph"]}`, `not a snapshot record: field "categories" should be a string, not a list`},
+		{ParseArxivSnapshot, `{"id": "0704.0001", "title": "T", "versions": "v1"}`, `not a snapshot record: field "versions" should be a list of objects, not a string`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.record, func(t *testing.T) {
+			_, errs := collect(t, tt.parse(strings.NewReader(tt.record+"\n"), "in.json"))
+			if len(errs) != 1 || errs[0].Error() != "in.json:1: "+tt.want {
+				t.Errorf("errors %v, want in.json:1: %s", errs, tt.want)
 			}
 		})
 	}

@@ -69,7 +69,7 @@ func TestParseArxivSnapshotErrors(t *testing.T) {
 		errs   []wantErr
 	}{
 		{"bad JSON line skipped", good + "{\"id\":\"0704.0002\",\n" + good, 2, []wantErr{{line: 2, contains: "invalid JSON"}}},
-		{"wrong type", `{"id":"0704.0001","title":"T","categories":["hep-ph"]}`, 0, []wantErr{{line: 1, contains: `"categories" should be string`}}},
+		{"wrong type", `{"id":"0704.0001","title":"T","categories":["hep-ph"]}`, 0, []wantErr{{line: 1, contains: `"categories" should be a string`}}},
 		{"not an object", "[1]\n", 0, []wantErr{{line: 1, contains: "want a snapshot record"}}},
 		{"no id", `{"title":"T","submitter":"S"}`, 0, []wantErr{{line: 1, contains: "record has no id"}}},
 		{"not an arXiv id", `{"id":"hello","title":"T"}`, 0, []wantErr{{line: 1, contains: `id "hello" is not an arXiv id`}}},
