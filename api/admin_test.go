@@ -325,6 +325,34 @@ func TestPostPapersCompressed(t *testing.T) {
 	}
 }
 
+// A body in UTF-16 with a byte-order mark is decoded as index decodes a
+// file; one in Latin-1 is refused, each bad record named, not indexed as
+// U+FFFD.
+func TestPostPapersEncodings(t *testing.T) {
+	h, _ := newAdminHandler(t, api.Config{})
+	utf16, err := os.ReadFile("../indexer/testdata/jsonl/arxiv-daily-cs-head3.utf16.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: string(utf16)})); r.Added != 3 {
+		t.Errorf("POST UTF-16: %+v", r)
+	}
+	var p search.Paper
+	w := do(t, h, "GET", "/api/papers/2503.11742")
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || !slices.Contains(p.Authors, "Moreno D'Incà") {
+		t.Errorf("the UTF-16 paper's authors: %q (%v)", p.Authors, err)
+	}
+	latin1, err := os.ReadFile("../indexer/testdata/jsonl/arxiv-daily-cs-head3.latin1.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = send(t, h, request{method: "POST", target: "/api/papers", body: string(latin1)})
+	if e := decodeError(t, w); w.Code != 400 || e.Code != "bad_records" || len(e.Details) != 1 ||
+		!strings.HasPrefix(e.Details[0], "request:2: not UTF-8: byte 0xE0") || !strings.Contains(e.Details[0], "iconv -f latin1 -t utf-8") {
+		t.Errorf("POST Latin-1: %d %+v", w.Code, e)
+	}
+}
+
 func gzipped(t *testing.T, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer

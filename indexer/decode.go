@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -178,6 +180,37 @@ func jsonStream(r io.Reader, source string, yield func(jsonValue, error) bool) {
 		}
 	}
 }
+
+// checkUTF8 refuses a JSON record that is not valid UTF-8, which JSON must
+// be: encoding/json would quietly turn each bad byte into U+FFFD, and a
+// Latin-1 file would be indexed as "Caf\uFFFD". The error says where, and
+// how to convert the file.
+func checkUTF8(raw []byte) error {
+	if utf8.Valid(raw) {
+		return nil
+	}
+	i := 0
+	for i < len(raw) {
+		r, size := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
+	}
+	// What comes just before, as text a person can find in the file.
+	from := max(0, i-16)
+	for from < i && !utf8.RuneStart(raw[from]) {
+		from++
+	}
+	before := strings.Join(strings.Fields(string(raw[from:i])), " ")
+	if from > 0 {
+		before = "…" + before
+	}
+	return fmt.Errorf("%w: byte 0x%02X at byte %d of the record (after %s); the file is in another encoding "+
+		"(Latin-1 or Windows-1252?): convert it, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8", errNotUTF8, raw[i], i+1, before)
+}
+
+var errNotUTF8 = errors.New("not UTF-8")
 
 // decodeErr describes why a JSON value did not decode into what a format
 // expects: broken JSON, or JSON of another shape.

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -44,6 +45,8 @@ func TestDetectFixtures(t *testing.T) {
 		"listing/cs-cv-recent-2025-03-18-old-layout.html":      "arxiv-listing",
 		"jsonl/arxiv-daily-cs-head50.jsonl":                    "json",
 		"jsonl/arxiv-daily-cs-head3.pretty.json":               "json",
+		"jsonl/arxiv-daily-cs-head3.latin1.jsonl":              "json",
+		"jsonl/arxiv-daily-cs-head3.utf16.jsonl":               "json",
 		"papers.jsonl":                                         "json",
 		"seed-listing.txt":                                     "listing",
 	}
@@ -76,7 +79,8 @@ func TestDetectFixtures(t *testing.T) {
 }
 
 // detect runs Detect on a file's head, read through OpenSource (which
-// decompresses), optionally gzipping the file first.
+// decompresses) and decodeUTF16 as Parse reads it, optionally gzipping the
+// file first.
 func detect(t *testing.T, path string, gz bool) string {
 	t.Helper()
 	if gz {
@@ -95,7 +99,7 @@ func detect(t *testing.T, path string, gz bool) string {
 	}
 	defer rc.Close()
 	head := make([]byte, 8<<10)
-	n, _ := io.ReadFull(rc, head)
+	n, _ := io.ReadFull(decodeUTF16(bufio.NewReader(rc)), head)
 	f, err := Detect(head[:n])
 	if err != nil {
 		return err.Error()

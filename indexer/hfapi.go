@@ -61,7 +61,11 @@ func ParseHFAPI(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 				}
 				continue
 			}
-			p, err := hfRecord(v.raw, "", "hf-api")
+			err = checkUTF8(v.raw)
+			var p search.Paper
+			if err == nil {
+				p, err = hfRecord(v.raw, "", "hf-api")
+			}
 			if err != nil {
 				err = v.errAt(source, err)
 			}

@@ -18,6 +18,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
 	"github.com/papersearch/papersearch/search"
 )
 
@@ -260,7 +263,7 @@ func (t truncation) Read(p []byte) (int, error) {
 // source that cannot be read or recognised; bad records are yielded as
 // *RecordError and parsing goes on.
 func Parse(r io.Reader, source, format string) (iter.Seq2[search.Paper, error], error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := decodeUTF16(bufio.NewReaderSize(r, 64<<10))
 	var f Format
 	if format == "" {
 		head, err := br.Peek(8 << 10)
@@ -278,6 +281,19 @@ func Parse(r io.Reader, source, format string) (iter.Seq2[search.Paper, error], 
 		}
 	}
 	return f.Parse(br, source), nil
+}
+
+// decodeUTF16 turns a source that starts with a UTF-16 byte-order mark
+// (what Windows PowerShell writes, for one) into UTF-8, which every parser
+// reads. Other sources are returned as they are.
+func decodeUTF16(br *bufio.Reader) *bufio.Reader {
+	bom, _ := br.Peek(2)
+	if len(bom) < 2 || !(bom[0] == 0xFF && bom[1] == 0xFE || bom[0] == 0xFE && bom[1] == 0xFF) {
+		return br
+	}
+	// ExpectBOM: the mark says which byte order, and is dropped.
+	dec := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+	return bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
 }
 
 // IndexReader parses one source and indexes its papers. format is a name

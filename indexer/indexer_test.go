@@ -1,7 +1,9 @@
 package indexer
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -258,4 +261,56 @@ func TestIndexRejectsBadIDsWithTheirLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A source in UTF-16 with a byte-order mark (what Windows PowerShell
+// writes) is read like its UTF-8 original, whatever its format; an XML
+// declaration that says UTF-16 says what the bytes were.
+func TestUTF16Sources(t *testing.T) {
+	atom := readFixture(t, "testdata/atom/q-testing-s0-m10.atom.xml")
+	atom16decl := bytes.Replace(atom, []byte("encoding='UTF-8'"), []byte("encoding='UTF-16'"), 1)
+	if bytes.Equal(atom, atom16decl) {
+		t.Fatal("the Atom fixture's declaration changed")
+	}
+	for _, name := range []string{"seed-listing.txt", "atom/q-testing-s0-m10.atom.xml", "atom (declared UTF-16)", "jsonl/arxiv-daily-cs-head50.jsonl", "hf/daily_papers-2025-06-25.json"} {
+		t.Run(name, func(t *testing.T) {
+			var orig []byte
+			if name == "atom (declared UTF-16)" {
+				orig = atom16decl
+			} else {
+				orig = readFixture(t, "testdata/"+name)
+			}
+			want := parseAll(t, orig)
+			if len(want.papers) == 0 {
+				t.Fatalf("no papers in the UTF-8 original (%v)", want.errs)
+			}
+			for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
+				u16 := []byte{}
+				for _, c := range utf16.Encode(append([]rune{0xFEFF}, []rune(string(orig))...)) {
+					u16 = order.AppendUint16(u16, c)
+				}
+				got := parseAll(t, u16)
+				if !slices.Equal(got.ids(), want.ids()) || len(got.errs) != len(want.errs) {
+					t.Errorf("%v: ids %q, errors %v; want %q, %v", order, got.ids(), got.errs, want.ids(), want.errs)
+				}
+				for i := range min(len(got.papers), len(want.papers)) {
+					if got.papers[i].Title != want.papers[i].Title || !slices.Equal(got.papers[i].Authors, want.papers[i].Authors) {
+						t.Errorf("%v: paper %d = %q by %q, want %q by %q", order, i, got.papers[i].Title, got.papers[i].Authors, want.papers[i].Title, want.papers[i].Authors)
+					}
+				}
+			}
+		})
+	}
+}
+
+// parseAll parses a source as IndexReader does, detecting its format.
+func parseAll(t *testing.T, b []byte) parsed {
+	t.Helper()
+	papers, err := Parse(bytes.NewReader(b), "src", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out parsed
+	out.papers, out.errs = collect(t, papers)
+	return out
 }

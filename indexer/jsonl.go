@@ -206,9 +206,12 @@ func ParseJSON(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 // jsonRecord decodes one paper of the json format.
 func jsonRecord(raw []byte) (search.Paper, error) {
 	var j jsonPaper
-	if err := unmarshalPaper(raw, &j); err != nil {
+	if err := decodePaper(raw, &j); err != nil {
 		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 			return search.Paper{}, jsonErr(err)
+		}
+		if errors.Is(err, errNotUTF8) {
+			return search.Paper{}, err
 		}
 		return search.Paper{}, fmt.Errorf("invalid JSON: %v", err)
 	}

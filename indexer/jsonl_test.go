@@ -1,12 +1,14 @@
 package indexer
 
 import (
+	"bytes"
 	"io"
 	"iter"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -247,4 +249,67 @@ func BenchmarkParseJSON(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "records/s")
+}
+
+// Text in another encoding: UTF-16 with a byte-order mark (what Windows
+// PowerShell writes) is decoded; Latin-1 is refused record by record, with
+// the line and how to convert the file, never indexed as U+FFFD.
+func TestJSONEncodings(t *testing.T) {
+	utf16le := readFixture(t, "testdata/jsonl/arxiv-daily-cs-head3.utf16.jsonl")
+	utf16be := make([]byte, len(utf16le))
+	for i := 0; i+1 < len(utf16le); i += 2 {
+		utf16be[i], utf16be[i+1] = utf16le[i+1], utf16le[i]
+	}
+	latin1 := readFixture(t, "testdata/jsonl/arxiv-daily-cs-head3.latin1.jsonl")
+	head3 := []string{"2503.11731", "2503.11742", "2503.11750"}
+	notUTF8 := "not UTF-8: byte 0xE0 at byte 133 of the record (after …: [\"Moreno D'Inc); the file is in another encoding (Latin-1 or Windows-1252?): convert it, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
+	pretty := bytes.ReplaceAll(latin1, []byte(`", "`), []byte("\",\n \""))
+	second := bytes.Count(pretty[:bytes.Index(pretty, []byte(`{"id": "2503.11742"`))], []byte("\n")) + 1
+	tests := []struct {
+		name   string
+		format string
+		in     []byte
+		ids    []string
+		errs   []wantErr
+	}{
+		{"UTF-16LE with a BOM", "", utf16le, head3, nil},
+		{"UTF-16BE with a BOM", "", utf16be, head3, nil},
+		{"UTF-16 forced as json", "json", utf16le, head3, nil},
+		{"Latin-1", "", latin1, []string{"2503.11731", "2503.11750"}, []wantErr{{line: 2, contains: notUTF8}}},
+		{"Latin-1 laid out over lines", "", pretty, []string{"2503.11731", "2503.11750"},
+			[]wantErr{{line: second, contains: "not UTF-8: byte 0xE0"}}},
+		{"Latin-1 in hf-api", "", []byte(`[{"paper": {"id": "2501.00001", "title": "Caf` + "\xe9" + `"}}]`), nil, []wantErr{{line: 1, contains: "not UTF-8: byte 0xE9"}}},
+		{"Latin-1 in the snapshot", "", []byte(`{"id": "0704.0001", "submitter": "Ren` + "\xe9" + `", "title": "T"}`), nil, []wantErr{{line: 1, contains: "not UTF-8: byte 0xE9"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			papers, err := Parse(bytes.NewReader(tt.in), "in.jsonl", tt.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := parsed{}
+			got.papers, got.errs = collect(t, papers)
+			if ids := got.ids(); !slices.Equal(ids, tt.ids) {
+				t.Errorf("ids = %q, want %q", ids, tt.ids)
+			}
+			checkErrs(t, got, "in.jsonl", tt.errs)
+			for _, p := range got.papers {
+				if strings.ContainsRune(p.Title+p.Abstract+strings.Join(p.Authors, ""), utf8.RuneError) {
+					t.Errorf("paper %s holds U+FFFD", p.ID)
+				}
+			}
+		})
+	}
+	// An escaped lone surrogate is valid JSON, and no encoding error.
+	if _, errs := collect(t, ParseJSON(strings.NewReader(`{"id": "2501.00001", "title": "a \ud800 b"}`), "in.jsonl")); len(errs) > 0 {
+		t.Errorf("escaped lone surrogate: %v", errs)
+	}
+	// The names came through UTF-16 intact.
+	papers, _ := collect(t, func() iter.Seq2[search.Paper, error] {
+		it, _ := Parse(bytes.NewReader(utf16le), "in.jsonl", "")
+		return it
+	}())
+	if len(papers) != 3 || !slices.Contains(papers[1].Authors, "Moreno D'Incà") {
+		t.Errorf("UTF-16 papers: %+v", papers)
+	}
 }

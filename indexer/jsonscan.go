@@ -25,6 +25,22 @@ func unmarshalPaper(b []byte, j *jsonPaper) error {
 	return json.Unmarshal(b, j)
 }
 
+// decodePaper is unmarshalPaper for records read from a file, which refuses
+// invalid UTF-8 (see checkUTF8) where json.Unmarshal would replace it. The
+// scanner declines every record that has any, so only the records it
+// declines are checked: the common case pays nothing.
+func decodePaper(b []byte, j *jsonPaper) error {
+	s := jsonScanner{b: b}
+	if s.paper(j) {
+		return nil
+	}
+	if err := checkUTF8(b); err != nil {
+		return err
+	}
+	*j = jsonPaper{}
+	return json.Unmarshal(b, j)
+}
+
 // jsonScanner reads one JSON object. Its methods report false as soon as
 // the input is anything json.Unmarshal should judge.
 type jsonScanner struct {

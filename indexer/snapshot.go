@@ -68,6 +68,9 @@ func snapshotPaper(raw []byte) (search.Paper, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return search.Paper{}, fmt.Errorf("want a snapshot record (a JSON object), got %s", clipBytes(raw))
 	}
+	if err := checkUTF8(raw); err != nil {
+		return search.Paper{}, err
+	}
 	var s snapshotRecord
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return search.Paper{}, decodeErr("a snapshot record", err)

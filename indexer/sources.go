@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -268,7 +269,7 @@ func recognised(path string) (bool, error) {
 	}
 	defer rc.Close()
 	head := make([]byte, 8<<10)
-	n, err := io.ReadFull(rc, head)
+	n, err := io.ReadFull(decodeUTF16(bufio.NewReader(rc)), head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -323,3 +323,15 @@ func TestTruncatedCompressedSource(t *testing.T) {
 		})
 	}
 }
+
+// A directory walk keeps a UTF-16 file, as index reads it.
+func TestExpandSourcesUTF16(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "papers.json"), readFixture(t, "testdata/jsonl/arxiv-daily-cs-head3.utf16.jsonl"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := ExpandSources([]string{dir}, nil, nil)
+	if err != nil || len(srcs) != 1 {
+		t.Errorf("sources %v, error %v; want the UTF-16 file", srcs, err)
+	}
+}

@@ -80,13 +80,14 @@ type xmlInput struct {
 
 // newXMLInput returns the document r as UTF-8: decoded from the encoding
 // its declaration names, or else read as UTF-8 without a byte-order mark,
-// invalid bytes becoming U+FFFD.
+// invalid bytes becoming U+FFFD; a document declared UTF-16 was decoded
+// already (decodeUTF16).
 func newXMLInput(r io.Reader, record, root string) (*xmlInput, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(512)
 	var src io.Reader
 	m := xmlEncoding.FindSubmatch(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
-	if m == nil || strings.EqualFold(string(m[1]), "utf-8") || strings.EqualFold(string(m[1]), "utf8") {
+	if m == nil || strings.EqualFold(string(m[1]), "utf-8") || strings.EqualFold(string(m[1]), "utf8") || isUTF16Label(string(m[1])) {
 		src = transform.NewReader(br, unicode.UTF8BOM.NewDecoder())
 	} else {
 		cr, err := charset.NewReaderLabel(string(m[1]), br)
@@ -96,6 +97,14 @@ func newXMLInput(r io.Reader, record, root string) (*xmlInput, error) {
 		src = cr
 	}
 	return &xmlInput{src: src, own: make([]byte, 8<<10), line: 1, record: record, root: root}, nil
+}
+
+// isUTF16Label reports whether an XML declaration names UTF-16. A
+// declaration the decoder can read in ASCII is not in UTF-16 any more:
+// Parse has decoded the document (decodeUTF16), and it is UTF-8 now.
+func isUTF16Label(label string) bool {
+	l := strings.ToLower(label)
+	return strings.HasPrefix(l, "utf-16") || l == "utf16" || l == "ucs-2"
 }
 
 var xmlEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
