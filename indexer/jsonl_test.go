@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"iter"
 	"os"
@@ -225,11 +226,30 @@ func FuzzParseJSON(f *testing.F) {
 	}
 	f.Add(raw)
 	f.Add([]byte(`[{"title": "a"}, 3, null, {"authors": {"x": 1}}]`))
+	for _, name := range []string{"arxiv-daily-cs-head3.pretty.json", "arxiv-daily-cs-head3.latin1.jsonl", "arxiv-daily-cs-head3.utf16.jsonl"} {
+		b, err := os.ReadFile("testdata/jsonl/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("{\n \"id\": \"a/../b\",\n \"title\": \"t\", \"authors\": \"A B and C D\"\n}\n{\"title\": 5}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		papers, _ := collect(t, ParseJSON(strings.NewReader(string(b)), "fuzz"))
+		papers, errs := collect(t, ParseJSON(strings.NewReader(string(b)), "fuzz"))
 		for _, p := range papers {
 			if p.ID == "" || p.Title == "" {
 				t.Fatalf("paper without id or title: %+v", p)
+			}
+			if err := checkID(p.ID); err != nil {
+				t.Fatalf("paper with a bad id: %v", err)
+			}
+			if !utf8.ValidString(p.Title + p.Abstract + strings.Join(p.Authors, "")) {
+				t.Fatalf("paper with invalid UTF-8: %+v", p)
+			}
+		}
+		for _, e := range errs {
+			if e.Source != "fuzz" || e.Line == 0 && e.Offset == 0 && !errors.Is(e, errEmpty) {
+				t.Fatalf("error without its place: %v", e)
 			}
 		}
 	})
