@@ -130,7 +130,8 @@ func clipHeader(v string) string {
 const maxDetails = 20
 
 // postPapers is POST /api/papers: papers in any format the indexer reads,
-// one JSON object included; ?format= forces a format.
+// one JSON object included; ?format= forces a format, and ?replace=true
+// makes each paper replace the stored one instead of merging into it.
 func (s *server) postPapers(c *gin.Context) error {
 	body, err := s.readBody(c)
 	if err != nil {
@@ -144,7 +145,13 @@ func (s *server) postPapers(c *gin.Context) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	res, err := s.ingest(c.Request.Context(), bytes.NewReader(body), c.Query("format"))
+	opt := IngestOptions{Format: c.Query("format")}
+	if v := c.Query("replace"); v != "" {
+		if opt.Replace, err = strconv.ParseBool(v); err != nil {
+			return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("replace must be true or false, not %q", clip(v))}
+		}
+	}
+	res, err := s.ingest(c.Request.Context(), bytes.NewReader(body), opt)
 	if err != nil {
 		return err
 	}

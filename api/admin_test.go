@@ -28,8 +28,8 @@ const adminKey = "test-admin-key-0123456789abcdef0123456789"
 // ingestWith is the IngestFunc cmd/papersearch gives the server: the
 // indexer's all-or-nothing Ingest.
 func ingestWith(idx *search.Index) api.IngestFunc {
-	return func(ctx context.Context, body io.Reader, format string) (api.IngestResult, error) {
-		res, err := indexer.Ingest(ctx, idx, indexer.DefaultTaxonomy(), nil, body, "request", format)
+	return func(ctx context.Context, body io.Reader, opt api.IngestOptions) (api.IngestResult, error) {
+		res, err := indexer.Ingest(ctx, idx, indexer.DefaultTaxonomy(), nil, body, "request", indexer.IngestOptions{Format: opt.Format, Replace: opt.Replace})
 		out := api.IngestResult{Read: res.Stats.Read, Added: res.Stats.Added, Updated: res.Stats.Updated, IDs: res.IDs}
 		for _, r := range res.Rejected {
 			out.Rejected = append(out.Rejected, r.Error())
@@ -202,6 +202,26 @@ func TestPostPapers(t *testing.T) {
 	w = do(t, h, "GET", "/api/papers/2501.00005")
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || !slices.Equal(p.Authors, []string{"Alice Smith", "Bob Jones"}) || p.AuthorCount != 2 {
 		t.Errorf("authors posted as one string: %q (count %d), want [Alice Smith Bob Jones]", p.Authors, p.AuthorCount)
+	}
+
+	// ?replace=true corrects a paper: the record takes its place, where
+	// a merge keeps the old title beside a new one.
+	for _, tt := range []struct{ target, title string }{
+		{"/api/papers", "Fifth"},
+		{"/api/papers?replace=true", "Fifth, corrected"},
+	} {
+		writeResponse(t, send(t, h, request{method: "POST", target: tt.target, body: `{"id":"2501.00005","title":"Fifth, corrected"}`}))
+		p = search.Paper{}
+		w = do(t, h, "GET", "/api/papers/2501.00005")
+		if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Title != tt.title {
+			t.Errorf("POST %s: title %q, want %q", tt.target, p.Title, tt.title)
+		}
+	}
+	if len(p.Authors) != 0 {
+		t.Errorf("replace kept the old authors %q", p.Authors)
+	}
+	if w := send(t, h, request{method: "POST", target: "/api/papers?replace=maybe", body: named}); w.Code != 400 || decodeError(t, w).Message != `replace must be true or false, not "maybe"` {
+		t.Errorf("replace=maybe: %d %s", w.Code, w.Body)
 	}
 
 	// Searches see the writes at once.

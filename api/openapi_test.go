@@ -91,7 +91,7 @@ func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 
 // queryParams lists the query parameters each handler reads.
 var queryParams = map[string][]string{
-	"/api/papers":              {"format"},
+	"/api/papers":              {"format", "replace"},
 	"/api/search":              SearchParams,
 	"/feed.atom":               SearchParams,
 	"/":                        SearchParams,

@@ -85,13 +85,20 @@ type Config struct {
 }
 
 // IngestFunc reads papers from body (one JSON paper, a JSON array, JSON
-// lines, or any format papersearch index reads; format names one, or ""
-// to detect it), normalises, merges and tags them as papersearch index
-// does, and returns once they are durably in the index. It writes all or
+// lines, or any format papersearch index reads; opt.Format names one, or
+// "" to detect it), normalises, merges (or with opt.Replace, replaces)
+// and tags them as papersearch index does, and returns once they are
+// durably in the index. It writes all or
 // nothing: when any record is bad, or the body cannot be read at all, it
 // writes none and says why in Rejected. cmd/papersearch provides it, so
 // that this package does not depend on the indexer.
-type IngestFunc func(ctx context.Context, body io.Reader, format string) (IngestResult, error)
+type IngestFunc func(ctx context.Context, body io.Reader, opt IngestOptions) (IngestResult, error)
+
+// IngestOptions are the query parameters of POST /api/papers.
+type IngestOptions struct {
+	Format  string
+	Replace bool
+}
 
 // IngestResult says what an IngestFunc did.
 type IngestResult struct {
