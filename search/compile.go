@@ -303,10 +303,22 @@ func (c *compiler) words(text, scope string, phrase, negated bool, w float64, no
 			qs = append(qs, c.phrase(f, text))
 		}
 	}
-	if scope == scopeAny && !phrase && len(names) == 1 {
-		qs = append(qs, termQuery(fieldAuthors, names[0]))
+	// Words find author names too, quoted ("Rongrong Ji") or joined by a
+	// hyphen (Müller-Eberstein) as well, as a phrase of the name.
+	if scope == scopeAny && len(names) > 0 {
+		if len(names) == 1 {
+			qs = append(qs, termQuery(fieldAuthors, names[0]))
+		} else {
+			qs = append(qs, c.phrase(fieldAuthors, text))
+		}
 		if !negated {
-			c.addName(names[0], w)
+			for _, n := range names {
+				// An initial alone ("t" of T-cell) would lift every
+				// paper by a T. Someone.
+				if len(names) == 1 || utf8.RuneCountInString(n) > 1 {
+					c.addName(n, w)
+				}
+			}
 		}
 	}
 	if !negated {

@@ -511,7 +511,7 @@ func TestAuthorNamesWithoutAccents(t *testing.T) {
 		{ID: "0704.0001", Title: "Calculation of prompt diphoton production cross sections", Authors: []string{"C. Balázs", "E. L. Berger"}},
 		{ID: "2501.00101", Title: "Sparse attention kernels", Authors: []string{"José García", "Jörg Müller"}},
 		{ID: "2501.00102", Title: "Attention is all you need, again", Authors: []string{"Łukasz Kaiser"}},
-		{ID: "2501.00103", Title: "Sparse attention for graphs", Authors: []string{"Ana Garcia"}},
+		{ID: "2501.00103", Title: "Sparse attention for graphs", Authors: []string{"Ana Garcia", "Max Müller-Eberstein"}},
 		{ID: "2501.00104", Title: "Balls and bins", Abstract: "On balls thrown into bins."},
 	}
 	if err := idx.Put(papers); err != nil {
@@ -526,9 +526,15 @@ func TestAuthorNamesWithoutAccents(t *testing.T) {
 		{"Balázs", []string{"0704.0001"}},
 		{"garcia", []string{"2501.00101", "2501.00103"}},
 		{"García", []string{"2501.00101"}},
-		{"author:muller", []string{"2501.00101"}},
+		{"author:muller", []string{"2501.00101", "2501.00103"}},
 		{`author:"jorg muller"`, []string{"2501.00101"}},
 		{"lukasz kaiser", []string{"2501.00102"}},
+		// Quoted, or joined by a hyphen, a name is a phrase of the name.
+		{`"balazs"`, []string{"0704.0001"}},
+		{`"Łukasz Kaiser"`, []string{"2501.00102"}},
+		{`"lukasz kaiser"`, []string{"2501.00102"}},
+		{"Muller-Eberstein", []string{"2501.00103"}},
+		{`"Kaiser Lukasz"`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
