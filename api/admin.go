@@ -145,6 +145,11 @@ func (s *server) postPapers(c *gin.Context) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	for _, name := range []string{"format", "replace"} {
+		if n := len(c.QueryArray(name)); n > 1 {
+			return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("%s is given %d times; give it once", name, n)}
+		}
+	}
 	opt := IngestOptions{Format: c.Query("format")}
 	if v := c.Query("replace"); v != "" {
 		if opt.Replace, err = strconv.ParseBool(v); err != nil {

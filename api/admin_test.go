@@ -220,8 +220,14 @@ func TestPostPapers(t *testing.T) {
 	if len(p.Authors) != 0 {
 		t.Errorf("replace kept the old authors %q", p.Authors)
 	}
-	if w := send(t, h, request{method: "POST", target: "/api/papers?replace=maybe", body: named}); w.Code != 400 || decodeError(t, w).Message != `replace must be true or false, not "maybe"` {
-		t.Errorf("replace=maybe: %d %s", w.Code, w.Body)
+	for _, tt := range []struct{ target, msg string }{
+		{"/api/papers?replace=maybe", `replace must be true or false, not "maybe"`},
+		{"/api/papers?replace=true&replace=false", "replace is given 2 times; give it once"},
+		{"/api/papers?format=json&format=hf-api", "format is given 2 times; give it once"},
+	} {
+		if w := send(t, h, request{method: "POST", target: tt.target, body: named}); w.Code != 400 || decodeError(t, w).Message != tt.msg {
+			t.Errorf("POST %s: %d %s, want 400 %q", tt.target, w.Code, w.Body, tt.msg)
+		}
 	}
 
 	// Searches see the writes at once.

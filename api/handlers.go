@@ -37,12 +37,12 @@ func (s *server) runSearch(c *gin.Context, page bool) (search.Request, search.Re
 	if err != nil {
 		return search.Request{}, search.Result{}, err
 	}
+	if page {
+		v.Del("facets")
+	}
 	req, err := ParseSearch(v)
 	if err != nil {
 		return req, search.Result{}, err
-	}
-	if page {
-		req.NoFacets = nil
 	}
 	var res search.Result
 	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {

@@ -89,12 +89,16 @@ const noFacets = "none"
 // parseFacets reads the facets parameter, the groups to count ("topic,year")
 // or none, into the groups to leave out.
 func parseFacets(s string) ([]string, error) {
+	s = strings.ToLower(s)
 	if s == noFacets {
 		return slices.Clone(search.FacetGroups), nil
 	}
 	var want []string
 	for g := range strings.SplitSeq(s, ",") {
 		g = strings.TrimSpace(g)
+		if g == noFacets {
+			return nil, fmt.Errorf("%w: facets=none counts no group, so it cannot be given with others", search.ErrBadQuery)
+		}
 		if !slices.Contains(search.FacetGroups, g) {
 			return nil, fmt.Errorf("%w: facets must be %s, or some of %s separated by commas; %q is not one of them",
 				search.ErrBadQuery, noFacets, strings.Join(search.FacetGroups, ", "), clip(g))

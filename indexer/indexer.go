@@ -87,12 +87,15 @@ func Detect(head []byte) (Format, error) {
 
 // Stats counts what an Indexer has done.
 type Stats struct {
-	Read     int // records read, good and bad
-	Added    int // new papers
-	Updated  int // papers that were already in the index
-	Merged   int // records folded into another record of the same paper in this batch
-	Rejected int // records skipped as malformed
-	Elapsed  time.Duration
+	Read    int // records read, good and bad
+	Added   int // new papers
+	Updated int // papers that were already in the index
+	Merged  int // records folded into another record of the same paper in this batch
+	// Superseded counts, with Indexer.Replace, the records a later record
+	// of the same paper in this batch took the place of.
+	Superseded int
+	Rejected   int // records skipped as malformed
+	Elapsed    time.Duration
 	// Batches counts committed batches, and LastID is the id of the last
 	// paper of the last one: every paper read before it is in the index.
 	Batches int
@@ -103,6 +106,9 @@ func (s Stats) String() string {
 	merged := ""
 	if s.Merged > 0 {
 		merged = fmt.Sprintf(", merged %d", s.Merged)
+	}
+	if s.Superseded > 0 {
+		merged += fmt.Sprintf(", superseded %d", s.Superseded)
 	}
 	return fmt.Sprintf("read %d, added %d, updated %d%s, rejected %d, in %s",
 		s.Read, s.Added, s.Updated, merged, s.Rejected, s.Elapsed.Round(time.Millisecond))
@@ -252,8 +258,14 @@ type truncation struct {
 
 func (t truncation) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	var corrupt bzip2.StructuralError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = fmt.Errorf("the %s data ends early, so the file is truncated: %w", t.kind, err)
+	case errors.As(err, &corrupt):
+		// A bzip2 file cut inside a block fails its checksum rather than
+		// ending early.
+		err = fmt.Errorf("the %s data is damaged: the file is truncated or corrupt (%w)", t.kind, err)
 	}
 	return n, err
 }
@@ -352,13 +364,14 @@ func formatNamed(name string) (Format, bool) {
 // full. It returns the error of an earlier write that failed.
 func (ix *Indexer) Add(ctx context.Context, p search.Paper) error {
 	if i, ok := ix.pos[p.ID]; ok {
+		ix.mu.Lock()
 		if ix.Replace {
 			ix.batch[i] = p
+			ix.stats.Superseded++
 		} else {
 			ix.batch[i] = Merge(ix.batch[i], p)
+			ix.stats.Merged++
 		}
-		ix.mu.Lock()
-		ix.stats.Merged++
 		ix.mu.Unlock()
 	} else {
 		ix.pos[p.ID] = len(ix.batch)

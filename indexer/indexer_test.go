@@ -125,12 +125,12 @@ func TestIndexReplace(t *testing.T) {
 		wantTitle    string
 		wantCats     []string
 		wantAbstract bool
-		wantStats    string // added, updated, merged
+		wantStats    string // added, updated, merged, superseded
 	}{
-		{"merge across runs", false, false, "Old title with a typo: Quantizaton", []string{"cs.LG", "cs.CL"}, true, "1 1 0"},
-		{"replace across runs", true, false, "Corrected title: Quantization", []string{"cs.CL"}, false, "1 1 0"},
-		{"merge in one batch", false, true, "Old title with a typo: Quantizaton", []string{"cs.LG", "cs.CL"}, true, "1 0 1"},
-		{"replace in one batch", true, true, "Corrected title: Quantization", []string{"cs.CL"}, false, "1 0 1"},
+		{"merge across runs", false, false, "Old title with a typo: Quantizaton", []string{"cs.LG", "cs.CL"}, true, "1 1 0 0"},
+		{"replace across runs", true, false, "Corrected title: Quantization", []string{"cs.CL"}, false, "1 1 0 0"},
+		{"merge in one batch", false, true, "Old title with a typo: Quantizaton", []string{"cs.LG", "cs.CL"}, true, "1 0 1 0"},
+		{"replace in one batch", true, true, "Corrected title: Quantization", []string{"cs.CL"}, false, "1 0 0 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,8 +157,8 @@ func TestIndexReplace(t *testing.T) {
 			if p.Title != tt.wantTitle || !slices.Equal(p.Categories, tt.wantCats) || (p.Abstract != "") != tt.wantAbstract {
 				t.Errorf("stored %q %q abstract %q; want %q %q, abstract kept %v", p.Title, p.Categories, p.Abstract, tt.wantTitle, tt.wantCats, tt.wantAbstract)
 			}
-			if s := ix.Stats(); fmt.Sprint(s.Added, s.Updated, s.Merged) != tt.wantStats {
-				t.Errorf("stats %v, want added, updated, merged %s", s, tt.wantStats)
+			if s := ix.Stats(); fmt.Sprint(s.Added, s.Updated, s.Merged, s.Superseded) != tt.wantStats {
+				t.Errorf("stats %v, want added, updated, merged, superseded %s", s, tt.wantStats)
 			}
 			if n, _ := idx.Count(); n != 1 {
 				t.Errorf("count = %d, want 1", n)

@@ -302,6 +302,34 @@ func TestTruncatedCompressedSource(t *testing.T) {
 		{"gzip", "gzip", gz.Bytes()[:gz.Len()/2]},
 		{"bzip2", "bzip2", bz[:len(bz)*2/3]}, // cut in its second block
 	}
+	// Cut inside its first block, bzip2 fails a checksum instead: no line
+	// is whole, and the error says the file may be truncated.
+	path := filepath.Join(t.TempDir(), "cut1")
+	if err := os.WriteFile(path, bz[:len(bz)/10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := OpenSource(path, nil); err != nil {
+		if !strings.Contains(err.Error(), "the bzip2 data is damaged: the file is truncated or corrupt") {
+			t.Errorf("bzip2 cut in its first block: %v", err)
+		}
+	} else {
+		defer rc.Close()
+		seq, err := Parse(rc, "cut1", "")
+		if err == nil {
+			var errs []error
+			for _, err := range seq {
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if len(errs) > 0 {
+				err = errs[len(errs)-1]
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), "the bzip2 data is damaged: the file is truncated or corrupt") {
+			t.Errorf("bzip2 cut in its first block: %v", err)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "cut")

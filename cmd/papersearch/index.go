@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -54,7 +55,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 		idx, err = search.Open(*dir, e.log)
 	}
 	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" && le.Owner.URL != "" {
-		return servedError(le, args)
+		return servedError(le, args, *format, *replace)
 	}
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func interruptible(ctx context.Context, r io.Reader) io.Reader {
 
 // servedError is index's answer when a server holds the index: writes go
 // through its API.
-func servedError(le *search.LockedError, sources []string) error {
+func servedError(le *search.LockedError, sources []string, format string, replace bool) error {
 	// The example posts the first source when it is a plain file.
 	file := "papers.jsonl"
 	if len(sources) > 0 {
@@ -196,10 +197,22 @@ func servedError(le *search.LockedError, sources []string) error {
 			file = sources[0]
 		}
 	}
+	// The same flags, as the API's parameters.
+	q := url.Values{}
+	if format != "" {
+		q.Set("format", format)
+	}
+	if replace {
+		q.Set("replace", "true")
+	}
+	target := le.Owner.URL + "/api/papers"
+	if len(q) > 0 {
+		target = "'" + target + "?" + q.Encode() + "'"
+	}
 	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; post the papers to it instead:\n"+
-		"  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" --data-binary @%s %s/api/papers\n"+
+		"  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" --data-binary @%s %s\n"+
 		"(serve must run with PAPERSEARCH_ADMIN_KEY set; a request may carry 1 MiB, so split large files), or stop the server and run index again",
-		le.Path, search.ErrLocked, le.Owner, file, le.Owner.URL)
+		le.Path, search.ErrLocked, le.Owner, file, target)
 }
 
 // progress shows a live status line on a terminal and nothing elsewhere.

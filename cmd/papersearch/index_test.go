@@ -612,3 +612,22 @@ func TestIndexInterrupted(t *testing.T) {
 		t.Errorf("rerun: added %s updated %s total %s, want 33 in all", added2, updated2, total2)
 	}
 }
+
+// When serve holds the index, index's hint posts the same papers the same
+// way: --format and --replace become the API's parameters.
+func TestServedErrorCarriesFlags(t *testing.T) {
+	le := &search.LockedError{Path: "idx", Owner: search.Owner{PID: 7, Kind: "serve", URL: "http://localhost:8080"}}
+	for _, tt := range []struct {
+		format  string
+		replace bool
+		want    string
+	}{
+		{"", false, "--data-binary @papers.jsonl http://localhost:8080/api/papers\n"},
+		{"", true, "--data-binary @papers.jsonl 'http://localhost:8080/api/papers?replace=true'\n"},
+		{"hf-api", true, "--data-binary @papers.jsonl 'http://localhost:8080/api/papers?format=hf-api&replace=true'\n"},
+	} {
+		if err := servedError(le, []string{"-"}, tt.format, tt.replace); !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("format %q, replace %v: hint\n%s\nwant it to end the command with %q", tt.format, tt.replace, err, tt.want)
+		}
+	}
+}

@@ -214,6 +214,22 @@ func (e *env) defaultIndex() string {
 }
 
 // stringList is a repeatable flag.
+// onceString is a flag that may be given once, as the API's parameter of
+// the same name: a second value is an error, not silently the one used.
+type onceString struct {
+	value string
+	set   bool
+}
+
+func (s *onceString) String() string { return s.value }
+func (s *onceString) Set(v string) error {
+	if s.set {
+		return errors.New("given twice; give it once")
+	}
+	s.value, s.set = v, true
+	return nil
+}
+
 type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }

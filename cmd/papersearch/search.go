@@ -33,7 +33,8 @@ func (e *env) search(ctx context.Context, args []string) error {
 	expand := fs.Bool("expand", true, "also search acronyms' long forms, synonyms, other spellings (--expand=false: only what was typed)")
 	correct := fs.Bool("correct", true, "correct words found nowhere in the index")
 	explain := fs.Bool("explain", false, "explain each hit's score")
-	facets := fs.String("facets", "", "with --json, the facet groups to count: some of topic,year,category, or none (default all)")
+	var facets onceString
+	fs.Var(&facets, "facets", "with --json, the facet groups to count: some of topic,year,category, or none (default all)")
 	words, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -53,8 +54,8 @@ func (e *env) search(ctx context.Context, args []string) error {
 			v.Set(name, f.Value.String())
 		}
 	})
-	if *facets != "" {
-		v.Set("facets", *facets)
+	if facets.value != "" {
+		v.Set("facets", facets.value)
 	}
 	parsed, err := api.ParseSearch(v)
 	if err != nil {
