@@ -144,6 +144,10 @@ func TestFacetsParam(t *testing.T) {
 		if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `name="topic" value="pruning"`) {
 			t.Errorf("the page with facets=%s: %d, or its topic facet is lost", f, page.Code)
 		}
+		// The feed shows no facets and ignores the parameter too.
+		if feed := do(t, h, http.MethodGet, "/feed.atom?q=models&facets="+f); feed.Code != http.StatusOK || strings.Contains(feed.Body.String(), "facets") {
+			t.Errorf("the feed with facets=%s: %d %.300s", f, feed.Code, feed.Body)
+		}
 	}
 }
 

@@ -66,6 +66,7 @@ func (s *server) feed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	v.Del("facets")       // a feed shows none: it counts none, whatever facets says
 	given := url.Values{} // the parameters the caller set, for the feed's own links
 	for _, k := range SearchParams {
 		if vs, ok := v[k]; ok {
@@ -89,8 +90,7 @@ func (s *server) feed(c *gin.Context) error {
 	if given.Get("sort") == "" {
 		self.Sort = ""
 	}
-	// A feed shows no facets: counting them would be wasted.
-	req.NoFacets, self.NoFacets = slices.Clone(search.FacetGroups), nil
+	req.NoFacets = slices.Clone(search.FacetGroups)
 	var res search.Result
 	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
 		res, err = s.idx.Search(ctx, req)

@@ -91,17 +91,36 @@ func peekFirst(br *bufio.Reader) (byte, error) {
 // firstLineIsJSON tells JSON lines from pretty-printed objects by the
 // first line: it is JSON lines unless that line is the start of a value
 // that goes on past it ("{", or `{"id": "1",`). A first line that is
-// complete but broken is a bad record of JSON lines, reported on its own.
+// complete but broken is a bad record of JSON lines, reported on its own;
+// so is one cut short, when the line after it is a whole object: read as
+// one stream, the first error would end the source and lose every line
+// after it.
 func firstLineIsJSON(br *bufio.Reader) bool {
 	head, _ := br.Peek(br.Size())
-	line, _, found := bytes.Cut(head, []byte("\n"))
+	line, rest, found := bytes.Cut(head, []byte("\n"))
 	if !found && len(head) == br.Size() {
 		return true // one long line: read it as JSON lines, which caps it
 	}
 	line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")))
+	if !errors.Is(decodeWhole(line), io.ErrUnexpectedEOF) {
+		return true
+	}
+	for len(rest) > 0 {
+		line, rest, found = bytes.Cut(rest, []byte("\n"))
+		if line = bytes.TrimSpace(line); len(line) == 0 {
+			continue
+		}
+		// Pretty-printed, the next line is a part ("id": "1",), never a
+		// whole object; cut off by the buffer, it proves nothing.
+		return found && line[0] == '{' && decodeWhole(line) == nil
+	}
+	return false
+}
+
+// decodeWhole reports whether b is one JSON value.
+func decodeWhole(b []byte) error {
 	var raw json.RawMessage
-	err := json.NewDecoder(bytes.NewReader(line)).Decode(&raw)
-	return !errors.Is(err, io.ErrUnexpectedEOF)
+	return json.NewDecoder(bytes.NewReader(b)).Decode(&raw)
 }
 
 func jsonLines(r io.Reader, source string, yield func(jsonValue, error) bool) {
@@ -235,8 +254,19 @@ func tokenErr(err error) error {
 // reported where it starts.
 func nextValueOffset(dec *json.Decoder) int64 {
 	off := dec.InputOffset()
-	b, _ := io.ReadAll(dec.Buffered())
-	return off + int64(len(b)-len(bytes.TrimLeft(b, " \t\r\n,:")))
+	// Byte by byte: after a long value the decoder may hold megabytes,
+	// and copying them for each small value after it would be quadratic.
+	br, ok := dec.Buffered().(io.ByteReader)
+	if !ok {
+		return off
+	}
+	for {
+		c, err := br.ReadByte()
+		if err != nil || (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ':') {
+			return off
+		}
+		off++
+	}
 }
 
 // peekByte returns the next non-space byte the decoder will read, or 0.

@@ -173,6 +173,10 @@ func TestParseJSONLayouts(t *testing.T) {
 		// A broken first line of JSON lines is one bad record, not a
 		// stream that cannot be framed past it.
 		{"JSON lines with a broken first line", `{"id": "2501.1", "title": }` + "\n" + `{"id": "2501.2", "title": "Two"}` + "\n", []string{"2501.2"}, []wantErr{{line: 1, contains: "invalid JSON"}}},
+		// Cut short, it would read as the start of a pretty object; the
+		// whole object on the next line says it is JSON lines.
+		{"JSON lines with a first line cut short", `{"id": "2501.1", "ti` + "\n" + `{"id": "2501.2", "title": "Two"}` + "\n" + `{"id": "2501.3", "title": "Three"}` + "\n",
+			[]string{"2501.2", "2501.3"}, []wantErr{{line: 1, contains: "invalid JSON"}}},
 		{"JSON lines, last line cut off", `{"id": "2501.1", "title": "One"}` + "\n" + `{"id": "2501.2", "ti`, []string{"2501.1"}, []wantErr{{line: 2, contains: "invalid JSON"}}},
 	}
 	for _, tt := range tests {
@@ -184,6 +188,19 @@ func TestParseJSONLayouts(t *testing.T) {
 			}
 			checkErrs(t, got, "p.json", tt.errs)
 		})
+	}
+}
+
+// A long value does not make every small value after it cost its length:
+// finding where a value starts reads the decoder's buffer byte by byte.
+// Copying it all, as before, made this input take minutes.
+func TestParseJSONAfterALongValue(t *testing.T) {
+	const small = 200_000
+	in := io.MultiReader(strings.NewReader(`[{"id": "2501.1", "title": "`), io.LimitReader(manyA{}, 8<<20),
+		strings.NewReader(`"}`), strings.NewReader(strings.Repeat(`, {"id": "2501.2", "title": "t"}`, small)+"]"))
+	papers, errs := collect(t, ParseJSON(in, "long.json"))
+	if len(papers) != small+1 || len(errs) != 0 {
+		t.Errorf("%d papers, errors %v; want %d", len(papers), errs, small+1)
 	}
 }
 

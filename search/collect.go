@@ -612,8 +612,10 @@ func (c *collector) countSets(match []bitset) {
 	}
 }
 
-// wants reports whether the request counts vs's facet group. Most of a
-// segment's sets are rare categories, counted one paper at a time.
+// wants reports whether the request counts vs's facet group: a set of a
+// group left out is not counted at all, which is what leaving it out saves
+// (most of a segment's sets are rare categories, counted a paper at a
+// time).
 func (c *collector) wants(vs *valueSet) bool {
 	switch {
 	case vs.year != 0:

@@ -760,7 +760,10 @@ func (x *Index) toDoc(p *Paper, words *wordSet) (*document.Document, error) {
 			// from running from one author's name into the next.
 			toks := x.names.Analyze(append([]byte(nil), tf.Value()...))
 			f := newAnalysedField(tf, withFolded(toks))
-			f.length = len(toks) // a folded form is no longer a name
+			// The ASCII forms share their tokens' positions: the field's
+			// length, which BM25 normalises by, counts the name's own
+			// tokens, as Bleve's analysis of it does.
+			f.length = len(toks)
 			doc.Fields[i] = f
 		}
 	}

@@ -104,8 +104,12 @@ func (e *env) index(ctx context.Context, args []string) error {
 	var unreadable []error
 	// URLs are fetched through the SSRF guard unless told otherwise.
 	stdin := e.stdin
-	if slices.Contains(args, "-") {
-		stdin = interruptible(ctx, stdin)
+	if slices.Contains(args, "-") && !isRegularFile(stdin) {
+		// A file (index - < papers.jsonl) never blocks, and read as it
+		// is it keeps its size for the progress line.
+		r, stop := interruptible(ctx, stdin)
+		defer stop()
+		stdin = r
 	}
 	sources, err := indexer.ExpandSources(args, stdin, indexer.NewGuardedHTTPClient(*allowPrivate))
 	if err != nil {
@@ -176,15 +180,28 @@ func (e *env) index(ctx context.Context, args []string) error {
 // interruptible returns a reader of r whose Read returns ctx's error as
 // soon as ctx is done. A read of stdin blocks until input comes, which may
 // be never (a pipe from a slow producer, a terminal), and Ctrl-C must
-// still stop the run; the read left blocked ends with the process.
-func interruptible(ctx context.Context, r io.Reader) io.Reader {
+// still stop the run; the read left blocked ends with the process. stop
+// lets go of the copy once the run no longer reads.
+func interruptible(ctx context.Context, r io.Reader) (_ io.Reader, stop func()) {
 	pr, pw := io.Pipe()
 	go func() {
 		_, err := io.Copy(pw, r)
 		pw.CloseWithError(err) // nil: EOF
 	}()
-	context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
-	return pr
+	stopAfter := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	return pr, func() {
+		stopAfter()
+		pr.Close() // a copy blocked writing to the pipe returns
+	}
+}
+
+func isRegularFile(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }
 
 // servedError is index's answer when a server holds the index: writes go

@@ -196,9 +196,8 @@ func ingester(idx *search.Index, tax *indexer.Taxonomy, log *slog.Logger) api.In
 // taxonomyFile is a taxonomy as --topics gives it: the parsed taxonomy and
 // the file's bytes (nil for the built-in one), which an index records.
 type taxonomyFile struct {
-	tax  *indexer.Taxonomy
-	raw  []byte
-	name string // the file, or "" for the built-in taxonomy
+	tax *indexer.Taxonomy
+	raw []byte
 }
 
 // builtinTopics is the --topics value that asks for the built-in taxonomy
@@ -219,7 +218,7 @@ func (e *env) taxonomy(file string) (taxonomyFile, error) {
 	if err != nil {
 		return taxonomyFile{}, usageError{fmt.Sprintf("%s: %v", file, err)}
 	}
-	return taxonomyFile{tax: tax, raw: raw, name: file}, nil
+	return taxonomyFile{tax: tax, raw: raw}, nil
 }
 
 // indexTaxonomy is the taxonomy to tag an open index's new papers with:
@@ -240,7 +239,7 @@ func (e *env) indexTaxonomy(idx *search.Index, flag string, given taxonomyFile) 
 		if err != nil {
 			return taxonomyFile{}, fmt.Errorf("the taxonomy file the index recorded: %w", err)
 		}
-		return taxonomyFile{tax: tax, raw: raw, name: "the index's own"}, nil
+		return taxonomyFile{tax: tax, raw: raw}, nil
 	}
 	recorded, err := idx.Topics()
 	if err != nil {
