@@ -73,6 +73,9 @@ type hitView struct {
 	SnippetHTML template.HTML
 	Published   string
 	AuthorsText string
+	// AuthorsHTML, when the query matched an author, is AuthorsText with
+	// the names marked.
+	AuthorsHTML template.HTML
 	Upvotes     int
 	Categories  []string
 	Topics      []chip
@@ -331,6 +334,7 @@ func (s *server) hitView(req search.Request, h search.Hit) hitView {
 		SnippetHTML: ui.Highlighted(strings.Join(h.Highlights["abstract"], " … ")),
 		Published:   p.Published,
 		AuthorsText: authorsText(p, 3),
+		AuthorsHTML: authorsHTML(p, h.Highlights["authors"], 3),
 		Upvotes:     p.Upvotes,
 		Categories:  p.Categories,
 		ArxivURL:    p.URL,
@@ -495,6 +499,33 @@ func authorsText(p search.Paper, max int) string {
 		return strings.Join(p.Authors, ", ") + fmt.Sprintf(" and %d more", p.AuthorCount-len(p.Authors))
 	}
 	return strings.Join(p.Authors, ", ")
+}
+
+// authorsHTML is authorsText with the names the query matched marked (hl
+// is the hit's highlights.authors), and the first author it matched shown
+// even when it comes after the first limit: "A, B, C, …, D and 5 more".
+func authorsHTML(p search.Paper, hl []string, limit int) template.HTML {
+	if len(hl) == 0 || len(hl) != len(p.Authors) {
+		return ""
+	}
+	shown := hl[:min(limit, len(hl))]
+	parts := slices.Clone(shown)
+	listed := len(shown)
+	for i, a := range hl[len(shown):] {
+		if strings.Contains(a, "<mark>") {
+			if i > 0 {
+				parts = append(parts, "…") // authors left out between
+			}
+			parts = append(parts, a)
+			listed++
+			break
+		}
+	}
+	text := strings.Join(parts, ", ")
+	if more := max(p.AuthorCount, len(p.Authors)) - listed; more > 0 {
+		text += fmt.Sprintf(" and %d more", more)
+	}
+	return ui.Highlighted(text)
 }
 
 func yearsText(from, to int) string {

@@ -856,3 +856,29 @@ func TestPaperLinksWithOddIDs(t *testing.T) {
 		})
 	}
 }
+
+// A hit found by an author's name shows the name marked among the authors,
+// the rest of the text escaped.
+func TestPageMarksMatchedAuthors(t *testing.T) {
+	h := newHandler(t)
+	w := do(t, h, http.MethodGet, "/?q=mallory")
+	doc, err := goquery.NewDocumentFromReader(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authors, err := doc.Find(".hit .authors").First().Html()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `&lt;img src=x onerror=alert(1)&gt;, <mark>Mallory</mark> &lt;script&gt;alert(1)&lt;/script&gt;`; authors != want {
+		t.Errorf("authors %q, want %q", authors, want)
+	}
+	// Found by other words, the authors are plain text.
+	w = do(t, h, http.MethodGet, "/?q=retrieval+attacks")
+	if doc, err = goquery.NewDocumentFromReader(w.Body); err != nil {
+		t.Fatal(err)
+	}
+	if n := doc.Find(".hit .authors mark").Length(); n != 0 {
+		t.Errorf("%d marks among the authors of a search that named none", n)
+	}
+}

@@ -33,8 +33,10 @@ type plan struct {
 	// match selects papers; nil means the bag alone does (any of its terms).
 	match query.Query
 	bag   *bagQuery
-	// highlight holds the analysed prose terms to mark in hits.
+	// highlight holds the analysed prose terms to mark in hits, and
+	// names the name terms to mark in their authors.
 	highlight  map[string]bool
+	names      map[string]bool
 	expansions []Expansion
 	notices    []string
 	corrected  string
@@ -133,6 +135,12 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 		p.match = m
 	}
 	p.bag = c.bag
+	for _, n := range c.bag.names {
+		if p.names == nil {
+			p.names = map[string]bool{}
+		}
+		p.names[n.text] = true
+	}
 	return p, nil
 }
 

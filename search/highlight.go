@@ -2,6 +2,7 @@ package search
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -164,6 +165,34 @@ func markAll(text string, sp []span, from, to int) string {
 	}
 	b.WriteString(html.EscapeString(text[cur:to]))
 	return b.String()
+}
+
+// highlightAuthors returns the authors, escaped, with the tokens that are
+// one of names (as written or without accents, as they are indexed) marked;
+// nil when none is.
+func (x *Index) highlightAuthors(authors []string, names map[string]bool) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out := make([]string, len(authors))
+	marked := false
+	for i, a := range authors {
+		var sp []span
+		for _, t := range withFolded(x.names.Analyze([]byte(a))) {
+			// A token's ASCII form comes after the others, at its place.
+			if names[string(t.Term)] && t.Start >= 0 && t.End <= len(a) && t.Start < t.End &&
+				!slices.ContainsFunc(sp, func(s span) bool { return s.start == t.Start }) {
+				sp = append(sp, span{t.Start, t.End, string(t.Term)})
+			}
+		}
+		slices.SortFunc(sp, func(a, b span) int { return a.start - b.start })
+		marked = marked || len(sp) > 0
+		out[i] = markAll(a, sp, 0, len(a))
+	}
+	if !marked {
+		return nil
+	}
+	return out
 }
 
 // highlightTitle marks every match in the whole title.

@@ -155,7 +155,9 @@ type Hit struct {
 	// Highlights maps "title" and "abstract" to HTML fragments: the paper
 	// text escaped, with matches wrapped in <mark>. Both are always present
 	// (unmatched text comes back escaped, without marks), so a caller can
-	// show them as they are.
+	// show them as they are. "authors" is there when the query matched an
+	// author's name: every author in order, escaped, the names it matched
+	// marked, so that a caller showing a few can show that one too.
 	Highlights map[string][]string
 	// Explanation says why the hit scored as it did, when asked for.
 	Explanation []Reason
@@ -343,6 +345,9 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 			fieldTitle:    {highlightTitle(pp.Title, x.matchSpans(pp.Title, p.highlight))},
 			fieldAbstract: {highlightAbstract(pp.Abstract, x.matchSpans(pp.Abstract, p.highlight))},
 		}}
+		if hl := x.highlightAuthors(pp.Authors, p.names); hl != nil {
+			hit.Highlights[fieldAuthors] = hl
+		}
 		if r.Explain {
 			hit.Explanation = flatten(h.expl)
 		}

@@ -556,3 +556,46 @@ func TestAuthorNamesWithoutAccents(t *testing.T) {
 		t.Errorf("stored authors %q, %v", p.Authors, err)
 	}
 }
+
+// A hit whose authors the query matched carries them all, escaped, the
+// matched names marked, accents or not; a hit matched elsewhere has none.
+func TestAuthorHighlights(t *testing.T) {
+	idx := openIndex(t)
+	papers := []search.Paper{
+		{ID: "2501.00101", Title: "Sparse attention kernels", Authors: []string{"José García", "Jörg Müller", "<b>Eve</b> Mallory"}},
+		{ID: "2501.00103", Title: "Sparse attention for graphs", Authors: []string{"Ana Garcia"}},
+	}
+	if err := idx.Put(papers); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		query string
+		want  map[string][]string // id -> highlights.authors
+	}{
+		{"garcia", map[string][]string{
+			"2501.00101": {"José <mark>García</mark>", "Jörg Müller", "&lt;b&gt;Eve&lt;/b&gt; Mallory"},
+			"2501.00103": {"Ana <mark>Garcia</mark>"},
+		}},
+		{`"jorg muller" mallory`, map[string][]string{
+			"2501.00101": {"José García", "<mark>Jörg</mark> <mark>Müller</mark>", "&lt;b&gt;Eve&lt;/b&gt; <mark>Mallory</mark>"},
+		}},
+		{"sparse", map[string][]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tt.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			for _, h := range res.Hits {
+				if hl, ok := h.Highlights["authors"]; ok {
+					got[h.Paper.ID] = hl
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("authors highlights %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
