@@ -80,7 +80,7 @@ func (s *server) decodeBody(c *gin.Context, body []byte) ([]byte, error) {
 	case enc != "" && enc != "identity" && enc != "gzip" && enc != "x-gzip":
 		c.Header("Accept-Encoding", "gzip")
 		return nil, &httpError{http.StatusUnsupportedMediaType, "unsupported_encoding",
-			fmt.Sprintf("Content-Encoding %q is not supported; send the body as it is, or gzipped", clipHeader(enc))}
+			fmt.Sprintf("Content-Encoding %q is not supported; send the body as it is, or gzipped", clip(enc))}
 	case len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b:
 		gz, err := gzip.NewReader(bytes.NewReader(body))
 		if err != nil {
@@ -118,14 +118,6 @@ func badBody(what string, err error) error {
 	return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("the %s body cannot be decompressed: %v", what, err)}
 }
 
-// clipHeader bounds a header value quoted back in an error.
-func clipHeader(v string) string {
-	if len(v) > 64 {
-		return v[:64] + "…"
-	}
-	return v
-}
-
 // maxDetails bounds the rejected records listed in an error.
 const maxDetails = 20
 
@@ -133,6 +125,16 @@ const maxDetails = 20
 // one JSON object included; ?format= forces a format, and ?replace=true
 // makes each paper replace the stored one instead of merging into it.
 func (s *server) postPapers(c *gin.Context) error {
+	if err := givenOnce(c.Request.URL.Query(), "format", "replace"); err != nil {
+		return err
+	}
+	opt := IngestOptions{Format: c.Query("format")}
+	if v := c.Query("replace"); v != "" {
+		var err error
+		if opt.Replace, err = strconv.ParseBool(v); err != nil {
+			return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("replace must be true or false, not %q", clip(v))}
+		}
+	}
 	body, err := s.readBody(c)
 	if err != nil {
 		return err
@@ -145,17 +147,6 @@ func (s *server) postPapers(c *gin.Context) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	for _, name := range []string{"format", "replace"} {
-		if n := len(c.QueryArray(name)); n > 1 {
-			return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("%s is given %d times; give it once", name, n)}
-		}
-	}
-	opt := IngestOptions{Format: c.Query("format")}
-	if v := c.Query("replace"); v != "" {
-		if opt.Replace, err = strconv.ParseBool(v); err != nil {
-			return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("replace must be true or false, not %q", clip(v))}
-		}
-	}
 	res, err := s.ingest(c.Request.Context(), bytes.NewReader(body), opt)
 	if err != nil {
 		return err

@@ -20,11 +20,8 @@ var singleParams = []string{"q", "year_from", "year_to", "sort", "page", "size",
 // ParseSearch turns query parameters into a search request. Errors wrap
 // search.ErrBadQuery.
 func ParseSearch(v url.Values) (search.Request, error) {
-	// A parameter given twice would be read as its first value, silently.
-	for _, name := range singleParams {
-		if n := len(v[name]); n > 1 {
-			return search.Request{}, fmt.Errorf("%w: %s is given %d times; give it once", search.ErrBadQuery, name, n)
-		}
+	if err := givenOnce(v, singleParams...); err != nil {
+		return search.Request{}, err
 	}
 	r := search.Request{
 		Query:      v.Get("q"),
@@ -171,6 +168,17 @@ func Values(r search.Request) url.Values {
 		v.Set("facets", strings.Join(want, ","))
 	}
 	return v
+}
+
+// givenOnce refuses a parameter of names given more than once: it would be
+// read as its first value, silently. The error wraps search.ErrBadQuery.
+func givenOnce(v url.Values, names ...string) error {
+	for _, name := range names {
+		if n := len(v[name]); n > 1 {
+			return fmt.Errorf("%w: %s is given %d times; give it once", search.ErrBadQuery, name, n)
+		}
+	}
+	return nil
 }
 
 func clip(s string) string {
