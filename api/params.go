@@ -102,13 +102,7 @@ func parseFacets(s string) ([]string, error) {
 		}
 		want = append(want, g)
 	}
-	var skip []string
-	for _, g := range search.FacetGroups {
-		if !slices.Contains(want, g) {
-			skip = append(skip, g)
-		}
-	}
-	return skip, nil
+	return search.OtherFacetGroups(want), nil
 }
 
 // Values is the inverse of ParseSearch: the query parameters that ask for r,
@@ -156,12 +150,7 @@ func Values(r search.Request) url.Values {
 		v.Set("explain", "true")
 	}
 	if len(r.NoFacets) > 0 {
-		var want []string
-		for _, g := range search.FacetGroups {
-			if !slices.Contains(r.NoFacets, g) {
-				want = append(want, g)
-			}
-		}
+		want := search.OtherFacetGroups(r.NoFacets)
 		if len(want) == 0 {
 			want = []string{noFacets}
 		}

@@ -126,6 +126,18 @@ const (
 // FacetGroups lists the facet groups in the order results give them.
 var FacetGroups = []string{FacetTopic, FacetYear, FacetCategory}
 
+// OtherFacetGroups returns the facet groups not in gs, in FacetGroups'
+// order: those a request counts, given those it leaves out, and back.
+func OtherFacetGroups(gs []string) []string {
+	var out []string
+	for _, g := range FacetGroups {
+		if !slices.Contains(gs, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // Result is one page of hits with facet counts.
 type Result struct {
 	Query  string
@@ -236,13 +248,7 @@ func (r *Request) Normalize() error {
 		}
 	}
 	// In FacetGroups' order, once each, so that equal requests compare equal.
-	var skip []string
-	for _, g := range FacetGroups {
-		if slices.Contains(r.NoFacets, g) {
-			skip = append(skip, g)
-		}
-	}
-	r.NoFacets = skip
+	r.NoFacets = OtherFacetGroups(OtherFacetGroups(r.NoFacets))
 	if n := len(r.Topics) + len(r.Categories); n > MaxFilterValues {
 		return fmt.Errorf("%w: %d topic and category filters; the limit is %d together", ErrBadQuery, n, MaxFilterValues)
 	}
