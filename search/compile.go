@@ -255,6 +255,12 @@ func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
 		c.pure = false
 	}
 	alts = append(alts, q)
+	if cl.kind == kindWord && len(toks) == 1 && cl.field != scopeAuthor {
+		for _, a := range c.otherAccents(cl.text, cl.field, negated) {
+			c.pure = false
+			alts = append(alts, a)
+		}
+	}
 	if !negated && c.opts.expand && cl.field != scopeAuthor {
 		for _, e := range c.expansionsOf(cl.text, cl.field, cl.kind == kindPhrase) {
 			c.pure = false
@@ -582,6 +588,17 @@ func analyze(a analysis.Analyzer, text string) []string {
 	return out
 }
 
+// writtenWithOtherAccents reports whether the vocabulary has w with other
+// accents ("frechet" when only "Fréchet" was written): that is no typo.
+func (c *compiler) writtenWithOtherAccents(w string) bool {
+	for _, v := range c.x.vocab.otherAccents(w) {
+		if c.x.vocab.has(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // correct replaces words that appear nowhere in the index with the
 // closest indexed word, and returns the corrected query text ("" when
 // nothing changed). Words with digits, acronyms in capitals and words of
@@ -606,7 +623,7 @@ func (c *compiler) correct(root *clause, text string) string {
 			}
 		}
 		lw := strings.ToLower(w)
-		if c.x.vocab.has(lw) || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 {
+		if c.x.vocab.has(lw) || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 || c.writtenWithOtherAccents(lw) {
 			return
 		}
 		if utf8.RuneCountInString(w) < longWord && !c.opts.correctShort {

@@ -82,27 +82,8 @@ func (c *compiler) expansionsOf(text, scope string, phrase bool) []query.Query {
 		}
 	}
 	if !phrase {
-		// Spellings are the typed word itself: they share its group.
-		typedAt, single := c.termAt[fmt.Sprintf("%d/%s", scopeMask(scope), typed)]
 		for _, v := range spellings(text) {
-			toks := analyze(c.x.prose, v)
-			key := strings.Join(toks, " ")
-			if seen[key] || len(toks) != 1 {
-				continue
-			}
-			if c.x.termCount(c.ctx, c.r, fieldAbstract, toks[0])+c.x.termCount(c.ctx, c.r, fieldTitle, toks[0]) == 0 {
-				continue
-			}
-			seen[key] = true
-			if single && c.bag.terms[typedAt].group == 0 {
-				c.bag.terms[typedAt].group = c.newGroup()
-			}
-			if single {
-				c.inGroup = c.bag.terms[typedAt].group
-			}
-			q, _ := c.words(v, scope, false, false, spellingWeight, "spelling of "+text)
-			c.inGroup = 0
-			if q != nil {
+			if q := c.sameWord(text, v, scope, false, "spelling of "+text, seen); q != nil {
 				out = append(out, q)
 				to = append(to, v)
 			}
@@ -123,6 +104,49 @@ func (c *compiler) expansionsOf(text, scope string, phrase bool) []query.Query {
 	if len(to) > 0 {
 		c.expanded[text] = true
 		c.p.expansions = append(c.p.expansions, Expansion{From: text, To: to})
+	}
+	return out
+}
+
+// sameWord matches v, the typed word text in another spelling, if the
+// index has it and it is not the same term as something already matched
+// (seen, keyed by analysed form). A spelling is the typed word itself: it
+// shares the typed word's group, so a paper with both scores for one.
+func (c *compiler) sameWord(text, v, scope string, negated bool, note string, seen map[string]bool) query.Query {
+	toks := analyze(c.x.prose, v)
+	key := strings.Join(toks, " ")
+	if seen[key] || len(toks) != 1 {
+		return nil
+	}
+	if c.x.termCount(c.ctx, c.r, fieldAbstract, toks[0])+c.x.termCount(c.ctx, c.r, fieldTitle, toks[0]) == 0 {
+		return nil
+	}
+	seen[key] = true
+	typed := strings.Join(analyze(c.x.prose, text), " ")
+	typedAt, single := c.termAt[fmt.Sprintf("%d/%s", scopeMask(scope), typed)]
+	if single && !negated {
+		if c.bag.terms[typedAt].group == 0 {
+			c.bag.terms[typedAt].group = c.newGroup()
+		}
+		c.inGroup = c.bag.terms[typedAt].group
+	}
+	q, _ := c.words(v, scope, false, negated, spellingWeight, note)
+	c.inGroup = 0
+	return q
+}
+
+// otherAccents matches a typed word written with other accents (renyi and
+// Rényi, naive and naïve), as writers and readers type it both ways. This
+// is matching, not expansion: it holds with Request.NoExpand, for negated
+// words too, and is not listed among the expansions. Names are folded in the
+// index instead (see withFolded).
+func (c *compiler) otherAccents(text, scope string, negated bool) []query.Query {
+	var out []query.Query
+	seen := map[string]bool{strings.Join(analyze(c.x.prose, text), " "): true}
+	for _, v := range c.x.vocab.otherAccents(strings.ToLower(text)) {
+		if q := c.sameWord(text, v, scope, negated, "accents of "+text, seen); q != nil {
+			out = append(out, q)
+		}
 	}
 	return out
 }

@@ -557,6 +557,72 @@ func TestAuthorNamesWithoutAccents(t *testing.T) {
 	}
 }
 
+// A word typed with or without its accents finds both spellings in titles
+// and abstracts (Rényi and Renyi, naïve and naive), with NoExpand too, is
+// not corrected to another word, and is marked in the snippet as written.
+func TestProseWithoutAccents(t *testing.T) {
+	idx := openIndex(t)
+	papers := []search.Paper{
+		{ID: "2501.00201", Title: "Rényi divergence bounds for private learning", Abstract: "We bound the Rényi divergence of noisy updates."},
+		{ID: "2501.00202", Title: "Renyi entropy of sparse graphs", Abstract: "Entropy estimates for graphs."},
+		{ID: "2501.00203", Title: "A naïve Bayes baseline", Abstract: "The naïve classifier is hard to beat."},
+		{ID: "2501.00204", Title: "Fréchet distances between curves", Abstract: "Curves compared by their Fréchet distance."},
+		{ID: "2501.00205", Title: "Navigating bayes nets", Abstract: "Navy ships and nave windows."},
+	}
+	if err := idx.Put(papers); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		query    string
+		noExpand bool
+		want     []string
+		mark     string // in the first hit's title highlight
+	}{
+		{query: "renyi", want: []string{"2501.00201", "2501.00202"}},
+		{query: "Rényi", want: []string{"2501.00201", "2501.00202"}},
+		{query: "RENYI", want: []string{"2501.00201", "2501.00202"}},
+		{query: "renyi", noExpand: true, want: []string{"2501.00201", "2501.00202"}},
+		{query: "title:renyi divergence", want: []string{"2501.00201", "2501.00202"}},
+		{query: "naive", want: []string{"2501.00203"}, mark: "<mark>naïve</mark>"},
+		{query: "frechet", want: []string{"2501.00204"}, mark: "<mark>Fréchet</mark>"},
+		{query: "bayes -naive", want: []string{"2501.00205"}},
+		{query: "renyi -Rényi", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tt.query, NoExpand: tt.noExpand})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := hitIDs(res.Hits); !slices.Equal(slices.Sorted(slices.Values(got)), tt.want) {
+				t.Errorf("hits %v, want %v", got, tt.want)
+			}
+			if res.CorrectedQuery != "" || len(res.Expansions) > 0 {
+				t.Errorf("corrected to %q, expanded to %v", res.CorrectedQuery, res.Expansions)
+			}
+			if tt.mark != "" && (len(res.Hits) == 0 || !strings.Contains(strings.Join(res.Hits[0].Highlights["title"], ""), tt.mark)) {
+				t.Errorf("first hit's title highlight lacks %s: %v", tt.mark, res.Hits)
+			}
+		})
+	}
+	// A paper with both spellings scores as one with one: they are one word.
+	both := search.Paper{ID: "2501.00206", Title: "Renyi and Rényi", Abstract: "Entropy estimates for graphs."}
+	if err := idx.Put([]search.Paper{both}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := idx.Search(context.Background(), search.Request{Query: "renyi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores := map[string]float64{}
+	for _, h := range res.Hits {
+		scores[h.Paper.ID] = h.Score
+	}
+	if scores["2501.00206"] > 1.05*scores["2501.00202"] {
+		t.Errorf("a paper with both spellings scores %v against %v for one", scores["2501.00206"], scores["2501.00202"])
+	}
+}
+
 // A hit whose authors the query matched carries them all, escaped, the
 // matched names marked, accents or not; a hit matched elsewhere has none.
 func TestAuthorHighlights(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -54,6 +55,10 @@ type vocabulary struct {
 	// in place, so a look-up can read its copy without the lock.
 	sorted []string
 	fresh  []string
+	// folds maps the ASCII form of each word written with letters outside
+	// ASCII to those words (renyi: rényi), so that a word typed either way
+	// finds the other.
+	folds map[string][]string
 }
 
 // openVocabulary reads the vocabulary of the index at dir. A last line
@@ -62,7 +67,7 @@ type vocabulary struct {
 // own). found is false when there is no file.
 func openVocabulary(dir string, writable bool) (v *vocabulary, found bool, err error) {
 	path := filepath.Join(dir, vocabFile)
-	v = &vocabulary{path: path, seen: map[string]int64{}}
+	v = &vocabulary{path: path, seen: map[string]int64{}, folds: map[string][]string{}}
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -81,6 +86,7 @@ func openVocabulary(dir string, writable bool) (v *vocabulary, found bool, err e
 		c, _ := strconv.ParseInt(n, 10, 64)
 		if _, ok := v.seen[w]; !ok {
 			v.sorted = append(v.sorted, w)
+			v.addFoldLOCKED(w)
 		}
 		v.seen[w] += max(c, 0)
 	}
@@ -142,6 +148,7 @@ func (v *vocabulary) add(words *wordSet) error {
 	}
 	for _, w := range added {
 		v.seen[w] = int64(words.tally[w].papers)
+		v.addFoldLOCKED(w)
 	}
 	v.fresh = append(v.fresh, added...)
 	return nil
@@ -158,6 +165,41 @@ func (v *vocabulary) has(w string) bool {
 	defer v.mu.Unlock()
 	_, ok := v.seen[w]
 	return ok
+}
+
+// addFoldLOCKED files a new word under its ASCII form, if it has another.
+func (v *vocabulary) addFoldLOCKED(w string) {
+	if f := foldASCII(w); f != w {
+		v.folds[f] = append(v.folds[f], w)
+	}
+}
+
+// otherAccents returns the words written as w but for accents and other
+// letters outside ASCII (rényi and renyi; naïve and naive), w's ASCII form
+// among them whether or not anyone wrote it: the caller checks the index.
+func (v *vocabulary) otherAccents(w string) []string {
+	f := foldASCII(w)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []string
+	if f != w {
+		out = append(out, f)
+	}
+	for _, o := range v.folds[f] {
+		if o != w {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// foldASCII is w with its letters outside ASCII replaced by their ASCII
+// forms where they have one (é: e, ß: ss), as Bleve's asciifolding does.
+func foldASCII(w string) string {
+	if strings.IndexFunc(w, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+		return w
+	}
+	return string(asciifolding.New().Filter([]byte(w)))
 }
 
 // seenIn returns how many papers had each word as written.
