@@ -588,6 +588,13 @@ func analyze(a analysis.Analyzer, text string) []string {
 	return out
 }
 
+// writtenPossessive reports whether the vocabulary has w only as a
+// possessive: it holds words as written, and "Hinton's" there is no
+// "hinton", though the analyzer makes one of the other.
+func (c *compiler) writtenPossessive(w string) bool {
+	return c.x.vocab.has(w+"'s") || c.x.vocab.has(w+"’s") || c.x.vocab.has(w+"'")
+}
+
 // writtenWithOtherAccents reports whether the vocabulary has w with other
 // accents ("frechet" when only "Fréchet" was written): that is no typo.
 func (c *compiler) writtenWithOtherAccents(w string) bool {
@@ -623,7 +630,7 @@ func (c *compiler) correct(root *clause, text string) string {
 			}
 		}
 		lw := strings.ToLower(w)
-		if c.x.vocab.has(lw) || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 || c.writtenWithOtherAccents(lw) {
+		if c.x.vocab.has(lw) || c.x.termCount(c.ctx, c.r, fieldAuthors, lw) > 0 || c.writtenWithOtherAccents(lw) || c.writtenPossessive(lw) {
 			return
 		}
 		if utf8.RuneCountInString(w) < longWord && !c.opts.correctShort {

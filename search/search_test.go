@@ -557,6 +557,31 @@ func TestAuthorNamesWithoutAccents(t *testing.T) {
 	}
 }
 
+// A word the index has only in another written form ("Hinton's",
+// "Searle's") matches as typed, so it is no typo: correcting it to a
+// neighbouring word (hint, scale) lost the paper that mentions it.
+func TestCorrectionLeavesMatchedWords(t *testing.T) {
+	idx := openIndex(t)
+	papers := []search.Paper{
+		{ID: "2501.00301", Title: "Revisiting Hinton's distillation", Abstract: "Soft targets, as in Searle's room, carry dark knowledge."},
+		{ID: "2501.00302", Title: "A hint of scale", Abstract: "Hints help models scale; hinting works at every scale."},
+	}
+	if err := idx.Put(papers); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"Hinton", "searle", "hinton distillation"} {
+		t.Run(q, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.CorrectedQuery != "" || !slices.Equal(hitIDs(res.Hits), []string{"2501.00301"}) {
+				t.Errorf("corrected to %q, hits %v; want 2501.00301 as typed", res.CorrectedQuery, hitIDs(res.Hits))
+			}
+		})
+	}
+}
+
 // A word typed with or without its accents finds both spellings in titles
 // and abstracts (Rényi and Renyi, naïve and naive), with NoExpand too, is
 // not corrected to another word, and is marked in the snippet as written.
