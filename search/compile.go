@@ -261,8 +261,8 @@ func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
 			alts = append(alts, a)
 		}
 	}
-	if !negated && c.opts.expand && cl.field != scopeAuthor {
-		for _, e := range c.expansionsOf(cl.text, cl.field, cl.kind == kindPhrase) {
+	if c.opts.expand && cl.field != scopeAuthor {
+		for _, e := range c.expansionsOf(cl.text, cl.field, cl.kind == kindPhrase, negated) {
 			c.pure = false
 			alts = append(alts, e)
 		}

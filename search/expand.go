@@ -60,9 +60,15 @@ func synonymSet(form string) []string {
 }
 
 // expansionsOf returns the alternatives of a typed word or phrase, adding
-// them to the bag and the plan's expansion list.
-func (c *compiler) expansionsOf(text, scope string, phrase bool) []query.Query {
-	if c.expanded[text] {
+// them to the bag and the plan's expansion list. A negated word's
+// alternatives are left out with it: -LLM means no papers on LLMs, whatever
+// they are called. They stay out of the bag, and the list shows them negated.
+func (c *compiler) expansionsOf(text, scope string, phrase, negated bool) []query.Query {
+	key := text
+	if negated {
+		key = "-" + text
+	}
+	if c.expanded[key] {
 		return nil
 	}
 	var out []query.Query
@@ -75,19 +81,21 @@ func (c *compiler) expansionsOf(text, scope string, phrase bool) []query.Query {
 			continue
 		}
 		seen[key] = true
-		q, _ := c.words(f, scope, strings.Contains(f, " "), false, expansionWeight, "synonym of "+text)
+		q, _ := c.words(f, scope, strings.Contains(f, " "), negated, expansionWeight, "synonym of "+text)
 		if q != nil {
 			out = append(out, q)
-			to = append(to, f)
+			to = append(to, negatedForm(f, negated))
 		}
 	}
 	if !phrase {
 		for _, v := range spellings(text) {
-			if q := c.sameWord(text, v, scope, false, "spelling of "+text, seen); q != nil {
+			if q := c.sameWord(text, v, scope, negated, "spelling of "+text, seen); q != nil {
 				out = append(out, q)
-				to = append(to, v)
+				to = append(to, negatedForm(v, negated))
 			}
 		}
+	}
+	if !phrase && !negated {
 		// A taxonomy acronym, as written (the tagger matches them with
 		// their case), stands for its topic.
 		for _, t := range c.tax {
@@ -102,10 +110,21 @@ func (c *compiler) expansionsOf(text, scope string, phrase bool) []query.Query {
 		}
 	}
 	if len(to) > 0 {
-		c.expanded[text] = true
-		c.p.expansions = append(c.p.expansions, Expansion{From: text, To: to})
+		c.expanded[key] = true
+		c.p.expansions = append(c.p.expansions, Expansion{From: negatedForm(text, negated), To: to})
 	}
 	return out
+}
+
+// negatedForm writes a form as the query language negates it.
+func negatedForm(f string, negated bool) string {
+	switch {
+	case !negated:
+		return f
+	case strings.Contains(f, " "):
+		return `-"` + f + `"`
+	}
+	return "-" + f
 }
 
 // sameWord matches v, the typed word text in another spelling, if the
@@ -167,7 +186,7 @@ func (c *compiler) longForms(should []*clause) []query.Query {
 				if synonymSet(phrase) == nil {
 					continue
 				}
-				out = append(out, c.expansionsOf(phrase, scopeAny, true)...)
+				out = append(out, c.expansionsOf(phrase, scopeAny, true, false)...)
 				i = j - 1
 				break
 			}

@@ -233,6 +233,49 @@ func TestExpansions(t *testing.T) {
 	}
 }
 
+// A negated word leaves out its expansions too: -LLM means no papers on
+// large language models, and the list says what was left out.
+func TestNegatedExpansions(t *testing.T) {
+	idx := testIndex(t)
+	llm := has(`(?i)\bllms?\b|large[- ]language[- ]models?`)
+	for _, tc := range []struct {
+		query string
+		none  func(search.Paper) bool // no hit may have it
+		to    string                  // among the listed expansions
+	}{
+		{"quantization -LLM", llm, `-"large language model"`},
+		{"quantization NOT LLMs", llm, "-LLM"},
+		{`quantization -"large language models"`, llm, "-LLM"},
+		{"model -quantisation", has(`(?i)quanti[sz]ation`), "-quantization"},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tc.query, Size: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total == 0 {
+				t.Fatal("no hits")
+			}
+			for _, h := range res.Hits {
+				if tc.none(h.Paper) {
+					t.Errorf("hit %s %q has what the query left out", h.Paper.ID, h.Paper.Title)
+				}
+			}
+			var to []string
+			for _, e := range res.Expansions {
+				to = append(to, e.To...)
+			}
+			if !slices.Contains(to, tc.to) {
+				t.Errorf("expansions %q lack %q", to, tc.to)
+			}
+		})
+	}
+	res, err := idx.Search(context.Background(), search.Request{Query: "llm -llm"})
+	if err != nil || res.Total != 0 {
+		t.Errorf("llm -llm: %d hits (err %v), want none", res.Total, err)
+	}
+}
+
 // TestRepairs: malformed queries are searched, and the result says how.
 func TestRepairs(t *testing.T) {
 	idx := testIndex(t)
