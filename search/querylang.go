@@ -140,6 +140,8 @@ type token struct {
 	kind tokKind
 	text string
 	pos  int // byte offset of the text
+	// near is a phrase's proximity suffix as typed ("~2"), or "".
+	near string
 }
 
 // parser turns a query into clauses, collecting notices about repairs.
@@ -205,8 +207,16 @@ func (p *parser) lex() {
 				i++
 				continue
 			}
-			p.toks = append(p.toks, token{kind: tokPhrase, text: s[i+1 : i+1+end], pos: i + 1})
+			t := token{kind: tokPhrase, text: s[i+1 : i+1+end], pos: i + 1}
 			i += end + 2
+			if i < len(s) && s[i] == '~' {
+				j := i + 1
+				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+					j++
+				}
+				t.near, i = s[i:j], j
+			}
+			p.toks = append(p.toks, t)
 		case r == '+' || r == '-':
 			j := i
 			for j < len(s) && (s[j] == '+' || s[j] == '-') {
@@ -465,6 +475,9 @@ func (p *parser) unary(depth int) (c *clause, neg, req bool) {
 				p.notice("Ignored an empty phrase")
 				return nil, false, false
 			}
+			if t.near != "" {
+				return p.near(t), false, false
+			}
 			return p.newLeaf(&clause{kind: kindPhrase, text: t.text, span: [2]int{t.pos, t.pos + len(t.text)}}), false, false
 		case tokWord:
 			p.i++
@@ -478,6 +491,41 @@ func (p *parser) unary(depth int) (c *clause, neg, req bool) {
 		}
 	}
 	return nil, false, false
+}
+
+// near reads a phrase with a proximity suffix ("kv cache"~2) as the phrase
+// (with its expansions) or all of its words: the index matches phrases
+// exactly or not at all, and the ranker's proximity bonus puts the papers
+// with the words close together first. It is an optional part of the
+// query, as a phrase is.
+func (p *parser) near(t token) *clause {
+	all := &clause{kind: kindBool}
+	for off := 0; off < len(t.text); {
+		r, size := utf8.DecodeRuneInString(t.text[off:])
+		if isSpace(r) || isSeparator(r) {
+			off += size
+			continue
+		}
+		end := off
+		for end < len(t.text) {
+			r, size := utf8.DecodeRuneInString(t.text[end:])
+			if isSpace(r) || isSeparator(r) {
+				break
+			}
+			end += size
+		}
+		if c := p.word(token{kind: tokWord, text: t.text[off:end], pos: t.pos + off}); c != nil {
+			all.must = append(all.must, p.newLeaf(c))
+		}
+		off = end
+	}
+	phrase := p.newLeaf(&clause{kind: kindPhrase, text: t.text, span: [2]int{t.pos, t.pos + len(t.text)}})
+	if len(all.must) < 2 {
+		p.notice("Ignored %q after a phrase of one word", t.near)
+		return phrase
+	}
+	p.notice("Searched %q%s as the phrase or all of its words, close together first", t.text, t.near)
+	return &clause{kind: kindBool, should: []*clause{phrase, all}}
 }
 
 func (p *parser) newLeaf(c *clause) *clause {

@@ -64,6 +64,10 @@ func TestParseQuery(t *testing.T) {
 		{`quantization^5, kv=cache [sparsity]`, `(?w:quantization ?w:5 ?w:kv ?w:cache ?w:sparsity)`, 0},
 		{`quantization. TCP/IP cs.CL`, `(?w:quantization ?w:TCP/IP ?w:cs.CL)`, 0},
 		{`quant*.`, `(?pre:quant)`, 0},
+		// Proximity: the phrase or all of its words.
+		{`"kv cache"~2 llm`, `(?(?p:kv cache ?(+w:kv +w:cache)) ?w:llm)`, 1},
+		{`title:"kv cache"~ -"low rank"~10`, `(?(?title.p:kv cache ?(+title.w:kv +title.w:cache)) -(?p:low rank ?(+w:low +w:rank)))`, 2},
+		{`"kv"~3 "a~b"`, `(?p:kv ?p:a~b)`, 1},
 		// Repairs.
 		{`"long context`, `(?w:long ?w:context)`, 1},
 		{`(pruning OR distillation`, `(?(?w:pruning ?w:distillation))`, 1},
@@ -99,7 +103,7 @@ func TestParseQuery(t *testing.T) {
 }
 
 func TestSpans(t *testing.T) {
-	q := `title:quantizaton "kv cache" distilation`
+	q := `title:quantizaton "kv cache" distilation "low  rank"~2`
 	c, _, err := parseQuery(q)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +119,7 @@ func TestSpans(t *testing.T) {
 // ErrBadQuery, never panics, and leaf spans stay inside the query.
 func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{`quantization llm`, `"long context" +kv -vision`, `title:(a OR b) AND NOT c`, `year:2023..2025 topic:x`,
-		`quant* x~2 *y`, `((((`, `))`, `"`, `- + -- ++x`, `title: abstract:`, `NOT NOT NOT`, "\xff\xfe", `a:b:c:"d`, `year:..`} {
+		`quant* x~2 *y`, `"a b"~2 c`, `"a"~`, `((((`, `))`, `"`, `- + -- ++x`, `title: abstract:`, `NOT NOT NOT`, "\xff\xfe", `a:b:c:"d`, `year:..`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {

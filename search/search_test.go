@@ -276,6 +276,39 @@ func TestNegatedExpansions(t *testing.T) {
 	}
 }
 
+// A phrase with a proximity suffix finds the papers with its words apart
+// too, and says how it was read.
+func TestPhraseProximity(t *testing.T) {
+	idx := openIndex(t)
+	papers := []search.Paper{
+		{ID: "2501.00401", Title: "Compressing the KV cache", Abstract: "Eviction policies for long prompts."},
+		{ID: "2501.00402", Title: "A cache for KV pairs", Abstract: "Storing keys and values of attention in a cache."},
+		{ID: "2501.00403", Title: "Cache replacement", Abstract: "Classic policies for processor caches."},
+	}
+	if err := idx.Put(papers); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		query   string
+		want    []string
+		notices int
+	}{
+		{`"kv cache"`, []string{"2501.00401"}, 0},
+		{`"kv cache"~3`, []string{"2501.00401", "2501.00402"}, 1},
+		{`policies -"kv cache"~3`, []string{"2501.00403"}, 1},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tc.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Sorted(slices.Values(hitIDs(res.Hits))); !slices.Equal(got, tc.want) || len(res.Notices) != tc.notices {
+				t.Errorf("hits %v, notices %q; want %v and %d notices", got, res.Notices, tc.want, tc.notices)
+			}
+		})
+	}
+}
+
 // TestRepairs: malformed queries are searched, and the result says how.
 func TestRepairs(t *testing.T) {
 	idx := testIndex(t)
