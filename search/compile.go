@@ -410,7 +410,7 @@ func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 	case cl.field == scopeAuthor && cl.kind == kindPrefix:
 		found, err = c.x.prefixTerms(c.ctx, c.r, fieldAuthors, surface, maxPrefixExp)
 	case cl.field == scopeAuthor:
-		found, err = c.x.fuzzyTerms(c.ctx, c.r, fieldAuthors, surface, cl.fuzz, maxFuzzyExp)
+		found, err = c.authorsNear(surface, cl.fuzz)
 	case cl.kind == kindPrefix:
 		found = c.x.wordsWithPrefix(c.ctx, c.r, surface, maxPrefixExp)
 	default:
@@ -423,7 +423,20 @@ func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(found) == 0 {
+	// In no field in particular, a pattern reaches author names too, as
+	// the word it stands for does: laborde~1 finds what laborde finds.
+	var names []termCount
+	switch {
+	case cl.field != scopeAny:
+	case cl.kind == kindPrefix:
+		names, err = c.x.prefixTerms(c.ctx, c.r, fieldAuthors, surface, maxPrefixExp)
+	default:
+		names, err = c.authorsNear(surface, cl.fuzz)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(found)+len(names) == 0 {
 		return query.NewMatchNoneQuery(), nil
 	}
 	const w = 1.0
@@ -457,10 +470,29 @@ func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 			}
 		}
 	}
+	for _, n := range names {
+		qs = append(qs, termQuery(fieldAuthors, n.term))
+		if !negated {
+			c.addName(n.term, w)
+		}
+	}
 	if len(qs) == 0 {
 		return query.NewMatchNoneQuery(), nil
 	}
 	return query.NewDisjunctionQuery(qs), nil
+}
+
+// authorsNear returns the author names within edits of name, and name
+// itself when someone has it: a fuzzy word matches itself too.
+func (c *compiler) authorsNear(name string, edits int) ([]termCount, error) {
+	found, err := c.x.fuzzyTerms(c.ctx, c.r, fieldAuthors, name, edits, maxFuzzyExp)
+	if err != nil {
+		return nil, err
+	}
+	if n := c.x.termCount(c.ctx, c.r, fieldAuthors, name); n > 0 {
+		found = append(found, termCount{term: name, count: n})
+	}
+	return found, nil
 }
 
 // topicSlug resolves a topic by slug, label or slugified label; with no

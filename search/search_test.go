@@ -724,6 +724,41 @@ func TestProseWithoutAccents(t *testing.T) {
 	}
 }
 
+// A fuzzy word or a prefix finds at least what its word finds, author
+// names included: laborde~1 found nothing where laborde finds the paper.
+func TestPatternsReachAuthors(t *testing.T) {
+	idx := openIndex(t)
+	papers := []search.Paper{
+		{ID: "2505.07289", Title: "Grading answers with rubrics", Authors: []string{"Stanislas Laborde", "Martin Cousseau"}},
+		{ID: "2501.00501", Title: "Division of labor among agents", Abstract: "Agents split the labour."},
+	}
+	if err := idx.Put(papers); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"laborde", []string{"2505.07289"}},
+		{"laborde~1", []string{"2505.07289"}},
+		{"author:laborde~1", []string{"2505.07289"}},
+		{"labord~1", []string{"2501.00501", "2505.07289"}}, // labor, laborde
+		{"cousseau~2", []string{"2505.07289"}},
+		{"labo*", []string{"2501.00501", "2505.07289"}},
+		{"title:labo*", []string{"2501.00501"}},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			res, err := idx.Search(context.Background(), search.Request{Query: tc.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Sorted(slices.Values(hitIDs(res.Hits))); !slices.Equal(got, tc.want) {
+				t.Errorf("hits %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 // A hit whose authors the query matched carries them all, escaped, the
 // matched names marked, accents or not; a hit matched elsewhere has none.
 func TestAuthorHighlights(t *testing.T) {
