@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Expansion records that a query word or phrase was also searched as
@@ -91,6 +92,9 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 		p.bag = &bagQuery{rank: defaultRanking()}
 		return p, nil
 	}
+	// Text pasted from PDFs and typed on East Asian keyboards has
+	// compatibility forms: the ligature in "eﬃcient", fullwidth ＬＬＭ.
+	text = norm.NFKC.String(text)
 	root, notices, err := parseQuery(text)
 	p.notices = notices
 	if err != nil {
@@ -129,7 +133,10 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 			// A repair may be why ("a*" became the stop word "a").
 			repaired = " (" + strings.Join(notices, "; ") + ")"
 		}
-		return nil, fmt.Errorf("%w: nothing to search for in %q%s: its words are too common to be indexed, or are only operators and punctuation", ErrBadQuery, clipQuery(text), repaired)
+		if strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+			return nil, fmt.Errorf("%w: nothing to search for in %q%s: it has no letter or digit, and papers are searched by their words", ErrBadQuery, clipQuery(text), repaired)
+		}
+		return nil, fmt.Errorf("%w: nothing to search for in %q%s: its words are too common to be indexed, or are only operators", ErrBadQuery, clipQuery(text), repaired)
 	}
 	if !c.pure || c.bag.empty() {
 		p.match = m

@@ -309,6 +309,28 @@ func TestPhraseProximity(t *testing.T) {
 	}
 }
 
+// Compatibility forms (a PDF's ligatures, fullwidth letters) search as
+// the letters they stand for, expansions and all.
+func TestCompatibilityForms(t *testing.T) {
+	idx := testIndex(t)
+	for _, tc := range []struct{ pasted, typed string }{
+		{"ＬＬＭ", "LLM"},
+		{"eﬃcient ﬁne-tuning", "efficient fine-tuning"},
+	} {
+		got, err := idx.Search(context.Background(), search.Request{Query: tc.pasted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := idx.Search(context.Background(), search.Request{Query: tc.typed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.Total == 0 || got.Total != want.Total || !reflect.DeepEqual(got.Expansions, want.Expansions) {
+			t.Errorf("%q: %d hits, expansions %v; %q: %d, %v", tc.pasted, got.Total, got.Expansions, tc.typed, want.Total, want.Expansions)
+		}
+	}
+}
+
 // TestRepairs: malformed queries are searched, and the result says how.
 func TestRepairs(t *testing.T) {
 	idx := testIndex(t)
@@ -333,7 +355,9 @@ func TestBadQueries(t *testing.T) {
 		{"year:abc", "not a year"},
 		{"year:12345", "not a year"},
 		{"topic:no-such-topic", "no topic"},
-		{"the of and", "nothing to search"},
+		{"the of and", "too common"},
+		{"😀", "no letter or digit"},
+		{"%", "no letter or digit"},
 		{strings.Repeat("word ", 70), "more than 64"},
 		{strings.Repeat("(", 10) + "x" + strings.Repeat(")", 10), "nested"},
 	} {
