@@ -324,7 +324,39 @@ func (p *parser) list(depth int) *clause {
 			g.should = append(g.should, c)
 		}
 	}
+	p.eitherYear(g)
 	return g
+}
+
+// eitherYear reads years that a group requires and that have no year in
+// common (year:2024 year:2025) as either of them: all of them can only
+// match nothing. Years that meet (year:2020.. year:..2024) narrow each other.
+func (p *parser) eitherYear(g *clause) {
+	var years []*clause
+	var rest []*clause
+	from, to := 0, 0
+	for _, c := range g.must {
+		if c.kind != kindYear {
+			rest = append(rest, c)
+			continue
+		}
+		years = append(years, c)
+		if c.from != 0 && c.from > from {
+			from = c.from
+		}
+		if c.to != 0 && (to == 0 || c.to < to) {
+			to = c.to
+		}
+	}
+	if len(years) < 2 || from == 0 || to == 0 || from <= to {
+		return
+	}
+	var typed []string
+	for _, y := range years {
+		typed = append(typed, "year:"+y.text)
+	}
+	p.notice("%s have no year in common; searched any of them", strings.Join(typed, " and "))
+	g.must = append(rest, &clause{kind: kindBool, should: years})
 }
 
 func opName(k tokKind) string {

@@ -50,7 +50,10 @@ func TestParseQuery(t *testing.T) {
 		{`"long context" +kv -vision`, `(+w:kv ?p:long context -w:vision)`, 0},
 		{`title:pruning abstract:"kv cache" au:hinton`, `(?title.w:pruning ?abstract.p:kv cache ?author.w:hinton)`, 0},
 		{`topic:quantization cat:cs.CL year:2023..2025 llm`, `(+topic:quantization +cat:cs.CL +year:2023..2025 ?w:llm)`, 0},
-		{`year:..2020 year:2024.. year:2024`, `(+year:0..2020 +year:2024..0 +year:2024..2024)`, 0},
+		{`year:2020.. year:..2024 year:2022`, `(+year:2020..0 +year:0..2024 +year:2022..2022)`, 0},
+		// Years with none in common: any of them, said in a notice.
+		{`year:..2020 year:2024.. year:2024`, `(+(?year:0..2020 ?year:2024..0 ?year:2024..2024))`, 1},
+		{`llm year:2024 topic:x year:2025`, `(+topic:x +(?year:2024..2024 ?year:2025..2025) ?w:llm)`, 1},
 		{`quant* quantisation~ x~2`, `(?pre:quant ?fz:quantisation~1 ?fz:x~2)`, 0},
 		{`a AND b OR c`, `(?(?(+w:a +w:b) ?w:c))`, 0},
 		{`a AND b c`, `(+(+w:a +w:b) ?w:c)`, 0},

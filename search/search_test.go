@@ -331,6 +331,29 @@ func TestCompatibilityForms(t *testing.T) {
 	}
 }
 
+// Years with none in common are read as either: all of them would match
+// nothing. Years that meet narrow each other.
+func TestEitherYear(t *testing.T) {
+	idx := openCorpus(t)
+	for _, tc := range []struct {
+		query   string
+		want    []string
+		notices int
+	}{
+		{"year:2023 year:2025", []string{idGPTQ, idPruningAbstract, idLongContext}, 1},
+		{"year:2023.. year:..2023", []string{idGPTQ, idPruningAbstract}, 0},
+	} {
+		res, err := idx.Search(context.Background(), search.Request{Query: tc.query, Size: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Sorted(slices.Values(hitIDs(res.Hits)))
+		if !slices.Equal(got, slices.Sorted(slices.Values(tc.want))) || len(res.Notices) != tc.notices {
+			t.Errorf("%q: hits %v, notices %q; want %v and %d notices", tc.query, got, res.Notices, tc.want, tc.notices)
+		}
+	}
+}
+
 // TestRepairs: malformed queries are searched, and the result says how.
 func TestRepairs(t *testing.T) {
 	idx := testIndex(t)
