@@ -66,13 +66,7 @@ func (s *server) feed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Del("facets")       // a feed shows none: it counts none, whatever facets says
-	given := url.Values{} // the parameters the caller set, for the feed's own links
-	for _, k := range SearchParams {
-		if vs, ok := v[k]; ok {
-			given[k] = vs
-		}
-	}
+	v.Del("facets") // a feed shows none: it counts none, whatever facets says
 	if v.Get("sort") == "" {
 		v.Set("sort", search.SortNewest)
 	}
@@ -83,13 +77,6 @@ func (s *server) feed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	self, err := ParseSearch(given)
-	if err != nil {
-		return err
-	}
-	if given.Get("sort") == "" {
-		self.Sort = ""
-	}
 	req.NoFacets = slices.Clone(search.FacetGroups)
 	var res search.Result
 	err = s.withSlot(c, req.Expensive(), func(ctx context.Context) error {
@@ -99,7 +86,7 @@ func (s *server) feed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.atom(baseURL(c.Request), self, res)
+	b, err := s.atom(baseURL(c.Request), req, res)
 	if err != nil {
 		return err
 	}
@@ -107,11 +94,32 @@ func (s *server) feed(c *gin.Context) error {
 	return nil
 }
 
+// feedValues are the query parameters of the feed of r: every one that
+// shapes it, none at the feed's own defaults, so that one feed has one URL
+// (its id). Values leaves out /api/search's defaults instead, and a feed
+// whose sort=relevance was dropped would come back newest first.
+func feedValues(r search.Request) url.Values {
+	r.NoFacets = nil // a feed counts no facets, whatever facets says
+	v := Values(r)
+	v.Del("sort")
+	if r.Sort != "" && r.Sort != search.SortNewest {
+		v.Set("sort", r.Sort)
+	}
+	v.Del("size")
+	if r.Size != 0 && r.Size != feedSize {
+		v.Set("size", strconv.Itoa(r.Size))
+	}
+	return v
+}
+
 // atom renders a result as an Atom 1.0 document. Links are absolute, as
 // feed readers need, and built on base, the origin the request came to;
-// req is the search as the caller asked for it, without the feed's defaults.
+// req is the search the feed ran, with the feed's defaults filled in.
 func (s *server) atom(base string, req search.Request, res search.Result) ([]byte, error) {
-	q := Values(req)
+	q := feedValues(req)
+	// The page of the same search, in the same order and size.
+	page := req
+	page.NoFacets = nil
 	title := "papersearch"
 	if req.Query != "" {
 		title = req.Query + " · papersearch"
@@ -129,7 +137,7 @@ func (s *server) atom(base string, req search.Request, res search.Result) ([]byt
 		Updated: "1970-01-01T00:00:00Z",
 		Links: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: base + "/feed.atom" + query(q)},
-			{Rel: "alternate", Type: "text/html", Href: base + "/" + query(q)},
+			{Rel: "alternate", Type: "text/html", Href: base + link(page)},
 		},
 		Gen: "papersearch",
 	}

@@ -187,7 +187,7 @@ func (s *server) searchPage(c *gin.Context) {
 	if req.Query != "" && feed.Sort == search.SortRelevance {
 		feed.Sort = "" // the feed's default, newest, is what a reader wants
 	}
-	data.FeedURL = "/feed.atom" + query(Values(feed))
+	data.FeedURL = "/feed.atom" + query(feedValues(feed))
 	s.fillResults(&data, req, res)
 	s.render(c, http.StatusOK, "search.html", data)
 }

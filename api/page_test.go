@@ -353,3 +353,66 @@ func TestMetrics(t *testing.T) {
 		t.Error("no index size")
 	}
 }
+
+// A feed's self link and id name every parameter that shapes it, in one
+// order, and none at the feed's defaults: a reader that follows the self
+// link gets the same feed.
+func TestFeedSelfLink(t *testing.T) {
+	e := newTestEnv(t)
+	type atom struct {
+		ID    string `xml:"id"`
+		Links []struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Entries []struct {
+			ID string `xml:"id"`
+		} `xml:"entry"`
+	}
+	get := func(t *testing.T, path string) (atom, map[string]string) {
+		t.Helper()
+		r := e.get(t, path)
+		if r.status != 200 {
+			t.Fatalf("GET %s: %d %s", path, r.status, clipBody(r.body))
+		}
+		var f atom
+		if err := xml.Unmarshal(r.body, &f); err != nil {
+			t.Fatalf("GET %s: not Atom: %v", path, err)
+		}
+		links := map[string]string{}
+		for _, l := range f.Links {
+			links[l.Rel] = strings.TrimPrefix(l.Href, e.srv.URL)
+		}
+		return f, links
+	}
+	tests := []struct {
+		name, path, self, alternate string
+	}{
+		{"relevance is not the feed's default", "/feed.atom?sort=relevance&q=quantization", "/feed.atom?q=quantization&sort=relevance", "/?q=quantization&size=30"},
+		{"newest is", "/feed.atom?q=quantization&sort=newest", "/feed.atom?q=quantization", "/?q=quantization&size=30&sort=newest"},
+		{"the defaults", "/feed.atom?q=quantization", "/feed.atom?q=quantization", "/?q=quantization&size=30&sort=newest"},
+		{"size 10 is not the feed's default", "/feed.atom?size=10&q=quantization", "/feed.atom?q=quantization&size=10", "/?q=quantization&sort=newest"},
+		{"size 30 is", "/feed.atom?size=30", "/feed.atom", "/?size=30"},
+		{"filters in one order", "/feed.atom?year_to=2026&topic=quantization&sort=upvotes&category=cs.LG&year_from=2020&expand=false&q=models&facets=topic",
+			"/feed.atom?category=cs.LG&expand=false&q=models&sort=upvotes&topic=quantization&year_from=2020&year_to=2026",
+			"/?category=cs.LG&expand=false&q=models&size=30&sort=upvotes&topic=quantization&year_from=2020&year_to=2026"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, links := get(t, tt.path)
+			if links["self"] != tt.self {
+				t.Errorf("self link %q, want %q", links["self"], tt.self)
+			}
+			if f.ID != e.srv.URL+links["self"] {
+				t.Errorf("id %q, self link %q", f.ID, links["self"])
+			}
+			if links["alternate"] != tt.alternate {
+				t.Errorf("alternate link %q, want %q", links["alternate"], tt.alternate)
+			}
+			again, againLinks := get(t, links["self"])
+			if againLinks["self"] != links["self"] || !slices.Equal(again.Entries, f.Entries) {
+				t.Errorf("the self link gives another feed: self %q, entries %v, want %v", againLinks["self"], again.Entries, f.Entries)
+			}
+		})
+	}
+}
