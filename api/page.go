@@ -50,6 +50,12 @@ type searchPageData struct {
 	Prev      string
 	Next      string
 	FirstPage string
+	// LastURL, on a page past the last one (an old bookmark, an edited
+	// URL), links to the last page, LastPage; Papers says how many the
+	// search has.
+	LastURL  string
+	LastPage int
+	Papers   string
 	// Capped says the page numbers stop at the window; Next then follows
 	// a cursor.
 	Capped bool
@@ -202,13 +208,13 @@ func sortOptions(sel string) []option {
 
 func (s *server) fillResults(d *searchPageData, req search.Request, res search.Result) {
 	d.TookMS = NewSearchResponse(res).TookMS
-	switch res.Total {
-	case 0:
-		d.Summary = "No papers"
-	case 1:
-		d.Summary = "1 paper"
-	default:
-		d.Summary = fmt.Sprintf("%s papers", thousands(res.Total))
+	d.Summary = papersText(res.Total)
+	if last, _ := lastPage(req, res); len(res.Hits) == 0 && req.Cursor == "" && req.Page > last && last > 0 {
+		d.Summary = fmt.Sprintf("No papers on page %d", req.Page)
+		d.Papers, d.LastPage = papersText(res.Total), last
+		r := req
+		r.Page = last
+		d.LastURL = link(r)
 	}
 	if req.Query != "" {
 		q := req.Query
@@ -456,14 +462,15 @@ func pages(r search.Request, res search.Result) (out []pageLink, prev, next stri
 		}
 		return nil, "", next, false
 	}
-	last := int((res.Total + uint64(r.Size) - 1) / uint64(r.Size))
-	if window := search.MaxWindow / r.Size; last > window {
-		last, capped = window, true
-	}
-	if last <= 1 {
+	last, capped := lastPage(r, res)
+	if last == 0 || (last == 1 && r.Page == 1) {
 		return nil, "", "", false
 	}
-	if r.Page > 1 {
+	switch {
+	case r.Page > last:
+		// Past the end, the page before holds nothing either.
+		prev = at(last)
+	case r.Page > 1:
 		prev = at(r.Page - 1)
 	}
 	if r.Page < last {
@@ -482,6 +489,26 @@ func pages(r search.Request, res search.Result) (out []pageLink, prev, next stri
 		}
 	}
 	return out, prev, next, capped
+}
+
+// lastPage is the last page of numbered pages of res; capped says the
+// page window (search.MaxWindow) ends them short of the total.
+func lastPage(r search.Request, res search.Result) (last int, capped bool) {
+	last = int((res.Total + uint64(r.Size) - 1) / uint64(r.Size))
+	if window := search.MaxWindow / r.Size; last > window {
+		return window, true
+	}
+	return last, false
+}
+
+func papersText(n uint64) string {
+	switch n {
+	case 0:
+		return "No papers"
+	case 1:
+		return "1 paper"
+	}
+	return thousands(n) + " papers"
 }
 
 func authorsText(p search.Paper, max int) string {

@@ -547,6 +547,40 @@ func TestPagination(t *testing.T) {
 	}
 }
 
+// A page past the last one (an old bookmark, an edited URL) says that
+// it is empty, not that nothing matches, and links to the last page that
+// has papers, not to the empty page before it.
+func TestSearchPagePastTheEnd(t *testing.T) {
+	h := newHandler(t)
+	tests := []struct {
+		target                           string
+		summary, heading, lastLink, prev string
+	}{
+		{"/?size=2&page=9", "No papers on page 9", "This page is past the end", "/?page=4&size=2", "/?page=4&size=2"},
+		{"/?page=2", "No papers on page 2", "This page is past the end", "/", "/"},
+		{"/?q=pruning&page=5&size=1", "No papers on page 5 for “pruning”", "This page is past the end", "/?page=3&q=pruning&size=1", "/?page=3&q=pruning&size=1"},
+		// Nothing matches at all: there is no last page to go to.
+		{"/?q=xylophone&page=3", "No papers for “xylophone”", "Nothing matches", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			doc := page(t, h, tt.target, http.StatusOK)
+			if got := squash(doc.Find("#summary").Text()); got != tt.summary {
+				t.Errorf("summary %q, want %q", got, tt.summary)
+			}
+			if got := squash(doc.Find(".empty h2").Text()); got != tt.heading {
+				t.Errorf("heading %q, want %q", got, tt.heading)
+			}
+			if got := doc.Find(".empty p a").AttrOr("href", ""); got != tt.lastLink {
+				t.Errorf("link to the last page %q, want %q", got, tt.lastLink)
+			}
+			if got := doc.Find(`nav.pager a[rel="prev"]`).AttrOr("href", ""); got != tt.prev {
+				t.Errorf("previous page %q, want %q", got, tt.prev)
+			}
+		})
+	}
+}
+
 // A bad parameter shows the error on the page, with status 400, and keeps
 // the search box filled.
 func TestSearchPageBadParams(t *testing.T) {
