@@ -140,7 +140,9 @@ Usage:
         with the facet groups --facets names (default all).
         QUERY: words, "phrases", +required -excluded, title: abstract:
         author: topic: category: year:2023..2025, quant*, word~1,
-        AND OR NOT (in capitals) and parentheses.
+        AND OR NOT (in capitals) and parentheses. Flags may come before or
+        after the words; to leave a word out, quote the query
+        (search "quantization -vision") or put the words after --.
   papersearch topics  [--index DIR] [--json]
         List the topics with how many papers carry each.
   papersearch similar [--index DIR] [--size N] [--json] ID

@@ -37,7 +37,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	fs.Var(&facets, "facets", "with --json, the facet groups to count: some of topic,year,category, or none (default all)")
 	words, err := parseFlags(fs, args)
 	if err != nil {
-		return err
+		return excludeHint(words, err)
 	}
 	req := search.Request{
 		Query: strings.Join(words, " "), Topics: topics, Categories: cats,

@@ -142,3 +142,41 @@ func TestIndexFromEnvironment(t *testing.T) {
 		t.Errorf("topics with PAPERSEARCH_INDEX: exit %d, stdout ...%s", r.code, r.stdout[max(0, len(r.stdout)-40):])
 	}
 }
+
+// An unknown flag is refused, wherever it is: a mistyped flag must not
+// become a word left out. After query words it was most likely meant as
+// one, and the error says how to write that.
+func TestSearchUnknownFlagAfterWords(t *testing.T) {
+	dir := seededIndex(t)
+	const hint = "; to leave out papers with a word, quote the query"
+	tests := []struct {
+		name     string
+		args     []string // after "search --index DIR"
+		wantCode int
+		wantErr  string // the whole message, or "" for no error
+	}{
+		{"after a word", []string{"quantization", "-vision"}, 2,
+			`flag provided but not defined: -vision; to leave out papers with a word, quote the query (search "quantization -vision") or put the words after -- (search -- quantization -vision)`},
+		{"after words, two dashes", []string{"large", "models", "--vision"}, 2,
+			`flag provided but not defined: -vision; to leave out papers with a word, quote the query (search "large models -vision") or put the words after -- (search -- large models -vision)`},
+		{"before any word: a mistyped flag", []string{"--sizee", "3", "quantization"}, 2, "flag provided but not defined: -sizee"},
+		{"quoted", []string{"quantization -vision"}, 0, ""},
+		{"after --", []string{"quantization", "--", "-vision"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, "", nil, append([]string{"search", "--index", dir}, tt.args...)...)
+			if r.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d (%v)", r.code, tt.wantCode, r.err)
+			}
+			if tt.wantErr != "" && (r.err == nil || r.err.Error() != tt.wantErr) {
+				t.Errorf("error %v\nwant %s", r.err, tt.wantErr)
+			}
+		})
+	}
+	// similar takes a paper id, not words: no hint about excluding one.
+	r := runCLI(t, "", nil, "similar", "--index", dir, "2401.00001", "-vision")
+	if r.code != 2 || r.err == nil || strings.Contains(r.err.Error(), hint) {
+		t.Errorf("similar ID -vision: exit %d, %v", r.code, r.err)
+	}
+}
