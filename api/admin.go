@@ -125,12 +125,15 @@ const maxDetails = 20
 // one JSON object included; ?format= forces a format, and ?replace=true
 // makes each paper replace the stored one instead of merging into it.
 func (s *server) postPapers(c *gin.Context) error {
-	if err := givenOnce(c.Request.URL.Query(), "format", "replace"); err != nil {
+	q, err := queryValues(c)
+	if err != nil {
 		return err
 	}
-	opt := IngestOptions{Format: c.Query("format")}
-	if v := c.Query("replace"); v != "" {
-		var err error
+	if err := givenOnce(q, "format", "replace"); err != nil {
+		return err
+	}
+	opt := IngestOptions{Format: q.Get("format")}
+	if v := q.Get("replace"); v != "" {
 		if opt.Replace, err = strconv.ParseBool(v); err != nil {
 			return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf("replace must be true or false, not %q", clip(v))}
 		}

@@ -190,7 +190,20 @@ func TestJSONErrors(t *testing.T) {
 		{"misspelt topic", "GET", "/api/search?topic=quantizaton", 400, "bad_request", `no topic "quantizaton"; did you mean quantization?`},
 		{"British topic", "GET", "/api/search?topic=quantisation", 400, "bad_request", "did you mean quantization?"},
 		{"query too long", "GET", "/api/search?q=" + long, 400, "bad_request", "the limit is 1024"},
-		{"query not UTF-8", "GET", "/api/search?q=caf%E9", 400, "bad_request", "not valid UTF-8"},
+		{"query not UTF-8", "GET", "/api/search?q=caf%E9", 400, "bad_request", "q is not valid UTF-8"},
+		// Every endpoint that takes parameters refuses what /api/search
+		// does: one given twice, a value that is not UTF-8, a query
+		// string that does not parse.
+		{"topic not UTF-8", "GET", "/api/search?topic=%ff", 400, "bad_request", "topic is not valid UTF-8"},
+		{"suggest q given twice", "GET", "/api/suggest?q=a&q=b", 400, "bad_request", "q is given 2 times; give it once"},
+		{"suggest size given twice", "GET", "/api/suggest?q=a&size=1&size=2", 400, "bad_request", "size is given 2 times; give it once"},
+		{"suggest q not UTF-8", "GET", "/api/suggest?q=%ff", 400, "bad_request", "q is not valid UTF-8"},
+		{"suggest with a bad escape", "GET", "/api/suggest?q=100%zz", 400, "bad_request", "the query string is malformed"},
+		{"similar size given twice", "GET", "/api/papers/2401.00001/similar?size=1&size=2", 400, "bad_request", "size is given 2 times; give it once"},
+		{"similar size not UTF-8", "GET", "/api/papers/2401.00001/similar?size=%ff", 400, "bad_request", "size is not valid UTF-8"},
+		{"similar with a bad escape", "GET", "/api/papers/2401.00001/similar?size=1;2", 400, "bad_request", "the query string is malformed"},
+		{"feed sort given twice, the first blank", "GET", "/feed.atom?sort=&sort=oldest", 400, "bad_request", "sort is given 2 times; give it once"},
+		{"feed q not UTF-8", "GET", "/feed.atom?q=%ff", 400, "bad_request", "q is not valid UTF-8"},
 		{"unknown paper", "GET", "/api/papers/0000.00000", 404, "not_found", `paper "0000.00000": not found`},
 		{"unknown old-style paper", "GET", "/api/papers/hep-th/0000000", 404, "not_found", `paper "hep-th/0000000"`},
 		{"no paper id", "GET", "/api/papers/", 404, "not_found", "no paper id given"},

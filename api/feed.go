@@ -66,6 +66,10 @@ func (s *server) feed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	// Before the defaults below, which would hide a second, blank value.
+	if err := givenOnce(v, singleParams...); err != nil {
+		return err
+	}
 	v.Del("facets") // a feed shows none: it counts none, whatever facets says
 	if v.Get("sort") == "" {
 		v.Set("sort", search.SortNewest)

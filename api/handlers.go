@@ -176,7 +176,14 @@ func topicsWithCounts(topics []search.Topic, counts map[string]int) []TopicJSON 
 }
 
 func (s *server) similar(c *gin.Context, id string) error {
-	n, err := intParam(c, "size", 10)
+	v, err := queryValues(c)
+	if err != nil {
+		return err
+	}
+	if err := givenOnce(v, "size"); err != nil {
+		return err
+	}
+	n, err := intParam(v, "size", 10)
 	if err != nil {
 		return err
 	}
@@ -193,11 +200,18 @@ func (s *server) similar(c *gin.Context, id string) error {
 }
 
 func (s *server) suggest(c *gin.Context) error {
-	q := c.Query("q")
+	v, err := queryValues(c)
+	if err != nil {
+		return err
+	}
+	if err := givenOnce(v, "q", "size"); err != nil {
+		return err
+	}
+	q := v.Get("q")
 	if len(q) > search.MaxQueryLen {
 		return fmt.Errorf("%w: q is %d bytes; the limit is %d", search.ErrBadQuery, len(q), search.MaxQueryLen)
 	}
-	n, err := intParam(c, "size", 10)
+	n, err := intParam(v, "size", 10)
 	if err != nil {
 		return err
 	}
@@ -217,8 +231,8 @@ func (s *server) suggest(c *gin.Context) error {
 }
 
 // intParam reads a whole-number query parameter, or def when absent.
-func intParam(c *gin.Context, name string, def int) (int, error) {
-	v := strings.TrimSpace(c.Query(name))
+func intParam(q url.Values, name string, def int) (int, error) {
+	v := strings.TrimSpace(q.Get(name))
 	if v == "" {
 		return def, nil
 	}
@@ -229,13 +243,14 @@ func intParam(c *gin.Context, name string, def int) (int, error) {
 	return n, nil
 }
 
-// queryValues parses the request's query string. URL.Query drops what it
-// cannot parse: "q=a;b" unencoded searched for nothing, and so listed
-// every paper.
+// queryValues parses the request's query string, and refuses values that
+// are not UTF-8. URL.Query drops what it cannot parse: "q=a;b" unencoded
+// searched for nothing, and so listed every paper. Every handler that
+// reads parameters reads them here, so that all refuse the same things.
 func queryValues(c *gin.Context) (url.Values, error) {
 	v, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the query string is malformed (%v); encode ; as %%3B, & as %%26 and %% as %%25 inside a value", search.ErrBadQuery, err)
 	}
-	return v, nil
+	return v, validUTF8(v)
 }

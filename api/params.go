@@ -2,10 +2,12 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/papersearch/papersearch/search"
 )
@@ -165,6 +167,20 @@ func givenOnce(v url.Values, names ...string) error {
 	for _, name := range names {
 		if n := len(v[name]); n > 1 {
 			return fmt.Errorf("%w: %s is given %d times; give it once", search.ErrBadQuery, name, n)
+		}
+	}
+	return nil
+}
+
+// validUTF8 refuses a parameter value that is not UTF-8, as %ff decodes
+// to: read on, it would be searched or echoed as U+FFFD. The error wraps
+// search.ErrBadQuery.
+func validUTF8(v url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		for _, s := range v[name] {
+			if !utf8.ValidString(s) {
+				return fmt.Errorf("%w: %s is not valid UTF-8", search.ErrBadQuery, strings.ToValidUTF8(clip(name), "\ufffd"))
+			}
 		}
 	}
 	return nil
