@@ -111,6 +111,11 @@ func TestFacetsParam(t *testing.T) {
 		{"category", []string{"categories"}},
 		{" year , topic ", []string{"topics", "years"}},
 		{"TOPIC", []string{"topics"}},
+		// The names the answer uses for the groups.
+		{"topics", []string{"topics"}},
+		{"years,categories", []string{"categories", "years"}},
+		{"Topics, year", []string{"topics", "years"}},
+		{"topics,topic", []string{"topics"}},
 		{"none", nil},
 	} {
 		w := do(t, h, http.MethodGet, "/api/search?q=models&facets="+url.QueryEscape(tt.facets))

@@ -85,8 +85,14 @@ func ParseSearch(v url.Values) (search.Request, error) {
 // noFacets is the facets value that counts no group.
 const noFacets = "none"
 
-// parseFacets reads the facets parameter, the groups to count ("topic,year")
-// or none, into the groups to leave out.
+// facetPlurals are the names the answer gives the facet groups (see
+// FacetsJSON), which a client reads and so writes back in facets=; each
+// means the group search names in the singular.
+var facetPlurals = map[string]string{"topics": "topic", "years": "year", "categories": "category"}
+
+// parseFacets reads the facets parameter, the groups to count ("topic,year",
+// or as the answer names them, "topics,years") or none, into the groups to
+// leave out.
 func parseFacets(s string) ([]string, error) {
 	s = strings.ToLower(s)
 	if s == noFacets {
@@ -95,6 +101,9 @@ func parseFacets(s string) ([]string, error) {
 	var want []string
 	for g := range strings.SplitSeq(s, ",") {
 		g = strings.TrimSpace(g)
+		if singular, ok := facetPlurals[g]; ok {
+			g = singular
+		}
 		if g == noFacets {
 			return nil, fmt.Errorf("%w: facets=none counts no group, so it cannot be given with others", search.ErrBadQuery)
 		}

@@ -69,7 +69,7 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "--corpus", "x", "--clients", "0"},
 		{"bench", "--corpus", "x", "extra"},
 		{"bench", "--corpus", "x", "--slowest", "-1"},
-		{"bench", "--corpus", "x", "--facets", "topics"},
+		{"bench", "--corpus", "x", "--facets", "authors"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), args, nil, &stdout, &stderr, func(string) string { return "" })

@@ -180,7 +180,7 @@ func TestUsageErrors(t *testing.T) {
 		{"search page zero", []string{"search", "--page", "0"}, "page must be 1 or more, not 0"},
 		{"search page negative", []string{"search", "--page", "-3", "q"}, "page must be 1 or more, not -3"},
 		{"search size zero", []string{"search", "--size", "0", "q"}, "size must be between 1 and 100, not 0"},
-		{"search unknown facet group", []string{"search", "--json", "--facets", "topics", "q"}, `"topics" is not one of them`},
+		{"search unknown facet group", []string{"search", "--json", "--facets", "authors", "q"}, `"authors" is not one of them`},
 		{"search facets twice", []string{"search", "--json", "--facets", "topic", "--facets", "year", "q"}, `invalid value "year" for flag -facets: given twice; give it once`},
 		{"search year zero", []string{"search", "--year-from", "0"}, "year_from must be a four-digit year, not 0"},
 		{"topics with arguments", []string{"topics", "extra"}, `topics takes no arguments, got ["extra"]`},

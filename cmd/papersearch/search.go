@@ -34,7 +34,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	correct := fs.Bool("correct", true, "correct words found nowhere in the index")
 	explain := fs.Bool("explain", false, "explain each hit's score")
 	var facets onceString
-	fs.Var(&facets, "facets", "with --json, the facet groups to count: some of topic,year,category, or none (default all)")
+	fs.Var(&facets, "facets", "with --json, the facet groups to count: some of topic,year,category (or topics,years,categories), or none (default all)")
 	words, err := parseFlags(fs, args)
 	if err != nil {
 		return excludeHint(words, err)

@@ -31,6 +31,7 @@ func TestJSONOutputMatchesAPI(t *testing.T) {
 		{"query after --", []string{"--", "-recall"}, "q=-recall"},
 		{"some facets", []string{"--facets", "topic,year", "models"}, "q=models&facets=topic%2Cyear"},
 		{"no facets", []string{"--facets", "none", "models"}, "q=models&facets=none"},
+		{"facets as the answer names them", []string{"--facets", "topics,years", "models"}, "q=models&facets=topic%2Cyear"},
 	}
 	// Run every command first: the CLI opens the index for each run, and
 	// the API below holds it open.
