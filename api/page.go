@@ -530,21 +530,22 @@ func authorsText(p search.Paper, max int) string {
 
 // authorsHTML is authorsText with the names the query matched marked (hl
 // is the hit's highlights.authors), and the first author it matched shown
-// even when it comes after the first limit: "A, B, C, …, D and 5 more".
+// even when it comes after the first limit. The authors left out are
+// counted where they are, before that author and after it:
+// "A, B, C, 1 more, D and 5 more", or "A, B, C, 2 more, D" when D is last.
 func authorsHTML(p search.Paper, hl []string, limit int) template.HTML {
 	if len(hl) == 0 || len(hl) != len(p.Authors) {
 		return ""
 	}
-	shown := hl[:min(limit, len(hl))]
-	parts := slices.Clone(shown)
-	listed := len(shown)
-	for i, a := range hl[len(shown):] {
-		if strings.Contains(a, "<mark>") {
-			if i > 0 {
-				parts = append(parts, "…") // authors left out between
+	parts := slices.Clone(hl[:min(limit, len(hl))])
+	listed := len(parts) // the authors shown or counted so far, in order
+	for i := listed; i < len(hl); i++ {
+		if strings.Contains(hl[i], "<mark>") {
+			if skipped := i - listed; skipped > 0 {
+				parts = append(parts, fmt.Sprintf("%d more", skipped))
 			}
-			parts = append(parts, a)
-			listed++
+			parts = append(parts, hl[i])
+			listed = i + 1
 			break
 		}
 	}
