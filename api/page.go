@@ -221,7 +221,7 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 		if res.CorrectedQuery != "" {
 			q = res.CorrectedQuery
 		}
-		d.Summary += " for “" + q + "”"
+		d.Summary += " for " + quoteQuery(q)
 	}
 	d.First = (res.Page-1)*req.Size + 1
 	for _, h := range res.Hits {
@@ -499,6 +499,16 @@ func lastPage(r search.Request, res search.Result) (last int, capped bool) {
 		return window, true
 	}
 	return last, false
+}
+
+// quoteQuery puts a query in curly quotes for the summary line, unless
+// it already starts and ends with straight ones ("Rongrong Ji"), where
+// more would read “"Rongrong Ji"”.
+func quoteQuery(q string) string {
+	if len(q) >= 2 && strings.HasPrefix(q, `"`) && strings.HasSuffix(q, `"`) {
+		return q
+	}
+	return "“" + q + "”"
 }
 
 func papersText(n uint64) string {

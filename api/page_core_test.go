@@ -268,6 +268,38 @@ func TestSearchPageNoResults(t *testing.T) {
 	}
 }
 
+// The summary quotes the query once: a query in straight quotes already
+// gets no curly ones around them.
+func TestSearchPageSummaryQuotes(t *testing.T) {
+	h := newHandler(t)
+	tests := []struct{ q, want string }{
+		{"xylophone", "No papers for “xylophone”"},
+		{`"xylophone"`, `No papers for "xylophone"`},
+		{`"xylophone bells"`, `No papers for "xylophone bells"`},
+		// A phrase and a word: the quotes do not enclose the query.
+		{`"xylophone bells" zither`, `No papers for “"xylophone bells" zither”`},
+		{`<b>"xylophone"</b>`, `No papers for “<b>"xylophone"</b>”`},
+		{`"<i>xylophone</i>"`, `No papers for "<i>xylophone</i>"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			target := "/?correct=false&q=" + url.QueryEscape(tt.q)
+			w := do(t, h, http.MethodGet, target)
+			doc, err := goquery.NewDocumentFromReader(w.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Text() is the text as shown: markup in the query was escaped.
+			if got := doc.Find("#summary").Text(); got != tt.want {
+				t.Errorf("GET %s: summary %q, want %q", target, got, tt.want)
+			}
+			if n := doc.Find("#summary *").Length(); n != 0 {
+				t.Errorf("GET %s: %d elements in the summary", target, n)
+			}
+		})
+	}
+}
+
 // Checking a topic facet and submitting the form adds the topic to the
 // URL; the page then shows it checked, as a removable chip, with the other
 // topics still counted as if it were not selected; unchecking removes it.
