@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,6 +130,8 @@ type pageLink struct {
 
 type paperPageData struct {
 	pageMeta
+	// BackURL is the search the reader came from (see backLink).
+	BackURL     string
 	Paper       search.Paper
 	JSONLink    string // escaped: the template would leave ? # and %xx of an id alone
 	AuthorsText string
@@ -334,7 +337,7 @@ func yearBars(req search.Request, years []search.FacetValue) ([]yearBar, int) {
 func (s *server) hitView(req search.Request, h search.Hit) hitView {
 	p := h.Paper
 	v := hitView{
-		Link:        paperPath(p.ID),
+		Link:        paperPath(p.ID) + fromQuery(req),
 		Title:       p.Title,
 		TitleHTML:   ui.Highlighted(first(h.Highlights["title"])),
 		SnippetHTML: ui.Highlighted(strings.Join(h.Highlights["abstract"], " … ")),
@@ -372,7 +375,8 @@ func (s *server) paperPage(c *gin.Context) {
 		s.render(c, st, "search.html", data)
 		return
 	}
-	d := paperPageData{pageMeta: pageMeta{Title: p.Title + " · papersearch"}, Paper: p, JSONLink: "/api" + paperPath(p.ID), AuthorsText: authorsText(p, 0)}
+	from := backSearch(c.Query(fromParam))
+	d := paperPageData{pageMeta: pageMeta{Title: p.Title + " · papersearch"}, BackURL: link(from), Paper: p, JSONLink: "/api" + paperPath(p.ID), AuthorsText: authorsText(p, 0)}
 	for _, t := range p.Topics {
 		d.Topics = append(d.Topics, chip{s.label(t), link(search.Request{Topics: []string{t}})})
 	}
@@ -381,12 +385,44 @@ func (s *server) paperPage(c *gin.Context) {
 		for _, h := range sim {
 			// Marks would only echo this paper's own words.
 			h.Highlights = map[string][]string{"title": {unmark.Replace(first(h.Highlights["title"]))}}
-			d.Similar = append(d.Similar, s.hitView(search.Request{}, h))
+			// Their links carry the search on, so that Back from one of
+			// them still returns to it.
+			d.Similar = append(d.Similar, s.hitView(from, h))
 		}
 	} else {
 		s.log.Warn("similar papers", "id", p.ID, "err", err)
 	}
 	s.render(c, http.StatusOK, "paper.html", d)
+}
+
+// fromParam carries the search a paper page was opened from, as its query
+// string, so that the page's "← Search" returns to it.
+const fromParam = "from"
+
+// fromQuery is the query string that links a paper page to the search r.
+func fromQuery(r search.Request) string {
+	q := Values(r).Encode()
+	if q == "" {
+		return ""
+	}
+	return "?" + url.Values{fromParam: {q}}.Encode()
+}
+
+// backSearch reads a from parameter back into a search. Anyone can write
+// one, so only what parses as a search's parameters is kept, and the page
+// links to it with link, which always makes our own "/?...": never another
+// origin, path or scheme. Anything else is the empty search, "/".
+func backSearch(from string) search.Request {
+	v, err := url.ParseQuery(from)
+	if err != nil || validUTF8(v) != nil {
+		return search.Request{}
+	}
+	v.Del("facets") // the page counts every group, whatever it says
+	r, err := ParseSearch(v)
+	if err != nil {
+		return search.Request{}
+	}
+	return r
 }
 
 var unmark = strings.NewReplacer("<mark>", "", "</mark>", "")

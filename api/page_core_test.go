@@ -110,14 +110,24 @@ func submit(t *testing.T, doc *goquery.Document, name, value string) string {
 	return "/?" + v.Encode()
 }
 
+// hitLinks lists the papers the hits link to, by their paths: the links'
+// query, the search to go back to, is checked on its own.
 func hitLinks(doc *goquery.Document) []string {
-	return attrs(doc.Find("main ol.hits > li.hit h2.title a"), "href")
+	return doc.Find("main ol.hits > li.hit h2.title a").Map(func(_ int, s *goquery.Selection) string {
+		return linkPath(s.AttrOr("href", ""))
+	})
+}
+
+// linkPath is href without its query.
+func linkPath(href string) string {
+	path, _, _ := strings.Cut(href, "?")
+	return path
 }
 
 func hitByLink(t *testing.T, doc *goquery.Document, href string) *goquery.Selection {
 	t.Helper()
 	hit := doc.Find("main ol.hits > li.hit").FilterFunction(func(_ int, s *goquery.Selection) bool {
-		return s.Find("h2.title a").AttrOr("href", "") == href
+		return linkPath(s.Find("h2.title a").AttrOr("href", "")) == href
 	})
 	if hit.Length() != 1 {
 		t.Fatalf("no single hit linking to %s among %q", href, hitLinks(doc))
@@ -175,7 +185,7 @@ func TestSearchPage(t *testing.T) {
 		if got := attrs(chips, "href"); !reflect.DeepEqual(got, []string{"/?q=pruning&topic=pruning"}) {
 			t.Errorf("topic chip links = %q", got)
 		}
-		wantLinks := []string{"https://arxiv.org/pdf/2401.00001", "https://arxiv.org/abs/2401.00001", "/papers/2401.00001#similar"}
+		wantLinks := []string{"https://arxiv.org/pdf/2401.00001", "https://arxiv.org/abs/2401.00001", "/papers/2401.00001?from=q%3Dpruning#similar"}
 		if got := attrs(hit.Find(".links a"), "href"); !reflect.DeepEqual(got, wantLinks) {
 			t.Errorf("links = %q, want %q", got, wantLinks)
 		}
@@ -912,12 +922,70 @@ func TestPaperLinksWithOddIDs(t *testing.T) {
 				t.Fatalf("no hit for %q in %v", p.Title, links)
 			}
 			u, err := url.Parse(href)
-			if err != nil || u.RawQuery != "" || u.Fragment != "" {
-				t.Fatalf("link %q: %v; want a path only", href, err)
+			if err != nil || u.Query().Encode() != "from=q%3Dzanzibar" || u.Fragment != "" {
+				t.Fatalf("link %q: %v; want a path and the search to go back to", href, err)
 			}
 			paper := page(t, h, href, http.StatusOK)
 			if got := paper.Find("article h1").Text(); got != p.Title {
 				t.Errorf("link %q leads to %q, want %q", href, got, p.Title)
+			}
+		})
+	}
+}
+
+// "← Search" on a paper page returns to the search the paper was opened
+// from: the results link to it with the search in from, which the paper
+// page reads back as a search, and so can only ever link to our own "/?".
+func TestPaperPageBackLink(t *testing.T) {
+	h := newHandler(t)
+	from := func(q string) string { return "/papers/2401.00001?from=" + url.QueryEscape(q) }
+	tests := []struct {
+		name, target, back string
+	}{
+		{"no search", "/papers/2401.00001", "/"},
+		{"a search", from("q=pruning"), "/?q=pruning"},
+		{"a page of it, filtered and sorted", from("sort=oldest&topic=pruning&size=1&page=2&q=models"), "/?page=2&q=models&size=1&sort=oldest&topic=pruning"},
+		{"defaults left out", from("q=pruning&sort=relevance&page=1&size=10&facets=none"), "/?q=pruning"},
+		{"unknown parameters left out", from("q=pruning&evil=1"), "/?q=pruning"},
+		{"markup is a query like any other", from("q=" + scriptTag), "/?q=" + url.QueryEscape(scriptTag)},
+		{"a javascript: query is only searched for", from("q=javascript:alert(1)"), "/?q=javascript%3Aalert%281%29"},
+		// Not a search: back to the empty one.
+		{"another origin", from("//evil.example/"), "/"},
+		{"another origin with a query", from("//evil.example/?q=x"), "/"},
+		{"a URL", from("https://evil.example/?q=x"), "/"},
+		{"a javascript: URL", from("javascript:alert(1)"), "/"},
+		{"a path of ours", from("/admin"), "/"},
+		{"a bad search", from("q=pruning&size=1000"), "/"},
+		{"a malformed query string", from("q=a;b"), "/"},
+		{"not UTF-8", from("q=%ff"), "/"},
+		{"from given twice: the first", "/papers/2401.00001?from=q%3Dpruning&from=q%3Dother", "/?q=pruning"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := page(t, h, tt.target, http.StatusOK)
+			if got := doc.Find("a[data-back]").AttrOr("href", ""); got != tt.back {
+				t.Errorf("GET %s: back link %q, want %q", tt.target, got, tt.back)
+			}
+		})
+	}
+
+	// From a page of results to a paper and back; and on through a
+	// similar paper, which keeps the way back.
+	for _, search := range []string{"/?q=pruning", "/?page=2&q=models&size=1&sort=oldest", "/?category=cs.CL&topic=long-context"} {
+		t.Run(search, func(t *testing.T) {
+			results := page(t, h, search, http.StatusOK)
+			paperURL := results.Find("main ol.hits > li.hit h2.title a").First().AttrOr("href", "")
+			paper := page(t, h, paperURL, http.StatusOK)
+			if got := paper.Find("a[data-back]").AttrOr("href", ""); got != search {
+				t.Errorf("%s, then %s: back link %q", search, paperURL, got)
+			}
+			similar := paper.Find("#similar li a").First().AttrOr("href", "")
+			if similar == "" {
+				t.Skip("no similar paper")
+			}
+			next := page(t, h, similar, http.StatusOK)
+			if got := next.Find("a[data-back]").AttrOr("href", ""); got != search {
+				t.Errorf("%s, then %s, then %s: back link %q", search, paperURL, similar, got)
 			}
 		})
 	}

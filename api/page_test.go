@@ -43,13 +43,15 @@ func TestSearchPage(t *testing.T) {
 	}
 	hits.Each(func(i int, h *goquery.Selection) {
 		want := api.Hits[i]
-		if href, _ := h.Find("h2.title a").Attr("href"); href != paperPath(want.ID) {
-			t.Errorf("hit %d links to %q, want %q", i, href, paperPath(want.ID))
+		// The link carries the search, for the paper page's way back.
+		link := paperPath(want.ID) + "?from=q%3Dquantization%26topic%3Dquantization"
+		if href, _ := h.Find("h2.title a").Attr("href"); href != link {
+			t.Errorf("hit %d links to %q, want %q", i, href, link)
 		}
 		if h.Find("h2.title mark").Length() == 0 && strings.Contains(strings.ToLower(want.Title), "quantiz") {
 			t.Errorf("hit %d: no <mark> in title %q", i, want.Title)
 		}
-		if href, _ := h.Find(`.links a[href$="#similar"]`).Attr("href"); href != paperPath(want.ID)+"#similar" {
+		if href, _ := h.Find(`.links a[href$="#similar"]`).Attr("href"); href != link+"#similar" {
 			t.Errorf("hit %d: similar link %q", i, href)
 		}
 		// Topic chips filter: they keep the query and add their topic.

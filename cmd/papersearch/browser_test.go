@@ -593,6 +593,10 @@ func TestBrowser(t *testing.T) {
 		b.setTheme(false)
 		b.screenshot("paper-1280-light", 1280)
 		b.checkWatch("paper page")
+		// The link carries the search (from=), so it works without
+		// the script, and without a Referer.
+		b.do("click ← Search", chromedp.Click(chromedp.CSS("a[data-back]")))
+		b.waitFor("the search again", `location.pathname === "/" && location.search === "?q=quantization" && document.querySelector("ol.hits h2 a")`)
 	})
 
 	t.Run("screenshots and axe", func(t *testing.T) {

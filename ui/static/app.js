@@ -14,14 +14,6 @@
   const SUGGEST_DELAY = 120;
   const SUGGEST_MAX = 8;
 
-  // The back link of a paper page returns to the search it came from.
-  const back = document.querySelector("a[data-back]");
-  if (back && document.referrer) {
-    try {
-      const ref = new URL(document.referrer);
-      if (ref.origin === location.origin && ref.pathname === "/") back.href = ref.pathname + ref.search;
-    } catch (e) { /* not a URL: keep the plain link */ }
-  }
   if (location.hash === "#similar") {
     const sim = document.getElementById("similar");
     if (sim) sim.focus();
