@@ -36,11 +36,12 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		name string
 		dst  *int
 		want string // what a value must be, for the error about 0
+		year bool   // checked here, so that every year gets one message
 	}{
-		{"year_from", &r.YearFrom, "a four-digit year"},
-		{"year_to", &r.YearTo, "a four-digit year"},
-		{"page", &r.Page, "1 or more"},
-		{"size", &r.Size, fmt.Sprintf("between 1 and %d", search.MaxSize)},
+		{"year_from", &r.YearFrom, yearWant, true},
+		{"year_to", &r.YearTo, yearWant, true},
+		{"page", &r.Page, "1 or more", false},
+		{"size", &r.Size, fmt.Sprintf("between 1 and %d", search.MaxSize), false},
 	} {
 		s := strings.TrimSpace(v.Get(f.name))
 		if s == "" {
@@ -50,10 +51,13 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		if err != nil {
 			return r, fmt.Errorf("%w: %s must be a whole number, not %q", search.ErrBadQuery, f.name, clip(s))
 		}
-		if n == 0 {
-			// 0 stands for the default in a search.Request; a client
-			// that writes it asked for something else.
-			return r, fmt.Errorf("%w: %s must be %s, not 0", search.ErrBadQuery, f.name, f.want)
+		// 0 stands for the default in a search.Request; a client that
+		// writes it asked for something else. A year is also checked
+		// here, not left to Request.Normalize, whose message for 24
+		// differed from this one for 0. The value is quoted as written:
+		// "0001" is four digits, but not a year of the range.
+		if n == 0 || f.year && (n < minYear || n > maxYear) {
+			return r, fmt.Errorf("%w: %s must be %s, not %s", search.ErrBadQuery, f.name, f.want, clip(s))
 		}
 		*f.dst = n
 	}
@@ -81,6 +85,14 @@ func ParseSearch(v url.Values) (search.Request, error) {
 	}
 	return r, r.Normalize()
 }
+
+// The years a search takes, as search.Request.Normalize (and
+// openapi.json) have them.
+const (
+	minYear  = 1000
+	maxYear  = 9999
+	yearWant = "a year between 1000 and 9999"
+)
 
 // noFacets is the facets value that counts no group.
 const noFacets = "none"

@@ -182,7 +182,8 @@ func TestUsageErrors(t *testing.T) {
 		{"search size zero", []string{"search", "--size", "0", "q"}, "size must be between 1 and 100, not 0"},
 		{"search unknown facet group", []string{"search", "--json", "--facets", "authors", "q"}, `"authors" is not one of them`},
 		{"search facets twice", []string{"search", "--json", "--facets", "topic", "--facets", "year", "q"}, `invalid value "year" for flag -facets: given twice; give it once`},
-		{"search year zero", []string{"search", "--year-from", "0"}, "year_from must be a four-digit year, not 0"},
+		{"search year zero", []string{"search", "--year-from", "0"}, "year_from must be a year between 1000 and 9999, not 0"},
+		{"search year out of range", []string{"search", "--year-to", "0001"}, "year_to must be a year between 1000 and 9999, not 1"},
 		{"topics with arguments", []string{"topics", "extra"}, `topics takes no arguments, got ["extra"]`},
 		{"serve with arguments", []string{"serve", "extra"}, `serve takes no arguments, got ["extra"]`},
 	}
