@@ -56,7 +56,7 @@ func ParseSearch(v url.Values) (search.Request, error) {
 		// here, not left to Request.Normalize, whose message for 24
 		// differed from this one for 0. The value is quoted as written:
 		// "0001" is four digits, but not a year of the range.
-		if n == 0 || f.year && (n < minYear || n > maxYear) {
+		if n == 0 || f.year && (n < search.MinYear || n > search.MaxYear) {
 			return r, fmt.Errorf("%w: %s must be %s, not %s", search.ErrBadQuery, f.name, f.want, clip(s))
 		}
 		*f.dst = n
@@ -86,13 +86,9 @@ func ParseSearch(v url.Values) (search.Request, error) {
 	return r, r.Normalize()
 }
 
-// The years a search takes, as search.Request.Normalize (and
-// openapi.json) have them.
-const (
-	minYear  = 1000
-	maxYear  = 9999
-	yearWant = "a year between 1000 and 9999"
-)
+// yearWant says what a year parameter takes, as search.Request.Normalize
+// (and openapi.json) have it.
+var yearWant = fmt.Sprintf("a year between %d and %d", search.MinYear, search.MaxYear)
 
 // noFacets is the facets value that counts no group.
 const noFacets = "none"

@@ -233,8 +233,8 @@ func (r *Request) Normalize() error {
 		name string
 		year int
 	}{{"year_from", r.YearFrom}, {"year_to", r.YearTo}} {
-		if y.year != 0 && (y.year < 1000 || y.year > 9999) {
-			return fmt.Errorf("%w: %s %d is not a four-digit year", ErrBadQuery, y.name, y.year)
+		if y.year != 0 && (y.year < MinYear || y.year > MaxYear) {
+			return fmt.Errorf("%w: %s must be a year between %d and %d, not %d", ErrBadQuery, y.name, MinYear, MaxYear, y.year)
 		}
 	}
 	if r.YearFrom != 0 && r.YearTo != 0 && r.YearFrom > r.YearTo {
@@ -376,6 +376,13 @@ func (x *Index) Search(ctx context.Context, r Request) (Result, error) {
 
 // MaxRank bounds Rank's depth.
 const MaxRank = 1000
+
+// MinYear and MaxYear bound the years a request filters on: years are
+// indexed as four-digit keywords.
+const (
+	MinYear = 1000
+	MaxYear = 9999
+)
 
 // Scored is a paper id with the score that ranked it.
 type Scored struct {
