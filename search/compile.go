@@ -82,6 +82,9 @@ type compiler struct {
 	// inGroup, when not 0, is given to the terms addTerm adds (see
 	// queryTerm.group); groups counts the groups handed out.
 	inGroup, groups int
+	// proseOnly keeps words from matching author names: a word's other
+	// accents, whose names the index already holds folded.
+	proseOnly bool
 }
 
 // compile parses and compiles a query. Empty text compiles to match-all.
@@ -92,9 +95,7 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 		p.bag = &bagQuery{rank: defaultRanking()}
 		return p, nil
 	}
-	// Text pasted from PDFs and typed on East Asian keyboards has
-	// compatibility forms: the ligature in "eﬃcient", fullwidth ＬＬＭ.
-	text = norm.NFKC.String(text)
+	text = plainForms(text)
 	root, notices, err := parseQuery(text)
 	p.notices = notices
 	if err != nil {
@@ -151,6 +152,27 @@ func (x *Index) compile(ctx context.Context, text string, opts compileOptions) (
 	return p, nil
 }
 
+// plainForms replaces the ligatures of text pasted from PDFs ("eﬃcient")
+// and the fullwidth letters of East Asian keyboards (ＬＬＭ) by the letters
+// they stand for, which is how papers write them. Only those two blocks:
+// NFKC would also make the micro sign µ a Greek μ and R² "R2", where
+// papers' text, indexed as written, keeps them.
+func plainForms(text string) string {
+	compat := func(r rune) bool { return r >= 0xFB00 && r <= 0xFB4F || r >= 0xFF00 && r <= 0xFFEF }
+	if strings.IndexFunc(text, compat) < 0 {
+		return text
+	}
+	var b strings.Builder
+	for _, r := range text {
+		if compat(r) {
+			b.WriteString(norm.NFKC.String(string(r)))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 func clipQuery(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "…"
@@ -176,7 +198,7 @@ func (c *compiler) clause(cl *clause, negated, top bool) (query.Query, error) {
 		return c.text(cl, negated)
 	case kindPrefix, kindFuzzy:
 		c.pure = false
-		return c.pattern(cl, negated)
+		return c.pattern(cl, negated || cl.matchOnly)
 	case kindYear:
 		c.pure = false
 		return yearRange(cl.from, cl.to), nil
@@ -254,7 +276,8 @@ func (c *compiler) group(cl *clause, negated, top bool) (query.Query, error) {
 // text compiles a word or a phrase, with its expansions.
 func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
 	alts := []query.Query{}
-	q, toks := c.words(cl.text, cl.field, cl.kind == kindPhrase, negated, 1, "")
+	bagless := negated || cl.matchOnly
+	q, toks := c.words(cl.text, cl.field, cl.kind == kindPhrase, bagless, 1, "")
 	if q == nil {
 		return nil, nil
 	}
@@ -263,12 +286,12 @@ func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
 	}
 	alts = append(alts, q)
 	if cl.kind == kindWord && len(toks) == 1 && cl.field != scopeAuthor {
-		for _, a := range c.otherAccents(cl.text, cl.field, negated) {
+		for _, a := range c.otherAccents(cl.text, cl.field, bagless) {
 			c.pure = false
 			alts = append(alts, a)
 		}
 	}
-	if c.opts.expand && cl.field != scopeAuthor {
+	if c.opts.expand && cl.field != scopeAuthor && !cl.matchOnly {
 		for _, e := range c.expansionsOf(cl.text, cl.field, cl.kind == kindPhrase, negated) {
 			c.pure = false
 			alts = append(alts, e)
@@ -326,7 +349,7 @@ func (c *compiler) words(text, scope string, phrase, negated bool, w float64, no
 	}
 	// Words find author names too, quoted ("Rongrong Ji") or joined by a
 	// hyphen (Müller-Eberstein) as well, as a phrase of the name.
-	if scope == scopeAny && len(names) > 0 {
+	if scope == scopeAny && len(names) > 0 && !c.proseOnly {
 		if len(names) == 1 {
 			qs = append(qs, termQuery(fieldAuthors, names[0]))
 		} else {
@@ -430,18 +453,15 @@ func (c *compiler) pattern(cl *clause, negated bool) (query.Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	// In no field in particular, a pattern reaches author names too, as
-	// the word it stands for does: laborde~1 finds what laborde finds.
+	// In no field in particular, a pattern finds at least what its word
+	// finds, an author's name included (laborde~1 and laborde* find
+	// Laborde, as laborde does). Names it merely comes close to are left
+	// to author:, since a rare name's idf would outrank the words'.
 	var names []termCount
-	switch {
-	case cl.field != scopeAny:
-	case cl.kind == kindPrefix:
-		names, err = c.x.prefixTerms(c.ctx, c.r, fieldAuthors, surface, maxPrefixExp)
-	default:
-		names, err = c.authorsNear(surface, cl.fuzz)
-	}
-	if err != nil {
-		return nil, err
+	if cl.field == scopeAny {
+		if n := c.x.termCount(c.ctx, c.r, fieldAuthors, surface); n > 0 {
+			names = append(names, termCount{term: surface, count: n})
+		}
 	}
 	if len(found)+len(names) == 0 {
 		return query.NewMatchNoneQuery(), nil

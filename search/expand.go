@@ -162,6 +162,8 @@ func (c *compiler) sameWord(text, v, scope string, negated bool, note string, se
 func (c *compiler) otherAccents(text, scope string, negated bool) []query.Query {
 	var out []query.Query
 	seen := map[string]bool{strings.Join(analyze(c.x.prose, text), " "): true}
+	c.proseOnly = true
+	defer func() { c.proseOnly = false }()
 	for _, v := range c.x.vocab.otherAccents(strings.ToLower(text)) {
 		if q := c.sameWord(text, v, scope, negated, "accents of "+text, seen); q != nil {
 			out = append(out, q)

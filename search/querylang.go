@@ -88,6 +88,9 @@ type clause struct {
 	from  int // years, inclusive; 0 means open
 	to    int
 	span  [2]int // byte offsets of a word in the query, for corrections
+	// matchOnly marks a word that matches papers but adds nothing to the
+	// ranking (the words of "kv cache"~2, which the phrase ranks).
+	matchOnly bool
 
 	// kindBool: every must, at least one should unless there is a must,
 	// and no not.
@@ -96,9 +99,24 @@ type clause struct {
 
 func (c *clause) leaf() bool { return c.kind != kindBool }
 
-// metadata reports whether a leaf filters rather than matches text.
+// metadata reports whether a clause filters rather than matches text: a
+// topic, category or year, or a group of them such as (year:2023 OR
+// year:2025).
 func (c *clause) metadata() bool {
-	return c.kind == kindYear || c.kind == kindTopic || c.kind == kindCategory
+	if c.kind != kindBool {
+		return c.kind == kindYear || c.kind == kindTopic || c.kind == kindCategory
+	}
+	if len(c.must)+len(c.should) == 0 || len(c.not) > 0 {
+		return false
+	}
+	for _, g := range [][]*clause{c.must, c.should} {
+		for _, s := range g {
+			if !s.metadata() {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // walk calls f on every clause, depth first; negated reports whether the
@@ -435,7 +453,9 @@ func (p *parser) and(depth int) (c *clause, neg, req bool) {
 		// Only negations: everything except them.
 		return &clause{kind: kindBool, not: nots}, false, true
 	}
-	return &clause{kind: kindBool, must: parts, not: nots}, false, true
+	g := &clause{kind: kindBool, must: parts, not: nots}
+	p.eitherYear(g)
+	return g, false, true
 }
 
 // wrapSign turns a negated operand of OR into a group that excludes it.
@@ -546,8 +566,11 @@ func (p *parser) near(t token) *clause {
 			}
 			end += size
 		}
+		// The words match only: the phrase's own words rank, once, and
+		// they count once towards the query's limit.
 		if c := p.word(token{kind: tokWord, text: t.text[off:end], pos: t.pos + off}); c != nil {
-			all.must = append(all.must, p.newLeaf(c))
+			c.matchOnly = true
+			all.must = append(all.must, c)
 		}
 		off = end
 	}

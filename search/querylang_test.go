@@ -98,6 +98,11 @@ func TestParseQuery(t *testing.T) {
 			}
 		})
 	}
+	// The words of "…"~N match only and count once towards the limit.
+	long := `"` + strings.TrimSpace(strings.Repeat("w ", 16)) + `"~2 `
+	if _, _, err := parseQuery(strings.Repeat(long, maxClauses/16)); err != nil {
+		t.Errorf("%d phrases of 16 words with ~2: %v", maxClauses/16, err)
+	}
 	for _, bad := range []string{"year:abc", "year:99", strings.Repeat("(", maxDepth+1) + "x", strings.Repeat("w ", maxClauses+1)} {
 		if _, _, err := parseQuery(bad); !errors.Is(err, ErrBadQuery) {
 			t.Errorf("parse %q: err = %v, want ErrBadQuery", bad[:min(len(bad), 20)], err)

@@ -420,6 +420,7 @@ func (x *Index) openVocabulary() error {
 		for w, t := range words.tally {
 			v.seen[w] = int64(t.papers)
 			v.fresh = append(v.fresh, w)
+			v.addFoldLOCKED(w)
 		}
 	} else if err := v.add(words); err != nil {
 		return fmt.Errorf("rebuild vocabulary: %w", err)
