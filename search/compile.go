@@ -702,6 +702,12 @@ func (c *compiler) correct(root *clause, text string) string {
 		}
 		found := c.x.wordsNear(c.ctx, c.r, lw, fuzz, 1)
 		if len(found) == 0 {
+			// The query's last word, with nothing after it, may be one
+			// still being typed ("quant"): it is its words' beginning.
+			if cl.span[1] == len(text) && len(c.x.wordsWithPrefix(c.ctx, c.r, lw, 1)) > 0 {
+				cl.kind = kindPrefix
+				fixes = append(fixes, fix{cl.span, w + "*"})
+			}
 			return
 		}
 		cl.text = found[0].term

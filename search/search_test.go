@@ -163,6 +163,8 @@ func TestCorrection(t *testing.T) {
 		{"*quantizaton", "quantization"},
 		{"**perplexty models", "perplexity models"},
 		{"?distilation", "distillation"},
+		// The last word, near no word, may be one still being typed.
+		{"quant", "quant*"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			res, err := idx.Search(context.Background(), search.Request{Query: tc.query})
@@ -178,9 +180,11 @@ func TestCorrection(t *testing.T) {
 			}
 		})
 	}
-	res, err := idx.Search(context.Background(), search.Request{Query: "quantization"})
-	if err != nil || res.CorrectedQuery != "" {
-		t.Errorf("a correct word was corrected to %q (err %v)", res.CorrectedQuery, err)
+	for _, q := range []string{"quantization", "quant xqzv"} {
+		res, err := idx.Search(context.Background(), search.Request{Query: q})
+		if err != nil || res.CorrectedQuery != "" {
+			t.Errorf("%q was corrected to %q (err %v)", q, res.CorrectedQuery, err)
+		}
 	}
 }
 
