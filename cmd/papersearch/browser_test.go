@@ -298,17 +298,41 @@ func (b *browser) typeOnStartPage(word string) int {
 	return start
 }
 
-// suggestGate sits in front of the real router and counts the page's
-// requests for suggestions. With missing set it answers them as a server
-// without /api/suggest would, 404 in the API's error shape, so that the
-// page's fallback to a plain search box can be tested.
-type suggestGate struct {
+// frontGate sits in front of the real router. It counts the page's requests
+// for suggestions; with missing set it answers them as a server without
+// /api/suggest would, 404 in the API's error shape, so that the page's
+// fallback to a plain search box can be tested. With hold set it keeps
+// one page's answer back, so that a test can act while that page is on
+// its way, as it would be on a slow connection.
+type frontGate struct {
 	missing atomic.Bool
 	calls   atomic.Int32
+	hold    atomic.Pointer[pageHold]
 	next    http.Handler
 }
 
-func (s *suggestGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// pageHold holds back the answer to GET /?rawQuery until release is
+// closed, or the browser gives up on it.
+type pageHold struct {
+	rawQuery string
+	arrived  chan struct{} // closed when the request comes in
+	release  chan struct{}
+	once     sync.Once
+}
+
+func newPageHold(rawQuery string) *pageHold {
+	return &pageHold{rawQuery: rawQuery, arrived: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (s *frontGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := s.hold.Load(); h != nil && r.URL.Path == "/" && r.URL.RawQuery == h.rawQuery {
+		h.once.Do(func() { close(h.arrived) })
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if r.URL.Path == "/api/suggest" {
 		s.calls.Add(1)
 		if s.missing.Load() {
@@ -354,7 +378,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate := &suggestGate{next: h}
+	gate := &frontGate{next: h}
 	srv := httptest.NewServer(gate)
 	defer srv.Close()
 	b := startBrowser(t, srv.URL)
@@ -456,6 +480,42 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("its topic", `/topic=/.test(location.search) && !/page=/.test(location.search)`)
 		b.do("clear all", chromedp.Click(chromedp.CSS(`a.clear`)))
 		b.waitFor("no filters", `!/topic=/.test(location.search)`)
+	})
+
+	t.Run("typing while a link's page is on its way", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=quantization")
+		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+		start := jsEval[int](b, `history.length`)
+		next := jsEval[string](b, `document.querySelector(".pager a[rel=next]").getAttribute("href")`)
+		hold := newPageHold(strings.TrimPrefix(next, "/?"))
+		gate.hold.Store(hold)
+		defer gate.hold.Store(nil)
+		b.do("next page", chromedp.Click(chromedp.CSS(`.pager a[rel=next]`)))
+		select {
+		case <-hold.arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the page never asked for %s", next)
+		}
+		// The reader types on before page 2 arrives; it then arrives
+		// (unless typing gave up on it) while the typing waits its pause.
+		b.do("type", chromedp.Evaluate[chromedp.Void](`const box = document.querySelector("#q"); box.focus(); box.setSelectionRange(box.value.length, box.value.length)`), chromedp.SendKeys(chromedp.CSS("#q"), " kv"))
+		close(hold.release)
+		b.waitFor("the typed search", urlIs("/?q=quantization+kv"))
+		b.quiet()
+		if got := jsEval[string](b, `document.querySelector("#q").value`); got != "quantization kv" {
+			t.Errorf("the box says %q after page 2 came in, want what was typed", got)
+		}
+		if got := jsEval[string](b, `document.activeElement.id`); got != "q" {
+			t.Errorf("focus moved to %q while typing", got)
+		}
+		if got := b.location(); got != "/?q=quantization+kv" {
+			t.Errorf("at %s, want the typed search", got)
+		}
+		if n := jsEval[int](b, `history.length`); n != start+1 {
+			t.Errorf("history grew by %d entries, want 1 (the typing; page 2 never showed)", n-start)
+		}
+		b.checkWatch("typing over a click")
 	})
 
 	t.Run("slash focuses and Esc clears", func(t *testing.T) {

@@ -31,6 +31,7 @@
   let burstStart = true;
   let burstTimer = 0;
   let inflight = null;
+  let inflightHow = "";
   // The sort box shows the default order (relevance, or newest without a
   // query) until the reader picks one; only a picked order goes in the URL.
   let sortChosen = new URLSearchParams(location.search).has("sort");
@@ -62,11 +63,15 @@
 
   // load fetches a search page and swaps it in. how is "push" (a new
   // history entry), "replace", "typing" (one entry per burst of typing) or
-  // "none" (the URL is already right: back/forward).
+  // "none" (the URL is already right: back/forward). It resolves to true
+  // when the page was swapped in, and to false when a newer search
+  // superseded it or it failed: a caller then leaves the form, focus and
+  // history to whatever came later.
   async function load(url, how) {
     if (inflight) inflight.abort();
     const ctl = new AbortController();
     inflight = ctl;
+    inflightHow = how;
     const m = main();
     if (m) m.setAttribute("aria-busy", "true");
     let doc;
@@ -76,9 +81,9 @@
       if (!type.startsWith("text/html")) throw new Error("the server answered " + res.status);
       doc = new DOMParser().parseFromString(await res.text(), "text/html");
     } catch (e) {
-      if (e.name === "AbortError") return;
+      if (e.name === "AbortError") return false;
       showError(e.message || String(e));
-      return;
+      return false;
     } finally {
       if (inflight === ctl) inflight = null;
     }
@@ -92,6 +97,7 @@
     } else if (how === "replace") {
       history.replaceState(history.state, "", url);
     }
+    return true;
   }
 
   // swap puts the fresh results and filters in place, keeping focus and
@@ -160,6 +166,13 @@
   }
 
   q.addEventListener("input", function () {
+    // Typing supersedes a click or filter change still on its way: were
+    // it to land now it would put its own query back in the box and take
+    // focus away mid-word.
+    if (inflight && (inflightHow === "push" || inflightHow === "replace")) {
+      inflight.abort();
+      inflight = null;
+    }
     syncSort();
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
@@ -193,7 +206,8 @@
     if (href !== "/" && !href.startsWith("/?")) return;
     e.preventDefault();
     const fromPager = a.closest(".pager") !== null;
-    load(href, "push").then(function () {
+    load(href, "push").then(function (done) {
+      if (!done) return;
       syncForm();
       if (fromPager) {
         // A new page: start reading (and tabbing) from its top.
