@@ -412,6 +412,13 @@ func TestBrowser(t *testing.T) {
 		if got := b.location(); got != "/?q=quantization" || jsEval[string](b, `document.querySelector("#q").value`) != "quantization" {
 			t.Errorf("Esc with suggestions open left %s, box %q", got, jsEval[string](b, `document.querySelector("#q").value`))
 		}
+		// Enter on results that already follow the typing searches again,
+		// but the same search makes no second entry.
+		b.do("enter", key(kb.Enter))
+		b.quiet()
+		if n := jsEval[int](b, `history.length`); n != start+1 {
+			t.Errorf("history has %d entries after Enter on the typed search, want %d", n, start+1)
+		}
 	})
 
 	t.Run("checking a topic filters, keeps counts, changes URL", func(t *testing.T) {

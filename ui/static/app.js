@@ -88,12 +88,22 @@
       if (inflight === ctl) inflight = null;
     }
     swap(doc);
+    // A search for the URL already shown (Enter after the results followed
+    // the typing) makes no entry of its own: Back would seem to do nothing.
+    const to = new URL(url, location.href);
+    const same = to.pathname + to.search === location.pathname + location.search;
     if (how === "push") {
-      history.pushState({}, "", url);
+      // The entry stops being a typing one, so that typing on starts a
+      // new entry rather than rewriting this search.
+      if (same) history.replaceState({}, "", url);
+      else history.pushState({}, "", url);
     } else if (how === "typing") {
-      if (!burstStart && history.state && history.state.typing) history.replaceState({ typing: true }, "", url);
-      else history.pushState({ typing: true }, "", url);
-      burstStart = false;
+      // Typed back to the search shown: nothing to record.
+      if (!same) {
+        if (!burstStart && history.state && history.state.typing) history.replaceState({ typing: true }, "", url);
+        else history.pushState({ typing: true }, "", url);
+        burstStart = false;
+      }
     } else if (how === "replace") {
       history.replaceState(history.state, "", url);
     }
