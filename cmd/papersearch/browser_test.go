@@ -635,6 +635,40 @@ func TestBrowser(t *testing.T) {
 		if !jsEval[bool](b, `document.querySelector("#suggestions").hidden`) {
 			t.Error("suggestions for the later query are still open after Back")
 		}
+		// Typing soon after Back (within the burst that Back left)
+		// makes an entry of its own: the search Back returned to stays.
+		b.do("type on", chromedp.SendKeys(chromedp.CSS("#q"), " kv"))
+		b.waitFor("results for the longer query", urlIs("/?q=pruning+kv"))
+		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor("the first search", urlIs("/?q=pruning")+` && document.querySelector("#q").value === "pruning"`)
+		b.do("type again", chromedp.SendKeys(chromedp.CSS("#q"), " x"))
+		b.waitFor("results for the new query", urlIs("/?q=pruning+x"))
+		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor("the first search, kept", urlIs("/?q=pruning")+` && document.querySelector("#q").value === "pruning"`)
+		b.quiet()
+		// Back also drops a typing search still waiting for its pause:
+		// run late, it would search this entry's query with the filters
+		// of the page left behind. The held answer keeps those filters
+		// on the page meanwhile, as a slow server would.
+		b.do("tick a topic", chromedp.Click(chromedp.CSS("#topic-pruning")))
+		b.waitFor("the topic", urlIs("/?q=pruning&topic=pruning"))
+		hold := newPageHold("q=pruning")
+		gate.hold.Store(hold)
+		defer gate.hold.Store(nil)
+		b.do("type, then back", chromedp.SendKeys(chromedp.CSS("#q"), "s"), chromedp.Evaluate[chromedp.Void](`history.back()`))
+		select {
+		case <-hold.arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Back never asked for its page")
+		}
+		// Long enough for a typing search left pending to start; with
+		// none pending, nothing happens meanwhile.
+		time.Sleep(600 * time.Millisecond)
+		close(hold.release)
+		b.waitFor("the entry Back went to", `!document.querySelector("#main[aria-busy=true]") && !document.querySelector("#topic-pruning").checked`)
+		if got := b.location(); got != "/?q=pruning" {
+			t.Errorf("Back with a typing search pending ended at %s, want /?q=pruning", got)
+		}
 		b.checkWatch("bursts of typing")
 	})
 

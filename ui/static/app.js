@@ -231,6 +231,12 @@
   window.addEventListener("popstate", function () {
     // Suggestions were for the query left behind.
     suggest.close();
+    // So was any typing: a search it still had pending must not run on
+    // top of this entry, and typing from here starts an entry of its own
+    // instead of rewriting the one Back or Forward came to.
+    clearTimeout(typingTimer);
+    clearTimeout(burstTimer);
+    burstStart = true;
     syncForm();
     load(location.pathname + location.search, "none");
   });
