@@ -465,10 +465,20 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("year histogram, chips, sort and pages", func(t *testing.T) {
 		b.t = t
+		// A link that changes the search goes with the old results or
+		// filters; focus goes on from the new results' heading.
+		focusOnSummary := func(after string) {
+			t.Helper()
+			if got := jsEval[string](b, `document.activeElement.id || document.activeElement.tagName`); got != "summary" {
+				t.Errorf("after %s, focus is on %s, want the results heading", after, got)
+			}
+		}
 		b.do("click a year", chromedp.Click(chromedp.CSS("#facet-years .histogram li:last-child a")))
 		b.waitFor("a year filter", `/year_from=\d{4}&year_to=\d{4}/.test(location.search) && document.querySelector(".active a.chip")`)
+		focusOnSummary("a year's bar")
 		b.do("remove it", chromedp.Click(chromedp.CSS(".active a.chip")))
 		b.waitFor("no filter", urlIs("/?q=quantization"))
+		focusOnSummary("removing a filter")
 		b.do("sort", chromedp.SetValue(chromedp.CSS("#sort"), "newest"), chromedp.Evaluate[chromedp.Void](`document.querySelector("#sort").dispatchEvent(new Event("change", {bubbles: true}))`))
 		b.waitFor("newest first", urlIs("/?q=quantization&sort=newest"))
 		dates := jsEval[[]string](b, `[...document.querySelectorAll("ol.hits time")].map(t => t.getAttribute("datetime"))`)
@@ -480,13 +490,13 @@ func TestBrowser(t *testing.T) {
 		}
 		b.do("next page", chromedp.Click(chromedp.CSS(`.pager a[rel=next]`)))
 		b.waitFor("page 2", urlIs("/?q=quantization&sort=newest&page=2")+` && document.querySelector(".pager .current").textContent.includes("2")`)
-		if jsEval[string](b, `document.activeElement.id`) != "summary" {
-			t.Error("focus did not move to the new page's top")
-		}
+		focusOnSummary("Next")
 		b.do("a chip on a hit", chromedp.Click(chromedp.CSS(`ol.hits li.hit ul.chips a.chip`)))
 		b.waitFor("its topic", `/topic=/.test(location.search) && !/page=/.test(location.search)`)
+		focusOnSummary("a hit's topic chip")
 		b.do("clear all", chromedp.Click(chromedp.CSS(`a.clear`)))
 		b.waitFor("no filters", `!/topic=/.test(location.search)`)
+		focusOnSummary("Clear all filters")
 	})
 
 	t.Run("typing while a link's page is on its way", func(t *testing.T) {

@@ -219,12 +219,12 @@
     load(href, "push").then(function (done) {
       if (!done) return;
       syncForm();
-      if (fromPager) {
-        // A new page: start reading (and tabbing) from its top.
-        const h = document.getElementById("summary");
-        if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
-        window.scrollTo(0, 0);
-      }
+      // The link went with the results or filters it was in, which would
+      // leave focus on the body: start reading (and tabbing) from the top
+      // of the new results instead.
+      const h = document.getElementById("summary") || document.querySelector("#main .error h1");
+      if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+      if (fromPager) window.scrollTo(0, 0);
     });
   });
 
