@@ -542,6 +542,11 @@ func TestBrowser(t *testing.T) {
 		if jsEval[string](b, `document.activeElement.id`) != "q" {
 			t.Fatal("/ did not focus the search box")
 		}
+		// A checkbox takes no text: "/" there is the shortcut too.
+		b.do("from a checkbox", chromedp.Focus(chromedp.CSS("#topic-pruning")), key("/"))
+		if got := jsEval[string](b, `document.activeElement.id`); got != "q" {
+			t.Fatalf("/ on a checkbox left focus on %q, want the search box", got)
+		}
 		b.do("escape", key(kb.Escape))
 		b.waitFor("a cleared search", `document.querySelector("#q").value === "" && `+urlIs("/"))
 	})

@@ -258,9 +258,12 @@
     }
   });
 
+  // isEditable says whether el takes typed text, where "/" is a character
+  // to type; on a checkbox, button or select it can only mean the shortcut.
+  const NOT_TEXT = new Set(["checkbox", "radio", "button", "submit", "reset", "image", "file", "range", "color", "hidden"]);
   function isEditable(el) {
-    return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ||
-      el instanceof HTMLSelectElement || (el && el.isContentEditable);
+    if (el instanceof HTMLInputElement) return !NOT_TEXT.has(el.type);
+    return el instanceof HTMLTextAreaElement || (el && el.isContentEditable);
   }
 
   // Suggestions: an ARIA 1.2 combobox over GET /api/suggest?q=PREFIX&size=N,
