@@ -741,6 +741,22 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("the empty state", `document.querySelector(".empty")`)
 		b.screenshot("empty-360", 360)
 		b.axe("empty state")
+		// A long unbroken query, and a filter value as long as one may be,
+		// wrap rather than push the page sideways.
+		b.open("/?q=" + strings.Repeat("x", 300) + "&category=" + strings.Repeat("y", 100))
+		b.waitFor("the long query's results", `document.querySelector("#summary") && document.querySelector(".active a.chip")`)
+		for _, width := range []int64{360, 1280} {
+			b.do("viewport", chromedp.EmulateViewport(width, 800))
+			if w := jsEval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+				t.Errorf("a long query makes the page %d px wider than the %d px viewport", w, width)
+			}
+		}
+		// Nor does the filter's chip stick out of the filters' column
+		// into the results (the filters start folded on the phone).
+		if w := jsEval[int](b, `document.querySelector("details.filters").open = true, Math.ceil(document.querySelector(".active a.chip").getBoundingClientRect().right - document.querySelector(".facets").getBoundingClientRect().right)`); w > 0 {
+			t.Errorf("a long filter value's chip sticks %d px out of the filters", w)
+		}
+		b.do("phone", chromedp.EmulateViewport(360, 800))
 		b.open("/?size=1000")
 		b.waitFor("the error state", `document.querySelector(".error[role=alert]")`)
 		b.axe("error state")
