@@ -284,6 +284,20 @@ func urlIs(pathQuery string) string {
 	return fmt.Sprintf(`(() => { const a = new URLSearchParams(location.search), b = new URLSearchParams(%q); a.sort(); b.sort(); return location.pathname === %q && a.toString() === b.toString(); })()`, q, p)
 }
 
+// barContrast is a JavaScript expression: the contrast ratio of an
+// unselected year bar's colour with the page's background, by WCAG's
+// relative luminance.
+const barContrast = `(() => {
+  const rgb = s => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => {
+    const [r, g, b] = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const bar = lum(rgb(getComputedStyle(document.querySelector(".bar-link:not(.selected) .bar")).backgroundColor));
+  const page = lum(rgb(getComputedStyle(document.body).backgroundColor));
+  return (Math.max(bar, page) + 0.05) / (Math.min(bar, page) + 0.05);
+})()`
+
 func key(k string) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(k) }
 
 // typeOnStartPage opens the start page, types word into the box and waits
@@ -733,6 +747,14 @@ func TestBrowser(t *testing.T) {
 				name := fmt.Sprintf("search-%d-%s", width, theme)
 				b.screenshot(name, width)
 				b.axe(name)
+				// axe checks text, not graphics: a year's bar must stand out
+				// 3:1 from the page (WCAG 1.4.11), and its label be legible.
+				if c := jsEval[float64](b, barContrast); c < 3 {
+					t.Errorf("%s: the year bars contrast %.2f:1 with the page, want 3:1", name, c)
+				}
+				if px := jsEval[float64](b, `parseFloat(getComputedStyle(document.querySelector(".bar-link .year")).fontSize)`); px < 12 {
+					t.Errorf("%s: year labels are %g px, want 12 or more", name, px)
+				}
 			}
 		}
 		b.setTheme(false)
