@@ -188,9 +188,7 @@ func (s *server) searchPage(c *gin.Context) {
 		s.render(c, st, "search.html", data)
 		return
 	}
-	if req.Query != "" {
-		data.Title = req.Query + " · papersearch"
-	}
+	data.Title = searchTitle(req)
 	feed := req
 	feed.Page, feed.Cursor, feed.Size = 0, "", 0
 	if req.Query != "" && feed.Sort == search.SortRelevance {
@@ -199,6 +197,47 @@ func (s *server) searchPage(c *gin.Context) {
 	data.FeedURL = "/feed.atom" + query(feedValues(feed))
 	s.fillResults(&data, req, res)
 	s.render(c, http.StatusOK, "search.html", data)
+}
+
+// searchTitle names a search in the browser's tabs and history: its query
+// (cut short), how many filters it has and its page, so that two entries
+// for one query can be told apart. The start page is plain "papersearch".
+func searchTitle(r search.Request) string {
+	name := clipText(r.Query, titleQueryLen)
+	filters := len(r.Topics) + len(r.Categories)
+	if r.YearFrom != 0 || r.YearTo != 0 {
+		filters++
+	}
+	page := r.Page > 1 && r.Cursor == "" // a cursor's page has no number
+	if name == "" {
+		if filters == 0 && !page {
+			return "papersearch"
+		}
+		name = "Papers"
+	}
+	switch {
+	case filters == 1:
+		name += " (1 filter)"
+	case filters > 1:
+		name += fmt.Sprintf(" (%d filters)", filters)
+	}
+	if page {
+		name += fmt.Sprintf(", page %d", r.Page)
+	}
+	return name + " · papersearch"
+}
+
+// titleQueryLen is as much of a query, in characters, as a title shows:
+// tabs show less, and the rest of the title says more.
+const titleQueryLen = 60
+
+// clipText cuts s to n characters, marking the cut with an ellipsis.
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func sortOptions(sel string) []option {

@@ -509,6 +509,41 @@ func TestActiveFilterChips(t *testing.T) {
 	}
 }
 
+// The title tells a search's tabs and history entries apart; the results
+// count is the page's first heading, filters or not.
+func TestSearchPageTitleAndHeadings(t *testing.T) {
+	h := newHandler(t)
+	long := strings.Repeat("x", 100)
+	tests := []struct{ target, title string }{
+		{"/", "papersearch"},
+		{"/?q=pruning", "pruning · papersearch"},
+		{"/?q=pruning&topic=pruning", "pruning (1 filter) · papersearch"},
+		{"/?q=models&category=cs.CL&year_from=2023&size=1&page=2", "models (2 filters), page 2 · papersearch"},
+		{"/?topic=pruning&topic=quantization", "Papers (2 filters) · papersearch"},
+		{"/?size=1&page=3", "Papers, page 3 · papersearch"},
+		{"/?q=" + long, strings.Repeat("x", 59) + "… · papersearch"},
+		{"/?q=%3Cscript%3E", "<script> · papersearch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			w := do(t, h, http.MethodGet, tt.target)
+			if strings.Contains(w.Body.String(), "<title><script>") {
+				t.Fatal("the query is in the title unescaped")
+			}
+			doc, err := goquery.NewDocumentFromReader(w.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := doc.Find("title").Text(); got != tt.title {
+				t.Errorf("<title> = %q, want %q", got, tt.title)
+			}
+			if first := goquery.NodeName(doc.Find("h1, h2, h3, h4, h5, h6").First()); first != "h1" {
+				t.Errorf("the first heading is an %s, want the h1", first)
+			}
+		})
+	}
+}
+
 func TestPagination(t *testing.T) {
 	h := newHandler(t)
 	type pager struct {
