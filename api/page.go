@@ -143,11 +143,18 @@ type paperPageData struct {
 const similarOnPage = 5
 
 var sortLabels = map[string]string{
-	search.SortRelevance: "Most relevant",
-	search.SortNewest:    "Newest",
-	search.SortOldest:    "Oldest",
-	search.SortUpvotes:   "Most upvoted",
+	bestMatch:          "Best match",
+	search.SortNewest:  "Newest",
+	search.SortOldest:  "Oldest",
+	search.SortUpvotes: "Most upvoted",
 }
+
+// bestMatch is the sort menu's default: no sort parameter, so that the
+// search's own default applies, relevance with a query and newest without.
+// The start page lists the newest papers, but a menu that showed "Newest"
+// there would send it with a query typed there (without the script, the
+// form sends every field), ranking that query by date.
+const bestMatch = ""
 
 const (
 	topicsShown = 12
@@ -168,16 +175,21 @@ func (s *server) recoverPage(c *gin.Context) {
 		return
 	}
 	data := searchPageData{pageMeta: pageMeta{Title: "Server error · papersearch"}, Error: internalMsg,
-		Status: http.StatusInternalServerError, Sorts: sortOptions(search.SortRelevance)}
+		Status: http.StatusInternalServerError, Sorts: sortOptions(search.Request{})}
 	s.render(c, http.StatusInternalServerError, "search.html", data)
 	c.Abort()
 }
 
 func (s *server) searchPage(c *gin.Context) {
 	defer s.recoverPage(c)
+	if to, ok := withoutEmpty(c.Request.URL); ok {
+		c.Writer.Header().Del("ETag")
+		c.Redirect(http.StatusFound, to)
+		return
+	}
 	req, res, err := s.runSearch(c, true)
 	data := searchPageData{pageMeta: pageMeta{Title: "papersearch"}, Query: req.Query, YearFrom: req.YearFrom, YearTo: req.YearTo}
-	data.Sorts = sortOptions(req.Sort)
+	data.Sorts = sortOptions(req)
 	if err != nil {
 		st, _, msg := status(err)
 		if st >= 500 {
@@ -240,10 +252,50 @@ func clipText(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func sortOptions(sel string) []option {
-	var out []option
+// withoutEmpty is the address u without its empty search parameters, and
+// whether it had any. Without the script the form sends every field, the
+// blank ones too (year_from=&year_to=&sort=); a redirect gives the search
+// the short address that its links, and the script, use.
+func withoutEmpty(u *url.URL) (string, bool) {
+	v, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "", false // the search says what is wrong with it
+	}
+	dropped := false
+	for _, name := range SearchParams {
+		vs, ok := v[name]
+		if !ok {
+			continue
+		}
+		kept := slices.DeleteFunc(vs, func(s string) bool { return strings.TrimSpace(s) == "" })
+		if len(kept) == len(vs) {
+			continue
+		}
+		dropped = true
+		if len(kept) == 0 {
+			v.Del(name)
+		} else {
+			v[name] = kept
+		}
+	}
+	if !dropped {
+		return "", false
+	}
+	return "/" + query(v), true
+}
+
+// sortOptions lists the sort menu for r, with r's order selected: "Best
+// match" when r has its query's default order.
+func sortOptions(r search.Request) []option {
+	sel := r.Sort
+	if sel == defaultSort(r.Query) || sel == search.SortRelevance {
+		sel = bestMatch
+	}
+	out := []option{{bestMatch, sortLabels[bestMatch], sel == bestMatch}}
 	for _, v := range search.Sorts {
-		out = append(out, option{v, sortLabels[v], v == sel})
+		if v != search.SortRelevance { // "Best match" with a query
+			out = append(out, option{v, sortLabels[v], v == sel})
+		}
 	}
 	return out
 }
@@ -410,7 +462,7 @@ func (s *server) paperPage(c *gin.Context) {
 		} else if st >= 500 {
 			s.log.Error("paper page", "id", id, "err", err)
 		}
-		data := searchPageData{pageMeta: pageMeta{Title: "Not found · papersearch"}, Error: msg, Status: st, Sorts: sortOptions(search.SortRelevance)}
+		data := searchPageData{pageMeta: pageMeta{Title: "Not found · papersearch"}, Error: msg, Status: st, Sorts: sortOptions(search.Request{})}
 		s.render(c, st, "search.html", data)
 		return
 	}

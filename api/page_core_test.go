@@ -75,39 +75,57 @@ func spokenAll(s *goquery.Selection) []string {
 	return s.Map(func(_ int, s *goquery.Selection) string { return spoken(s) })
 }
 
-// submit is the URL a browser asks for when the search form is submitted
-// without the script, after flipping the checkbox name=value: every named
-// field in document order, a checkbox only when checked, a select's
-// selected option. The script builds its URL from the same fields.
-func submit(t *testing.T, doc *goquery.Document, name, value string) string {
+// formQuery is the address the page's search form asks for, as a browser
+// sends it without JavaScript, after the reader sets one field: a
+// checkbox name=value is ticked or unticked, any other field name takes
+// value. The form sends every named field, the blank ones too.
+func formQuery(t *testing.T, doc *goquery.Document, name, value string) string {
 	t.Helper()
 	form := doc.Find("form#search")
 	if form.Length() != 1 || form.AttrOr("method", "") != "get" || form.AttrOr("action", "") != "/" {
 		t.Fatal("no GET form#search with action /")
 	}
-	flipped := false
+	set := false
 	v := url.Values{}
 	form.Find("input[name], select[name]").Each(func(_ int, f *goquery.Selection) {
 		n := f.AttrOr("name", "")
 		switch {
 		case goquery.NodeName(f) == "select":
-			v.Add(n, f.Find("option[selected]").AttrOr("value", ""))
+			opt := f.Find("option[selected]")
+			if opt.Length() == 0 {
+				opt = f.Find("option").First()
+			}
+			v.Add(n, opt.AttrOr("value", opt.Text()))
 		case f.AttrOr("type", "") == "checkbox":
 			_, checked := f.Attr("checked")
 			if n == name && f.AttrOr("value", "") == value {
-				checked, flipped = !checked, true
+				checked, set = !checked, true
 			}
 			if checked {
 				v.Add(n, f.AttrOr("value", ""))
 			}
+		case n == name:
+			v.Add(n, value)
+			set = true
 		default:
 			v.Add(n, f.AttrOr("value", ""))
 		}
 	})
-	if !flipped {
-		t.Fatalf("no %s=%s checkbox in the form", name, value)
+	if !set {
+		t.Fatalf("no field %s=%s in the form", name, value)
 	}
 	return "/?" + v.Encode()
+}
+
+// submit submits the form as formQuery does and returns the address the
+// browser ends at: the server redirects a form's blank fields away.
+func submit(t *testing.T, h http.Handler, doc *goquery.Document, name, value string) string {
+	t.Helper()
+	target := formQuery(t, doc, name, value)
+	if w := do(t, h, http.MethodGet, target); w.Code == http.StatusFound {
+		return w.Header().Get("Location")
+	}
+	return target
 }
 
 // hitLinks lists the papers the hits link to, by their paths: the links'
@@ -245,8 +263,10 @@ func TestSearchPageNoQuery(t *testing.T) {
 	if got := doc.Find("title").Text(); got != "papersearch" {
 		t.Errorf("<title> = %q", got)
 	}
-	if got := doc.Find("select#sort option[selected]").AttrOr("value", ""); got != "newest" {
-		t.Errorf("selected sort = %q, want newest", got)
+	// "Best match" (no sort), which is newest without a query, so that a
+	// query typed here is not sent with sort=newest.
+	if sel := doc.Find("select#sort option[selected]"); sel.Length() != 1 || sel.AttrOr("value", "?") != "" || sel.Text() != "Best match" {
+		t.Errorf("selected sort %q (%q), want Best match", sel.AttrOr("value", "none"), sel.Text())
 	}
 	// Newest first.
 	want := []string{"/papers/2502.00005", "/papers/2407.00004", "/papers/2401.00001", "/papers/2305.00002", "/papers/2301.00003", "/papers/2206.00006", "/papers/hep-th/9901001"}
@@ -317,7 +337,7 @@ func TestFacetToggle(t *testing.T) {
 	h := newHandler(t)
 	before := page(t, h, "/?q=pruning", http.StatusOK)
 
-	target := submit(t, before, "topic", "quantization")
+	target := submit(t, h, before, "topic", "quantization")
 	u, _ := url.Parse(target)
 	if got := u.Query(); got.Get("q") != "pruning" || !reflect.DeepEqual(got["topic"], []string{"quantization"}) {
 		t.Fatalf("checking Quantization asks for %s", target)
@@ -353,7 +373,7 @@ func TestFacetToggle(t *testing.T) {
 	}
 
 	// A second topic ORs in.
-	target = submit(t, on, "topic", "inference-efficiency")
+	target = submit(t, h, on, "topic", "inference-efficiency")
 	u, _ = url.Parse(target)
 	if got := slices.Sorted(slices.Values(u.Query()["topic"])); !reflect.DeepEqual(got, []string{"inference-efficiency", "quantization"}) {
 		t.Errorf("checking a second topic asks for %s", target)
@@ -363,7 +383,7 @@ func TestFacetToggle(t *testing.T) {
 		t.Errorf("summary with two topics = %q", got)
 	}
 
-	target = submit(t, on, "topic", "quantization")
+	target = submit(t, h, on, "topic", "quantization")
 	u, _ = url.Parse(target)
 	if got := u.Query(); got.Get("q") != "pruning" || got.Has("topic") {
 		t.Errorf("unchecking Quantization asks for %s", target)
@@ -393,7 +413,7 @@ func TestSelectedTopicWithoutHits(t *testing.T) {
 	if !found {
 		t.Fatalf("selected topic missing from the facet list: %+v", topicFacets(doc))
 	}
-	target := submit(t, doc, "topic", "tokenization")
+	target := submit(t, h, doc, "topic", "tokenization")
 	if u, _ := url.Parse(target); u.Query().Get("q") != "pruning" || u.Query().Has("topic") {
 		t.Errorf("unchecking Tokenization asks for %s", target)
 	}
@@ -507,6 +527,38 @@ func TestActiveFilterChips(t *testing.T) {
 			t.Errorf("%s: open range chip = %q, want %q", target, got, want)
 		}
 	}
+}
+
+// Without the script, a query typed on the start page is ranked by
+// relevance, and the blank fields the form sends leave the address.
+func TestSearchFormWithoutScript(t *testing.T) {
+	h := newHandler(t)
+	target := formQuery(t, page(t, h, "/", http.StatusOK), "q", "pruning")
+	w := do(t, h, http.MethodGet, target)
+	if w.Code != http.StatusFound || w.Header().Get("Location") != "/?q=pruning" {
+		t.Fatalf("GET %s: %d to %q, want 302 to /?q=pruning", target, w.Code, w.Header().Get("Location"))
+	}
+	doc := page(t, h, "/?q=pruning", http.StatusOK)
+	if got, want := hitLinks(doc), hitLinks(page(t, h, "/?q=pruning&sort=relevance", http.StatusOK)); !reflect.DeepEqual(got, want) {
+		t.Errorf("hits %q, want by relevance %q", got, want)
+	}
+	if got := doc.Find("select#sort option[selected]").Text(); got != "Best match" {
+		t.Errorf("sort menu shows %q", got)
+	}
+
+	for _, tt := range []struct{ target, want string }{
+		{"/?q=&sort=&year_from=&year_to=", "/"},
+		{"/?q=pruning&sort=newest&year_from=+&year_to=2024&topic=", "/?q=pruning&sort=newest&year_to=2024"},
+		{"/?topic=pruning&topic=&category=cs.CL", "/?category=cs.CL&topic=pruning"},
+	} {
+		w := do(t, h, http.MethodGet, tt.target)
+		if w.Code != http.StatusFound || w.Header().Get("Location") != tt.want {
+			t.Errorf("GET %s: %d to %q, want 302 to %q", tt.target, w.Code, w.Header().Get("Location"), tt.want)
+		}
+	}
+	// Nothing blank, nothing to shorten.
+	page(t, h, "/?q=pruning&year_from=2024", http.StatusOK)
+	page(t, h, "/?q=pruning;x", http.StatusBadRequest)
 }
 
 // The title tells a search's tabs and history entries apart; the results

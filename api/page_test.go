@@ -121,8 +121,8 @@ func TestSearchPage(t *testing.T) {
 	if href, _ := doc.Find(`link[rel=alternate][type="application/atom+xml"]`).Attr("href"); href != "/feed.atom?q=quantization&topic=quantization" {
 		t.Errorf("feed link %q", href)
 	}
-	if sel := doc.Find("#sort option[selected]").AttrOr("value", ""); sel != "relevance" {
-		t.Errorf("selected sort %q", sel)
+	if sel := doc.Find("#sort option[selected]"); sel.Length() != 1 || sel.AttrOr("value", "?") != "" {
+		t.Errorf("selected sort %q, want Best match (no sort: relevance, with a query)", sel.AttrOr("value", "none"))
 	}
 }
 

@@ -143,11 +143,7 @@ func Values(r search.Request) url.Values {
 	if r.YearTo != 0 {
 		v.Set("year_to", strconv.Itoa(r.YearTo))
 	}
-	defSort := search.SortRelevance
-	if r.Query == "" {
-		defSort = search.SortNewest
-	}
-	if r.Sort != "" && r.Sort != defSort {
+	if r.Sort != "" && r.Sort != defaultSort(r.Query) {
 		v.Set("sort", r.Sort)
 	}
 	if r.Page > 1 {
@@ -176,6 +172,15 @@ func Values(r search.Request) url.Values {
 		v.Set("facets", strings.Join(want, ","))
 	}
 	return v
+}
+
+// defaultSort is the order of a search with no sort parameter, as
+// search.Request.Normalize picks it.
+func defaultSort(query string) string {
+	if strings.TrimSpace(query) == "" {
+		return search.SortNewest
+	}
+	return search.SortRelevance
 }
 
 // givenOnce refuses a parameter of names given more than once: it would be

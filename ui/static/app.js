@@ -32,9 +32,6 @@
   let burstTimer = 0;
   let inflight = null;
   let inflightHow = "";
-  // The sort box shows the default order (relevance, or newest without a
-  // query) until the reader picks one; only a picked order goes in the URL.
-  let sortChosen = new URLSearchParams(location.search).has("sort");
 
   // On a phone the filters start folded; the server sends them open so
   // that they work without this script.
@@ -42,6 +39,8 @@
   function filtersDetails() { return document.querySelector(".facets details.filters"); }
   if (narrow.matches && filtersDetails()) filtersDetails().open = false;
 
+  // defaultSort is the order the server gives a search without a sort:
+  // what the sort menu's "Best match" (value "") stands for.
   function defaultSort() {
     return q.value.trim() === "" ? "newest" : "relevance";
   }
@@ -52,7 +51,7 @@
     const params = new URLSearchParams();
     for (const [k, v] of new FormData(form)) {
       if (typeof v !== "string" || v.trim() === "") continue;
-      if (k === "sort" && (!sortChosen || v === defaultSort())) continue;
+      if (k === "sort" && v === defaultSort()) continue;
       params.append(k, k === "q" ? v.trim() : v);
     }
     const s = params.toString();
@@ -158,16 +157,17 @@
     status.textContent = h.textContent;
   }
 
-  // syncForm makes the fields outside the swapped parts match the URL.
+  // syncForm makes the fields outside the swapped parts match the URL,
+  // the sort menu as the server marks it: the default order is "Best
+  // match".
   function syncForm() {
     const params = new URLSearchParams(location.search);
     q.value = params.get("q") || "";
-    sortChosen = params.has("sort");
-    if (sort) sort.value = params.get("sort") || defaultSort();
-  }
-
-  function syncSort() {
-    if (sort && !sortChosen) sort.value = defaultSort();
+    if (sort) {
+      const s = params.get("sort") || "";
+      sort.value = s === defaultSort() || s === "relevance" ? "" : s;
+      if (sort.selectedIndex < 0) sort.value = "";
+    }
   }
 
   function searchNow(how) {
@@ -183,7 +183,6 @@
       inflight.abort();
       inflight = null;
     }
-    syncSort();
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
     clearTimeout(burstTimer);
@@ -193,7 +192,6 @@
 
   form.addEventListener("change", function (e) {
     if (e.target === q) return;
-    if (e.target === sort) sortChosen = true;
     if (e.target === sort || e.target.name === "topic" || e.target.name === "category" ||
         e.target.name === "year_from" || e.target.name === "year_to") {
       searchNow("push");
@@ -251,7 +249,6 @@
         suggest.close();
       } else if (q.value !== "") {
         q.value = "";
-        syncSort();
         searchNow("typing");
       }
       e.preventDefault();
@@ -381,7 +378,6 @@
       }
       if (s.kind === "topic" && typeof s.topic === "string" && s.topic !== "") {
         q.value = "";
-        syncSort();
         const box = Array.from(form.querySelectorAll('input[name="topic"]')).find(function (b) { return b.value === s.topic; });
         if (box) {
           box.checked = true;
@@ -395,7 +391,6 @@
         return;
       }
       q.value = s.text;
-      syncSort();
       searchNow("push");
     }
 
