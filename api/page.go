@@ -28,9 +28,11 @@ type pageMeta struct {
 // template only places them.
 type searchPageData struct {
 	pageMeta
-	Query    string
-	YearFrom int
-	YearTo   int
+	Query string
+	// YearFrom and YearTo are the year boxes' contents: as written, on a
+	// page that says they are wrong.
+	YearFrom string
+	YearTo   string
 	Sorts    []option
 	Error    string
 	Status   int
@@ -106,6 +108,8 @@ type facetView struct {
 	Selected     bool
 	// ID is a safe HTML id for the checkbox.
 	ID string
+	// Uncounted values belong to a search that could not run.
+	Uncounted bool
 }
 
 // yearBar is one column of the year histogram.
@@ -188,18 +192,18 @@ func (s *server) searchPage(c *gin.Context) {
 		return
 	}
 	req, res, err := s.runSearch(c, true)
-	data := searchPageData{pageMeta: pageMeta{Title: "papersearch"}, Query: req.Query, YearFrom: req.YearFrom, YearTo: req.YearTo}
-	data.Sorts = sortOptions(req)
 	if err != nil {
 		st, _, msg := status(err)
 		if st >= 500 {
 			s.log.Error("search page", "err", err)
 		}
-		data.Title = "Search failed · papersearch"
-		data.Error = msg
+		data := searchPageData{pageMeta: pageMeta{Title: "Search failed · papersearch"}, Error: msg, Status: st}
+		s.fillForm(&data, c.Request.URL)
 		s.render(c, st, "search.html", data)
 		return
 	}
+	data := searchPageData{pageMeta: pageMeta{Title: "papersearch"}, Query: req.Query, YearFrom: yearText(req.YearFrom), YearTo: yearText(req.YearTo)}
+	data.Sorts = sortOptions(req)
 	data.Title = searchTitle(req)
 	feed := req
 	feed.Page, feed.Cursor, feed.Size = 0, "", 0
@@ -324,39 +328,28 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 
 	var topics []facetView
 	for _, f := range res.Facets.Topics {
-		topics = append(topics, facetView{"topic", f.Value, s.label(f.Value), f.Count, slices.Contains(req.Topics, f.Value), "topic-" + htmlID(f.Value)})
+		topics = append(topics, facetView{Name: "topic", Value: f.Value, Label: s.label(f.Value), Count: f.Count, Selected: slices.Contains(req.Topics, f.Value), ID: "topic-" + htmlID(f.Value)})
 	}
 	// A selected topic with no hits must stay visible so it can be unchecked.
 	for _, t := range req.Topics {
 		if !slices.ContainsFunc(topics, func(f facetView) bool { return f.Value == t }) {
-			topics = append(topics, facetView{"topic", t, s.label(t), 0, true, "topic-" + htmlID(t)})
+			topics = append(topics, facetView{Name: "topic", Value: t, Label: s.label(t), Selected: true, ID: "topic-" + htmlID(t)})
 		}
 	}
 	d.Topics = fold(topics, topicsShown)
 	var cats []facetView
 	for _, f := range res.Facets.Categories {
-		cats = append(cats, facetView{"category", f.Value, f.Value, f.Count, slices.Contains(req.Categories, f.Value), "cat-" + htmlID(f.Value)})
+		cats = append(cats, facetView{Name: "category", Value: f.Value, Label: f.Value, Count: f.Count, Selected: slices.Contains(req.Categories, f.Value), ID: "cat-" + htmlID(f.Value)})
 	}
 	for _, cat := range req.Categories {
 		if !slices.ContainsFunc(cats, func(f facetView) bool { return f.Value == cat }) {
-			cats = append(cats, facetView{"category", cat, cat, 0, true, "cat-" + htmlID(cat)})
+			cats = append(cats, facetView{Name: "category", Value: cat, Label: cat, Selected: true, ID: "cat-" + htmlID(cat)})
 		}
 	}
 	d.Cats = fold(cats, catsShown)
 	d.Years, d.YearsMax = yearBars(req, res.Facets.Years)
 
-	for _, t := range req.Topics {
-		d.Active = append(d.Active, chip{"Topic: " + s.label(t), link(toggle(req, "topic", t))})
-	}
-	for _, cat := range req.Categories {
-		d.Active = append(d.Active, chip{"Category: " + cat, link(toggle(req, "category", cat))})
-	}
-	if req.YearFrom != 0 || req.YearTo != 0 {
-		r := req
-		r.Page, r.Cursor, r.YearFrom, r.YearTo = 0, "", 0, 0
-		d.Active = append(d.Active, chip{"Years: " + yearsText(req.YearFrom, req.YearTo), link(r)})
-	}
-	d.ClearURL = link(search.Request{Query: req.Query, Sort: req.Sort, Size: req.Size})
+	d.Active, d.ClearURL = s.activeFilters(req)
 	if len(d.Hits) == 0 {
 		for _, t := range s.topics {
 			if len(d.Suggest) == 4 {
@@ -381,6 +374,76 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 		d.Expansions = append(d.Expansions, e.From+" → "+strings.Join(e.To, ", "))
 	}
 	d.Notices = res.Notices
+}
+
+// activeFilters lists the chips that each remove one of req's filters, and
+// the link that clears them all.
+func (s *server) activeFilters(req search.Request) (chips []chip, clear string) {
+	for _, t := range req.Topics {
+		chips = append(chips, chip{"Topic: " + s.label(t), link(toggle(req, "topic", t))})
+	}
+	for _, cat := range req.Categories {
+		chips = append(chips, chip{"Category: " + cat, link(toggle(req, "category", cat))})
+	}
+	if req.YearFrom != 0 || req.YearTo != 0 {
+		r := req
+		r.Page, r.Cursor, r.YearFrom, r.YearTo = 0, "", 0, 0
+		chips = append(chips, chip{"Years: " + yearsText(req.YearFrom, req.YearTo), link(r)})
+	}
+	return chips, link(search.Request{Query: req.Query, Sort: req.Sort, Size: req.Size})
+}
+
+// fillForm puts the search u asked for back into the form of a page that
+// says the search could not run, so that the reader corrects it instead
+// of starting over: the box, the order, the year boxes as written, the
+// selected topics and categories (uncounted) and their chips. It reads u
+// leniently, as what was asked for may be what is wrong: a value that
+// does not parse is left out, and nothing is checked against the index.
+func (s *server) fillForm(d *searchPageData, u *url.URL) {
+	v := u.Query() // a malformed pair is dropped; the error says so
+	text := func(name string) string { return strings.ToValidUTF8(v.Get(name), "\uFFFD") }
+	var r search.Request
+	r.Query = strings.TrimSpace(text("q"))
+	if sort := text("sort"); slices.Contains(search.Sorts, sort) {
+		r.Sort = sort
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(text("size"))); err == nil && n >= 1 && n <= search.MaxSize {
+		r.Size = n
+	}
+	// A year that is a number, even out of range, is kept for the chip
+	// that removes the years and the links that keep them.
+	d.YearFrom, d.YearTo = strings.TrimSpace(text("year_from")), strings.TrimSpace(text("year_to"))
+	r.YearFrom, _ = strconv.Atoi(d.YearFrom)
+	r.YearTo, _ = strconv.Atoi(d.YearTo)
+	values := func(name string) []string {
+		var out []string
+		for _, x := range v[name] {
+			if x = strings.ToValidUTF8(strings.TrimSpace(x), "\uFFFD"); x != "" && !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	r.Topics, r.Categories = values("topic"), values("category")
+
+	d.Query = r.Query
+	d.Sorts = sortOptions(r)
+	var topics, cats []facetView
+	for _, t := range r.Topics {
+		topics = append(topics, facetView{Name: "topic", Value: t, Label: s.label(t), Selected: true, ID: "topic-" + htmlID(t), Uncounted: true})
+	}
+	for _, c := range r.Categories {
+		cats = append(cats, facetView{Name: "category", Value: c, Label: c, Selected: true, ID: "cat-" + htmlID(c), Uncounted: true})
+	}
+	d.Topics, d.Cats = fold(topics, topicsShown), fold(cats, catsShown)
+	d.Active, d.ClearURL = s.activeFilters(r)
+}
+
+func yearText(y int) string {
+	if y == 0 {
+		return ""
+	}
+	return strconv.Itoa(y)
 }
 
 // fold keeps the first n values in view and the rest under "more", opened

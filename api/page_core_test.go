@@ -748,6 +748,56 @@ func TestSearchPageBadParams(t *testing.T) {
 	}
 }
 
+// A search that cannot run keeps what the reader asked for in the form,
+// so that correcting the wrong value keeps the rest.
+func TestSearchPageErrorKeepsForm(t *testing.T) {
+	h := newHandler(t)
+	doc := page(t, h, "/?q=pruning&topic=pruning&topic=pruning&category=cs.CL&year_from=2023&year_to=20&sort=upvotes", http.StatusBadRequest)
+	if got := squash(doc.Find(`.error[role="alert"] p`).First().Text()); !strings.Contains(got, "year_to must be a year") {
+		t.Errorf("error text = %q", got)
+	}
+	if got := doc.Find("input#q").AttrOr("value", ""); got != "pruning" {
+		t.Errorf("search box = %q", got)
+	}
+	if got := doc.Find("#sort option[selected]").AttrOr("value", ""); got != "upvotes" {
+		t.Errorf("sort = %q, want upvotes", got)
+	}
+	if from, to := doc.Find("#year_from").AttrOr("value", ""), doc.Find("#year_to").AttrOr("value", ""); from != "2023" || to != "20" {
+		t.Errorf("year boxes %q to %q, want 2023 to 20 as written", from, to)
+	}
+	checked := attrs(doc.Find("form#search input[type=checkbox][checked]"), "id")
+	if want := []string{"topic-pruning", "cat-cs_2eCL"}; !reflect.DeepEqual(checked, want) {
+		t.Errorf("checked boxes %q, want %q", checked, want)
+	}
+	if n := doc.Find("form#search .count").Length(); n != 0 {
+		t.Errorf("%d counts shown for a search that did not run", n)
+	}
+	wantChips := []string{"Topic: Pruning (remove)", "Category: cs.CL (remove)", "Years: 2023–20 (remove)"}
+	if got := spokenAll(doc.Find("section.active a.chip")); !reflect.DeepEqual(got, wantChips) {
+		t.Errorf("chips %q, want %q", got, wantChips)
+	}
+	if got := goquery.NodeName(doc.Find("h1, h2, h3, h4, h5, h6").First()); got != "h1" {
+		t.Errorf("the first heading is an %s", got)
+	}
+	// Correcting the year, the topic and category stay.
+	fixed := submit(t, h, doc, "year_to", "2024")
+	want := "/?category=cs.CL&q=pruning&sort=upvotes&topic=pruning&year_from=2023&year_to=2024"
+	if fixed != want {
+		t.Errorf("the corrected form asks for %s, want %s", fixed, want)
+	}
+	page(t, h, fixed, http.StatusOK)
+	// Removing the years through their chip fixes it too.
+	if got := doc.Find("section.active a.chip").Last().AttrOr("href", ""); got != "/?category=cs.CL&q=pruning&sort=upvotes&topic=pruning" {
+		t.Errorf("the years' chip links to %s", got)
+	}
+
+	// What the reader asked for is shown as text, whatever it is.
+	w := do(t, h, http.MethodGet, "/?q=x&topic="+url.QueryEscape(imgTag)+"&year_from=1")
+	if w.Code != http.StatusBadRequest || strings.Contains(w.Body.String(), imgTag) {
+		t.Errorf("status %d; the page has the topic's markup unescaped: %t", w.Code, strings.Contains(w.Body.String(), imgTag))
+	}
+}
+
 // A query string the server cannot read is an error page, not a page of
 // every paper with the query dropped.
 func TestSearchPageMalformedQuery(t *testing.T) {
