@@ -33,9 +33,13 @@ type searchPageData struct {
 	// page that says they are wrong.
 	YearFrom string
 	YearTo   string
-	Sorts    []option
-	Error    string
-	Status   int
+	// YearLow and YearHigh bound the year boxes: the years the search's
+	// papers have (whatever its year filter), so that the arrow keys step
+	// from them rather than from the year 1000.
+	YearLow, YearHigh int
+	Sorts             []option
+	Error             string
+	Status            int
 	// Summary is the one-line result count, also read out by screen
 	// readers after each search-as-you-type update.
 	Summary   string
@@ -180,6 +184,7 @@ func (s *server) recoverPage(c *gin.Context) {
 	}
 	data := searchPageData{pageMeta: pageMeta{Title: "Server error · papersearch"}, Error: internalMsg,
 		Status: http.StatusInternalServerError, Sorts: sortOptions(search.Request{})}
+	data.YearLow, data.YearHigh = yearSpan(nil)
 	s.render(c, http.StatusInternalServerError, "search.html", data)
 	c.Abort()
 }
@@ -348,6 +353,7 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 	}
 	d.Cats = fold(cats, catsShown)
 	d.Years, d.YearsMax = yearBars(req, res.Facets.Years)
+	d.YearLow, d.YearHigh = yearSpan(d.Years, req.YearFrom, req.YearTo)
 
 	d.Active, d.ClearURL = s.activeFilters(req)
 	if len(d.Hits) == 0 {
@@ -437,6 +443,22 @@ func (s *server) fillForm(d *searchPageData, u *url.URL) {
 	}
 	d.Topics, d.Cats = fold(topics, topicsShown), fold(cats, catsShown)
 	d.Active, d.ClearURL = s.activeFilters(r)
+	d.YearLow, d.YearHigh = yearSpan(nil)
+}
+
+// yearSpan is the first and last year of the histogram, widened to take in
+// the years selected; without bars, every year a search may ask for.
+func yearSpan(bars []yearBar, selected ...int) (low, high int) {
+	if len(bars) == 0 {
+		return search.MinYear, search.MaxYear
+	}
+	low, high = bars[0].Year, bars[len(bars)-1].Year
+	for _, y := range selected {
+		if y != 0 {
+			low, high = min(low, y), max(high, y)
+		}
+	}
+	return low, high
 }
 
 func yearText(y int) string {
@@ -526,6 +548,7 @@ func (s *server) paperPage(c *gin.Context) {
 			s.log.Error("paper page", "id", id, "err", err)
 		}
 		data := searchPageData{pageMeta: pageMeta{Title: "Not found · papersearch"}, Error: msg, Status: st, Sorts: sortOptions(search.Request{})}
+		data.YearLow, data.YearHigh = yearSpan(nil)
 		s.render(c, st, "search.html", data)
 		return
 	}

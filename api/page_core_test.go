@@ -492,6 +492,33 @@ func TestYearFacetToggle(t *testing.T) {
 	}
 }
 
+// The year boxes' arrows start from the years the search has, and the
+// form leaves checking them to the server.
+func TestYearBoxesBounds(t *testing.T) {
+	h := newHandler(t)
+	for _, tt := range []struct {
+		target   string
+		status   int
+		min, max string
+	}{
+		{"/?q=pruning", http.StatusOK, "2023", "2024"},
+		{"/?q=pruning&year_from=2020", http.StatusOK, "2020", "2024"},
+		{"/?q=xylophone", http.StatusOK, "1000", "9999"},
+		{"/?q=pruning&year_to=20", http.StatusBadRequest, "1000", "9999"},
+	} {
+		doc := page(t, h, tt.target, tt.status)
+		for _, id := range []string{"#year_from", "#year_to"} {
+			box := doc.Find(id)
+			if lo, hi := box.AttrOr("min", ""), box.AttrOr("max", ""); lo != tt.min || hi != tt.max {
+				t.Errorf("%s: %s steps within %s-%s, want %s-%s", tt.target, id, lo, hi, tt.min, tt.max)
+			}
+		}
+		if _, ok := doc.Find("form#search").Attr("novalidate"); !ok {
+			t.Errorf("%s: the form checks the years' bounds itself", tt.target)
+		}
+	}
+}
+
 func TestActiveFilterChips(t *testing.T) {
 	h := newHandler(t)
 	doc := page(t, h, "/?topic=pruning&category=cs.CL&year_from=2023&year_to=2024&sort=upvotes", http.StatusOK)

@@ -511,6 +511,30 @@ func TestBrowser(t *testing.T) {
 		b.do("clear all", chromedp.Click(chromedp.CSS(`a.clear`)))
 		b.waitFor("no filters", `!/topic=/.test(location.search)`)
 		focusOnSummary("Clear all filters")
+		// The year boxes step from the years the results have (From from
+		// the first, To from the last), and a run of steps is one search
+		// and one history entry. The pauses between steps are a quick
+		// hand's, long enough for a search to come back (the cause of an
+		// entry per step); the burst that makes one entry lasts 1.5 s.
+		b.quiet()
+		years := jsEval[[]int](b, `[...document.querySelectorAll("#facet-years .histogram .year")].map(y => +y.textContent)`)
+		if len(years) < 3 {
+			t.Fatalf("years %v: too few to step through", years)
+		}
+		first, last := years[0], years[len(years)-1]
+		start := jsEval[int](b, `history.length`)
+		step := chromedp.Sleep(100 * time.Millisecond)
+		b.do("step From up", chromedp.Focus(chromedp.CSS("#year_from")), key(kb.ArrowUp), step, key(kb.ArrowUp), step, key(kb.ArrowUp))
+		b.waitFor("the stepped year", fmt.Sprintf(`new URLSearchParams(location.search).get("year_from") === "%d"`, first+2))
+		b.quiet()
+		if n := jsEval[int](b, `history.length`); n != start+1 {
+			t.Errorf("three steps made %d history entries, want 1", n-start)
+		}
+		if got := jsEval[string](b, `document.activeElement.id`); got != "year_from" {
+			t.Errorf("focus on %q after stepping, want the year box", got)
+		}
+		b.do("step To down", chromedp.Focus(chromedp.CSS("#year_to")), key(kb.ArrowDown))
+		b.waitFor("the last year", fmt.Sprintf(`new URLSearchParams(location.search).get("year_to") === "%d"`, last))
 	})
 
 	t.Run("typing while a link's page is on its way", func(t *testing.T) {

@@ -175,10 +175,13 @@
     load(urlFor(), how);
   }
 
-  q.addEventListener("input", function () {
-    // Typing supersedes a click or filter change still on its way: were
-    // it to land now it would put its own query back in the box and take
-    // focus away mid-word.
+  // searchSoon searches once the keyboard pauses: typing in the box, or
+  // stepping a year box with the arrow keys, searches once per pause and
+  // makes one history entry per burst.
+  function searchSoon() {
+    // It supersedes a click or filter change still on its way: were that
+    // to land now it would put its own query back in the box, or its own
+    // year boxes in place, and take focus away mid-word.
     if (inflight && (inflightHow === "push" || inflightHow === "replace")) {
       inflight.abort();
       inflight = null;
@@ -187,13 +190,32 @@
     typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
     clearTimeout(burstTimer);
     burstTimer = setTimeout(function () { burstStart = true; }, BURST_GAP);
+  }
+
+  q.addEventListener("input", function () {
+    searchSoon();
     suggest.schedule();
+  });
+
+  function isYear(el) { return el.name === "year_from" || el.name === "year_to"; }
+
+  // An empty year box steps from the years the search has (its min and
+  // max, which the server sets to them): From from the first, To from the
+  // last. The browser would start both at min.
+  form.addEventListener("keydown", function (e) {
+    const el = e.target;
+    if (!isYear(el) || el.value !== "" || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
+    e.preventDefault();
+    el.value = el.name === "year_to" ? el.max : el.min;
+    searchSoon();
   });
 
   form.addEventListener("change", function (e) {
     if (e.target === q) return;
-    if (e.target === sort || e.target.name === "topic" || e.target.name === "category" ||
-        e.target.name === "year_from" || e.target.name === "year_to") {
+    if (isYear(e.target)) {
+      // Each arrow step is a change: search when the stepping stops.
+      searchSoon();
+    } else if (e.target === sort || e.target.name === "topic" || e.target.name === "category") {
       searchNow("push");
     }
   });
