@@ -802,6 +802,13 @@ func TestBrowser(t *testing.T) {
 		if w := jsEval[int](b, `document.querySelector("details.filters").open = true, Math.ceil(document.querySelector(".active a.chip").getBoundingClientRect().right - document.querySelector(".facets").getBoundingClientRect().right)`); w > 0 {
 			t.Errorf("a long filter value's chip sticks %d px out of the filters", w)
 		}
+		// Filters folded on a phone open when the window widens, where
+		// their toggle is hidden.
+		b.do("phone", chromedp.EmulateViewport(360, 800))
+		b.open("/?q=pruning")
+		b.waitFor("the folded filters", `document.querySelector("details.filters") && !document.querySelector("details.filters").open`)
+		b.do("desktop", chromedp.EmulateViewport(1280, 800))
+		b.waitFor("the filters to open on a wide window", `document.querySelector("details.filters").open`)
 		b.do("phone", chromedp.EmulateViewport(360, 800))
 		b.open("/?size=1000")
 		b.waitFor("the error state", `document.querySelector(".error[role=alert]")`)

@@ -38,6 +38,11 @@
   const narrow = window.matchMedia("(max-width: 760px)");
   function filtersDetails() { return document.querySelector(".facets details.filters"); }
   if (narrow.matches && filtersDetails()) filtersDetails().open = false;
+  // At desktop widths the fold's toggle is hidden, so filters folded on a
+  // narrow window open when it widens.
+  narrow.addEventListener("change", function (e) {
+    if (!e.matches && filtersDetails()) filtersDetails().open = true;
+  });
 
   // defaultSort is the order the server gives a search without a sort:
   // what the sort menu's "Best match" (value "") stands for.
