@@ -60,6 +60,7 @@ type browser struct {
 	shots  string
 	mu     sync.Mutex
 	remote []string // requests that left the page's origin
+	pages  []string // the search pages asked for, as /?query
 }
 
 func startBrowser(t *testing.T, base string) *browser {
@@ -104,6 +105,11 @@ func startBrowser(t *testing.T, base string) *browser {
 			if !strings.HasPrefix(u, origin+"/") && u != origin && !strings.HasPrefix(u, "data:") && u != "about:blank" {
 				b.mu.Lock()
 				b.remote = append(b.remote, u)
+				b.mu.Unlock()
+			}
+			if p := strings.TrimPrefix(u, origin); strings.HasPrefix(p, "/?") {
+				b.mu.Lock()
+				b.pages = append(b.pages, p)
 				b.mu.Unlock()
 			}
 		}
@@ -473,7 +479,9 @@ func TestBrowser(t *testing.T) {
 		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
 		b.waitFor("the start page", urlIs("/")+` && document.querySelector("#q").value === "" && document.querySelector("#summary").textContent.includes("papers") && !document.querySelector("#summary").textContent.includes("for")`)
 		b.do("forward", chromedp.Evaluate[chromedp.Void](`history.forward()`))
-		b.waitFor("the query again", urlIs("/?q=quantization")+` && document.querySelector("#q").value === "quantization"`)
+		// The address and the box change at once, the results when their
+		// page lands: wait for those, which the next test clicks in.
+		b.waitFor("the query again", urlIs("/?q=quantization")+` && document.querySelector("#q").value === "quantization" && document.querySelector("#summary").textContent.includes("quantization")`)
 		b.checkWatch("back and forward")
 	})
 
@@ -492,6 +500,14 @@ func TestBrowser(t *testing.T) {
 		focusOnSummary("a year's bar")
 		b.do("remove it", chromedp.Click(chromedp.CSS(".active a.chip")))
 		b.waitFor("no filter", urlIs("/?q=quantization"))
+		// Back puts the year's results in place of the heading that had
+		// focus; the new heading takes it.
+		b.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		b.waitFor("the year's results again", `/year_from=\d{4}&year_to=\d{4}/.test(location.search) && document.querySelector(".active a.chip")`)
+		b.quiet()
+		focusOnSummary("Back")
+		b.do("forward", chromedp.Evaluate[chromedp.Void](`history.forward()`))
+		b.waitFor("no filter", urlIs("/?q=quantization")+` && !document.querySelector(".active a.chip")`)
 		focusOnSummary("removing a filter")
 		b.do("sort", chromedp.SetValue(chromedp.CSS("#sort"), "newest"), chromedp.Evaluate[chromedp.Void](`document.querySelector("#sort").dispatchEvent(new Event("change", {bubbles: true}))`))
 		b.waitFor("newest first", urlIs("/?q=quantization&sort=newest"))
@@ -535,6 +551,67 @@ func TestBrowser(t *testing.T) {
 		}
 		b.do("step To down", chromedp.Focus(chromedp.CSS("#year_to")), key(kb.ArrowDown))
 		b.waitFor("the last year", fmt.Sprintf(`new URLSearchParams(location.search).get("year_to") === "%d"`, last))
+	})
+
+	t.Run("year boxes while searches are on their way", func(t *testing.T) {
+		b.t = t
+		b.open("/?q=llm")
+		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+		first := jsEval[int](b, `+document.querySelector("#year_from").min`)
+		// Steps taken while the first step's search is on its way are
+		// not undone when it lands.
+		hold := newPageHold(fmt.Sprintf("q=llm&year_from=%d", first))
+		gate.hold.Store(hold)
+		b.do("step From up", chromedp.Focus(chromedp.CSS("#year_from")), key(kb.ArrowUp))
+		select {
+		case <-hold.arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the page never asked for year_from=%d", first)
+		}
+		b.do("step on", key(kb.ArrowUp), key(kb.ArrowUp), key(kb.ArrowUp))
+		close(hold.release)
+		gate.hold.Store(nil)
+		b.waitFor("the last step", fmt.Sprintf(`new URLSearchParams(location.search).get("year_from") === "%d" && document.querySelector("#year_from").value === "%[1]d"`, first+3))
+		// A year typed in To after Tab from From is read whole: From's
+		// search waits until the reader leaves the year boxes.
+		b.open("/?q=llm")
+		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+		b.mu.Lock()
+		b.pages = nil
+		b.mu.Unlock()
+		b.do("type From", chromedp.Focus(chromedp.CSS("#year_from")), chromedp.SendKeys(chromedp.CSS("#year_from"), "2024"), key(kb.Tab))
+		for _, k := range "2025" {
+			// A hand's pace: slower than From's pause of 250 ms in all.
+			b.do("type To", key(string(k)), chromedp.Sleep(120*time.Millisecond))
+		}
+		b.do("enter", key(kb.Enter))
+		b.waitFor("both years", `new URLSearchParams(location.search).get("year_from") === "2024" && new URLSearchParams(location.search).get("year_to") === "2025" && document.querySelector("#year_to").value === "2025"`)
+		b.mu.Lock()
+		for _, p := range b.pages {
+			if v, err := url.ParseQuery(strings.TrimPrefix(p, "/?")); err == nil && v.Has("year_to") && v.Get("year_to") != "2025" {
+				t.Errorf("the page searched %s, a year half typed", p)
+			}
+		}
+		b.mu.Unlock()
+		// A link clicked straight after typing is the reader's latest
+		// word: the typing's search does not run after it and take focus
+		// from the results heading.
+		b.open("/?q=llm")
+		b.waitFor("the script", `document.documentElement.classList.contains("js")`)
+		b.mu.Lock()
+		b.pages = nil
+		b.mu.Unlock()
+		b.do("type and click a year", chromedp.SendKeys(chromedp.CSS("#q"), " kv"), chromedp.Click(chromedp.CSS("#facet-years .histogram li:last-child a")))
+		b.waitFor("the year's results", `/year_from=\d{4}&year_to=\d{4}/.test(location.search) && document.querySelector(".active a.chip")`)
+		b.quiet()
+		if got := jsEval[string](b, `document.activeElement.id || document.activeElement.tagName`); got != "summary" {
+			t.Errorf("after a year's bar clicked straight after typing, focus is on %s, want the results heading", got)
+		}
+		b.mu.Lock()
+		if len(b.pages) != 1 {
+			t.Errorf("a year's bar clicked straight after typing asked for %q, want its page alone", b.pages)
+		}
+		b.mu.Unlock()
 	})
 
 	t.Run("typing while a link's page is on its way", func(t *testing.T) {
@@ -666,6 +743,10 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("the paper page", `location.pathname.startsWith("/papers/") && document.readyState === "complete" && document.querySelector("h1") !== null`)
 		if got := jsEval[string](b, `document.querySelector("h1").textContent`); got != last.Text {
 			t.Errorf("paper page %q, suggestion %q", got, last.Text)
+		}
+		// Its "← Search" returns to the search it was chosen from.
+		if back := jsEval[string](b, `document.querySelector("a[data-back]").getAttribute("href")`); !strings.HasPrefix(back, "/?") || !strings.Contains(back, "q=quan") {
+			t.Errorf("← Search on a paper chosen from the suggestions goes to %q, want the search for quan", back)
 		}
 	})
 

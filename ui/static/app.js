@@ -32,6 +32,9 @@
   let burstTimer = 0;
   let inflight = null;
   let inflightHow = "";
+  // yearPending is set while a year box's search waits for the reader to
+  // stop stepping or to leave the year boxes.
+  let yearPending = false;
 
   // On a phone the filters start folded; the server sends them open so
   // that they work without this script.
@@ -177,22 +180,26 @@
 
   function searchNow(how) {
     clearTimeout(typingTimer);
+    yearPending = false;
     load(urlFor(), how);
   }
 
   // searchSoon searches once the keyboard pauses: typing in the box, or
   // stepping a year box with the arrow keys, searches once per pause and
   // makes one history entry per burst.
-  function searchSoon() {
+  function searchSoon(fromYear) {
     // It supersedes a click or filter change still on its way: were that
     // to land now it would put its own query back in the box, or its own
-    // year boxes in place, and take focus away mid-word.
-    if (inflight && (inflightHow === "push" || inflightHow === "replace")) {
+    // year boxes in place, and take focus away mid-word. A year box is
+    // among the filters a page swaps in, so stepping one supersedes any
+    // search on its way, typed ones too.
+    if (inflight && (fromYear || inflightHow === "push" || inflightHow === "replace")) {
       inflight.abort();
       inflight = null;
     }
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(function () { load(urlFor(), "typing"); }, TYPING_DELAY);
+    yearPending = fromYear === true;
+    typingTimer = setTimeout(function () { yearPending = false; load(urlFor(), "typing"); }, TYPING_DELAY);
     clearTimeout(burstTimer);
     burstTimer = setTimeout(function () { burstStart = true; }, BURST_GAP);
   }
@@ -212,14 +219,24 @@
     if (!isYear(el) || el.value !== "" || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
     e.preventDefault();
     el.value = el.name === "year_to" ? el.max : el.min;
-    searchSoon();
+    searchSoon(true);
+  });
+
+  // Moving from one year box to the other holds the first one's search
+  // until the reader leaves both: it would read the other box half typed
+  // ("20" of 2025) and swap it out under the cursor.
+  form.addEventListener("focusin", function (e) {
+    if (isYear(e.target) && yearPending) clearTimeout(typingTimer);
+  });
+  form.addEventListener("focusout", function (e) {
+    if (isYear(e.target) && yearPending && !(e.relatedTarget && isYear(e.relatedTarget))) searchSoon(true);
   });
 
   form.addEventListener("change", function (e) {
     if (e.target === q) return;
     if (isYear(e.target)) {
       // Each arrow step is a change: search when the stepping stops.
-      searchSoon();
+      searchSoon(true);
     } else if (e.target === sort || e.target.name === "topic" || e.target.name === "category") {
       searchNow("push");
     }
@@ -240,6 +257,10 @@
     const href = a.getAttribute("href");
     if (href !== "/" && !href.startsWith("/?")) return;
     e.preventDefault();
+    // The link is the reader's latest word: words typed just before it
+    // and not yet searched go with the query it has.
+    clearTimeout(typingTimer);
+    yearPending = false;
     const fromPager = a.closest(".pager") !== null;
     load(href, "push").then(function (done) {
       if (!done) return;
@@ -248,7 +269,7 @@
       // leave focus on the body: start reading (and tabbing) from the top
       // of the new results instead.
       const h = document.getElementById("summary") || document.querySelector("#main .error h1");
-      if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+      if (h) h.focus(); // the server makes it focusable (tabindex -1)
       if (fromPager) window.scrollTo(0, 0);
     });
   });
@@ -262,6 +283,7 @@
     clearTimeout(typingTimer);
     clearTimeout(burstTimer);
     burstStart = true;
+    yearPending = false;
     syncForm();
     load(location.pathname + location.search, "none");
   });
@@ -400,7 +422,11 @@
       close();
       if (!s) return;
       if (s.kind === "title" && typeof s.id === "string" && s.id !== "") {
-        location.assign("/papers/" + s.id.split("/").map(encodeURIComponent).join("/"));
+        // As a result's link does, the paper page is told the search it
+        // was opened from, for its "← Search".
+        const from = urlFor().slice(2);
+        location.assign("/papers/" + s.id.split("/").map(encodeURIComponent).join("/") +
+          (from ? "?from=" + encodeURIComponent(from) : ""));
         return;
       }
       if (s.kind === "topic" && typeof s.topic === "string" && s.topic !== "") {
