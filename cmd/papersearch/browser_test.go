@@ -890,6 +890,8 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("the folded filters", `document.querySelector("details.filters") && !document.querySelector("details.filters").open`)
 		b.do("desktop", chromedp.EmulateViewport(1280, 800))
 		b.waitFor("the filters to open on a wide window", `document.querySelector("details.filters").open`)
+		b.do("phone again", chromedp.EmulateViewport(360, 800))
+		b.waitFor("the filters to fold on a narrow window", `!document.querySelector("details.filters").open`)
 		b.do("phone", chromedp.EmulateViewport(360, 800))
 		b.open("/?size=1000")
 		b.waitFor("the error state", `document.querySelector(".error[role=alert]")`)

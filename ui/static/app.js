@@ -42,9 +42,10 @@
   function filtersDetails() { return document.querySelector(".facets details.filters"); }
   if (narrow.matches && filtersDetails()) filtersDetails().open = false;
   // At desktop widths the fold's toggle is hidden, so filters folded on a
-  // narrow window open when it widens.
+  // narrow window open when it widens, and fold again, as a narrow page
+  // starts, when it narrows (a phone turned back upright).
   narrow.addEventListener("change", function (e) {
-    if (!e.matches && filtersDetails()) filtersDetails().open = true;
+    if (filtersDetails()) filtersDetails().open = !e.matches;
   });
 
   // defaultSort is the order the server gives a search without a sort:
