@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,9 +39,12 @@ type searchPageData struct {
 	// papers have (whatever its year filter), so that the arrow keys step
 	// from them rather than from the year 1000.
 	YearLow, YearHigh int
-	Sorts             []option
-	Error             string
-	Status            int
+	// YearStepFrom and YearStepTo are where an empty From and To box start
+	// stepping (see setYears).
+	YearStepFrom, YearStepTo int
+	Sorts                    []option
+	Error                    string
+	Status                   int
 	// Summary is the one-line result count, also read out by screen
 	// readers after each search-as-you-type update.
 	Summary   string
@@ -184,7 +189,7 @@ func (s *server) recoverPage(c *gin.Context) {
 	}
 	data := searchPageData{pageMeta: pageMeta{Title: "Server error · papersearch"}, Error: internalMsg,
 		Status: http.StatusInternalServerError, Sorts: sortOptions(search.Request{})}
-	data.YearLow, data.YearHigh = yearSpan(nil)
+	data.setYears(nil, 0, 0)
 	s.render(c, http.StatusInternalServerError, "search.html", data)
 	c.Abort()
 }
@@ -353,7 +358,7 @@ func (s *server) fillResults(d *searchPageData, req search.Request, res search.R
 	}
 	d.Cats = fold(cats, catsShown)
 	d.Years, d.YearsMax = yearBars(req, res.Facets.Years)
-	d.YearLow, d.YearHigh = yearSpan(d.Years, req.YearFrom, req.YearTo)
+	d.setYears(d.Years, req.YearFrom, req.YearTo)
 
 	d.Active, d.ClearURL = s.activeFilters(req)
 	if len(d.Hits) == 0 {
@@ -443,11 +448,32 @@ func (s *server) fillForm(d *searchPageData, u *url.URL) {
 	}
 	d.Topics, d.Cats = fold(topics, topicsShown), fold(cats, catsShown)
 	d.Active, d.ClearURL = s.activeFilters(r)
-	d.YearLow, d.YearHigh = yearSpan(nil)
+	d.setYears(nil, r.YearFrom, r.YearTo)
 }
 
 // yearSpan is the first and last year of the histogram, widened to take in
 // the years selected; without bars, every year a search may ask for.
+// setYears bounds the year boxes by the search's years (yearSpan) and
+// says where an empty box steps from: the first and last of those years,
+// or, with none (no results, an error), the years asked for, or this year,
+// rather than the widest bounds, 1000 and 9999.
+func (d *searchPageData) setYears(bars []yearBar, from, to int) {
+	d.YearLow, d.YearHigh = yearSpan(bars, from, to)
+	if len(bars) > 0 {
+		d.YearStepFrom, d.YearStepTo = d.YearLow, d.YearHigh
+		return
+	}
+	valid := func(y int) int {
+		if y < search.MinYear || y > search.MaxYear {
+			return 0
+		}
+		return y
+	}
+	from, to = valid(from), valid(to)
+	now := time.Now().Year()
+	d.YearStepFrom, d.YearStepTo = cmp.Or(from, to, now), cmp.Or(to, from, now)
+}
+
 func yearSpan(bars []yearBar, selected ...int) (low, high int) {
 	if len(bars) == 0 {
 		return search.MinYear, search.MaxYear
@@ -548,7 +574,7 @@ func (s *server) paperPage(c *gin.Context) {
 			s.log.Error("paper page", "id", id, "err", err)
 		}
 		data := searchPageData{pageMeta: pageMeta{Title: "Not found · papersearch"}, Error: msg, Status: st, Sorts: sortOptions(search.Request{})}
-		data.YearLow, data.YearHigh = yearSpan(nil)
+		data.setYears(nil, 0, 0)
 		s.render(c, st, "search.html", data)
 		return
 	}

@@ -7,8 +7,10 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -496,15 +498,18 @@ func TestYearFacetToggle(t *testing.T) {
 // form leaves checking them to the server.
 func TestYearBoxesBounds(t *testing.T) {
 	h := newHandler(t)
+	now := strconv.Itoa(time.Now().Year())
 	for _, tt := range []struct {
-		target   string
-		status   int
-		min, max string
+		target           string
+		status           int
+		min, max         string
+		stepFrom, stepTo string // where an empty box starts
 	}{
-		{"/?q=pruning", http.StatusOK, "2023", "2024"},
-		{"/?q=pruning&year_from=2020", http.StatusOK, "2020", "2024"},
-		{"/?q=xylophone", http.StatusOK, "1000", "9999"},
-		{"/?q=pruning&year_to=20", http.StatusBadRequest, "1000", "9999"},
+		{"/?q=pruning", http.StatusOK, "2023", "2024", "2023", "2024"},
+		{"/?q=pruning&year_from=2020", http.StatusOK, "2020", "2024", "2020", "2024"},
+		{"/?q=xylophone", http.StatusOK, "1000", "9999", now, now},
+		{"/?q=xylophone&year_from=2021", http.StatusOK, "1000", "9999", "2021", "2021"},
+		{"/?q=pruning&year_to=20", http.StatusBadRequest, "1000", "9999", now, now},
 	} {
 		doc := page(t, h, tt.target, tt.status)
 		for _, id := range []string{"#year_from", "#year_to"} {
@@ -512,6 +517,9 @@ func TestYearBoxesBounds(t *testing.T) {
 			if lo, hi := box.AttrOr("min", ""), box.AttrOr("max", ""); lo != tt.min || hi != tt.max {
 				t.Errorf("%s: %s steps within %s-%s, want %s-%s", tt.target, id, lo, hi, tt.min, tt.max)
 			}
+		}
+		if from, to := doc.Find("#year_from").AttrOr("data-step", ""), doc.Find("#year_to").AttrOr("data-step", ""); from != tt.stepFrom || to != tt.stepTo {
+			t.Errorf("%s: empty boxes step from %s and %s, want %s and %s", tt.target, from, to, tt.stepFrom, tt.stepTo)
 		}
 		if _, ok := doc.Find("form#search").Attr("novalidate"); !ok {
 			t.Errorf("%s: the form checks the years' bounds itself", tt.target)

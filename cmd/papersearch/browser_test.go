@@ -868,6 +868,10 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("the empty state", `document.querySelector(".empty")`)
 		b.screenshot("empty-360", 360)
 		b.axe("empty state")
+		// With no results, an empty year box steps from this year, not
+		// from 9999.
+		b.do("step To up", chromedp.Evaluate[chromedp.Void](`document.querySelector("details.filters").open = true`), chromedp.Focus(chromedp.CSS("#year_to")), key(kb.ArrowUp))
+		b.waitFor("this year", fmt.Sprintf(`document.querySelector("#year_to").value === "%d"`, time.Now().Year()))
 		// A long unbroken query, and a filter value as long as one may be,
 		// wrap rather than push the page sideways.
 		b.open("/?q=" + strings.Repeat("x", 300) + "&category=" + strings.Repeat("y", 100))

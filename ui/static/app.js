@@ -212,14 +212,14 @@
 
   function isYear(el) { return el.name === "year_from" || el.name === "year_to"; }
 
-  // An empty year box steps from the years the search has (its min and
-  // max, which the server sets to them): From from the first, To from the
-  // last. The browser would start both at min.
+  // An empty year box steps from where the server says (data-step): the
+  // first or last year the search has, or this year when it has none.
+  // The browser would start both at min, 1000 with no results.
   form.addEventListener("keydown", function (e) {
     const el = e.target;
     if (!isYear(el) || el.value !== "" || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
     e.preventDefault();
-    el.value = el.name === "year_to" ? el.max : el.min;
+    el.value = el.dataset.step || (el.name === "year_to" ? el.max : el.min);
     searchSoon(true);
   });
 
