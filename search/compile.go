@@ -285,8 +285,14 @@ func (c *compiler) text(cl *clause, negated bool) (query.Query, error) {
 		c.pure = false
 	}
 	alts = append(alts, q)
-	if cl.kind == kindWord && len(toks) == 1 && cl.field != scopeAuthor {
-		for _, a := range c.otherAccents(cl.text, cl.field, bagless) {
+	if cl.field != scopeAuthor {
+		var others []query.Query
+		if cl.kind == kindWord && len(toks) == 1 {
+			others = c.otherAccents(cl.text, cl.field, bagless)
+		} else if len(toks) > 1 {
+			others = c.phraseAccents(cl.text, cl.field, bagless)
+		}
+		for _, a := range others {
 			c.pure = false
 			alts = append(alts, a)
 		}

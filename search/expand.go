@@ -172,6 +172,53 @@ func (c *compiler) otherAccents(text, scope string, negated bool) []query.Query 
 	return out
 }
 
+// maxPhraseAccents bounds the spellings of a phrase that otherAccents
+// tries: each word's spellings multiply.
+const maxPhraseAccents = 8
+
+// phraseAccents matches a phrase written with other accents ("naive
+// bayes" and "naïve Bayes"): its words rank in their groups, as single
+// words do (otherAccents), and the phrase's other spellings that the
+// vocabulary has word for word match as phrases.
+func (c *compiler) phraseAccents(text, scope string, bagless bool) []query.Query {
+	words := strings.Fields(text)
+	spellings := [][]string{{}}
+	changed := false
+	for _, w := range words {
+		forms := []string{w}
+		if len(analyze(c.x.prose, w)) == 1 {
+			c.otherAccents(w, scope, bagless) // for the bag; the phrase matches
+			for _, o := range c.x.vocab.otherAccents(strings.ToLower(w)) {
+				if c.x.vocab.has(o) {
+					forms = append(forms, o)
+					changed = true
+				}
+			}
+		}
+		var next [][]string
+		for _, sp := range spellings {
+			for _, f := range forms {
+				if len(next) < maxPhraseAccents+1 {
+					next = append(next, append(slices.Clone(sp), f))
+				}
+			}
+		}
+		spellings = next
+	}
+	if !changed {
+		return nil
+	}
+	c.proseOnly = true
+	defer func() { c.proseOnly = false }()
+	var out []query.Query
+	for _, sp := range spellings[1:] { // the first is the phrase as typed
+		if q, _ := c.words(strings.Join(sp, " "), scope, true, true, spellingWeight, ""); q != nil {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 // longForms finds long forms typed as separate words side by side ("large
 // language models") and returns their acronyms as extra alternatives.
 func (c *compiler) longForms(should []*clause) []query.Query {

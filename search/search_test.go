@@ -769,6 +769,10 @@ func TestProseWithoutAccents(t *testing.T) {
 		{query: "naive", want: []string{"2501.00203"}, mark: "<mark>naïve</mark>"},
 		{query: "frechet", want: []string{"2501.00204"}, mark: "<mark>Fréchet</mark>"},
 		{query: "bayes -naive", want: []string{"2501.00205"}},
+		// In a phrase too.
+		{query: `"naive bayes"`, want: []string{"2501.00203"}, mark: "<mark>naïve</mark> <mark>Bayes</mark>"},
+		{query: `"renyi divergence"`, want: []string{"2501.00201"}},
+		{query: `title:"Renyi divergence" bounds`, want: []string{"2501.00201"}},
 		{query: "renyi -Rényi", want: nil},
 	}
 	for _, tt := range tests {
