@@ -3,8 +3,12 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -411,6 +415,63 @@ func TestOpenAPIListsQueueAnswers(t *testing.T) {
 			if len(d.response(t, r).Content) == 0 {
 				t.Errorf("GET %s: %s has no content", path, code)
 			}
+		}
+	}
+}
+
+// Every error code the handlers can answer with is in the Error schema's
+// enum, which generated clients and validators check answers against
+// (unsupported_encoding was missing). The codes are read from the source:
+// the second field of each httpError literal, and the code a status
+// mapping returns beside its status.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	d := loadDoc(t)
+	errSchema := d.Components.Schemas["Error"]
+	props := errSchema["properties"].(map[string]any)["error"].(map[string]any)["properties"].(map[string]any)
+	enum := map[string]bool{}
+	for _, v := range props["code"].(map[string]any)["enum"].([]any) {
+		enum[v.(string)] = true
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	codes := map[string]string{} // code -> where
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			var lit ast.Expr
+			switch n := n.(type) {
+			case *ast.CompositeLit:
+				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "httpError" && len(n.Elts) >= 2 {
+					lit = n.Elts[1]
+				}
+			case *ast.ReturnStmt:
+				if len(n.Results) == 3 {
+					if sel, ok := n.Results[0].(*ast.SelectorExpr); ok && strings.HasPrefix(sel.Sel.Name, "Status") {
+						lit = n.Results[1]
+					}
+				}
+			}
+			if b, ok := lit.(*ast.BasicLit); ok && b.Kind == token.STRING {
+				codes[strings.Trim(b.Value, `"`)] = fset.Position(b.Pos()).String()
+			}
+			return true
+		})
+	}
+	if len(codes) < 10 {
+		t.Fatalf("found only %d error codes in the source: %v", len(codes), codes)
+	}
+	for code, where := range codes {
+		if !enum[code] {
+			t.Errorf("%s answers with code %q, which the Error schema's enum lacks", where, code)
 		}
 	}
 }
