@@ -314,9 +314,11 @@ func (e *env) deletePapers(dir string, ids []string) error {
 	}
 	n, _ := idx.Count()
 	fmt.Fprintf(e.stdout, "deleted %d, not found %d; %d papers in %s\n", len(found), len(missing), n, dir)
+	// An id that is already gone is what the caller wanted, as with rm -f:
+	// a cleanup job run twice must not fail the second time. It is noted,
+	// not an error; exit 1 is for records that were rejected.
 	if len(missing) > 0 {
 		fmt.Fprintf(e.stderr, "not in the index: %s\n", strings.Join(missing, ", "))
-		return errRejected
 	}
 	return nil
 }
