@@ -17,7 +17,11 @@ import (
 // Decoding helpers shared by the format parsers: framing JSON values and
 // reading a whole HTML page under a size cap (XML: xmlrecords.go).
 
-var errEmpty = errors.New("the source is empty")
+// ErrEmpty means a source holds nothing but white space (or nothing at
+// all). Parse returns it for a source that is wholly empty, whatever the
+// format, so that callers can treat an empty fetch as zero papers rather
+// than as a record or a source that failed.
+var ErrEmpty = errors.New("the source is empty")
 
 // jsonValue is one JSON value of a source and where it starts.
 type jsonValue struct {
@@ -46,7 +50,7 @@ func jsonValues(r io.Reader, source string) iter.Seq2[jsonValue, error] {
 		c, err := peekFirst(br)
 		if err != nil {
 			if err == io.EOF {
-				err = errEmpty
+				err = ErrEmpty
 			}
 			yield(jsonValue{}, &RecordError{Source: source, Err: err})
 			return
@@ -356,7 +360,7 @@ func readPage(r io.Reader, source string) ([]byte, *RecordError) {
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, &RecordError{Source: source, Err: errEmpty}
+		return nil, &RecordError{Source: source, Err: ErrEmpty}
 	}
 	if i := bytes.IndexByte(raw[:min(len(raw), 8<<10)], 0); i >= 0 {
 		return nil, &RecordError{Source: source, Offset: int64(i), Err: errors.New("the source looks binary, not HTML")}

@@ -273,23 +273,29 @@ func (t truncation) Read(p []byte) (int, error) {
 // Parse returns the papers of one source. format is a name from
 // FormatNames, or "" to detect it from the first bytes. It fails only for a
 // source that cannot be read or recognised; bad records are yielded as
-// *RecordError and parsing goes on.
+// *RecordError and parsing goes on. An empty source (white space at most)
+// is ErrEmpty, whatever the format.
 func Parse(r io.Reader, source, format string) (iter.Seq2[search.Paper, error], error) {
-	br := decodeUTF16(bufio.NewReaderSize(r, 64<<10))
 	var f Format
-	if format == "" {
-		head, err := br.Peek(8 << 10)
-		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, fmt.Errorf("read %s: %w", source, err)
-		}
-		f, err = Detect(head)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", source, err)
-		}
-	} else {
+	if format != "" {
 		var ok bool
 		if f, ok = formatNamed(format); !ok {
 			return nil, fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(FormatNames(), ", "))
+		}
+	}
+	br := decodeUTF16(bufio.NewReaderSize(r, 64<<10))
+	head, err := br.Peek(8 << 10)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("read %s: %w", source, err)
+	}
+	// Checked before the format, so that an empty source is the same
+	// answer for every format rather than a rejected record in some.
+	if err == io.EOF && len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))) == 0 {
+		return nil, fmt.Errorf("%s: %w", source, ErrEmpty)
+	}
+	if format == "" {
+		if f, err = Detect(head); err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
 		}
 	}
 	return f.Parse(br, source), nil
@@ -310,7 +316,8 @@ func decodeUTF16(br *bufio.Reader) *bufio.Reader {
 
 // IndexReader parses one source and indexes its papers. format is a name
 // from FormatNames, or "" to detect it. It returns an error only for a
-// source that cannot be read at all; bad records go to OnReject.
+// source that cannot be read at all, or ErrEmpty for an empty one; bad
+// records go to OnReject.
 func (ix *Indexer) IndexReader(ctx context.Context, r io.Reader, source, format string) error {
 	papers, err := Parse(r, source, format)
 	if err != nil {

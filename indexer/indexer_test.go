@@ -169,11 +169,22 @@ func TestIndexReplace(t *testing.T) {
 
 func TestIndexReaderUnknownFormat(t *testing.T) {
 	ix := New(openIndex(t), DefaultTaxonomy(), nil)
-	for _, in := range []string{"", "\x00\x01\x02binary", "just some prose\nwith no papers\n"} {
+	for _, in := range []string{"\x00\x01\x02binary", "just some prose\nwith no papers\n"} {
 		err := ix.IndexReader(context.Background(), strings.NewReader(in), "x", "")
 		if !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("IndexReader(%q) = %v, want ErrUnknownFormat", in, err)
 		}
+	}
+	// Empty is not unknown: it is no papers, in every format, and no
+	// record is counted.
+	for _, format := range append([]string{""}, FormatNames()...) {
+		err := ix.IndexReader(context.Background(), strings.NewReader(" \n"), "x", format)
+		if !errors.Is(err, ErrEmpty) {
+			t.Errorf("IndexReader(empty, %q) = %v, want ErrEmpty", format, err)
+		}
+	}
+	if s := ix.Stats(); s.Read != 0 || s.Rejected != 0 {
+		t.Errorf("empty sources counted: %v", s)
 	}
 	if err := ix.IndexReader(context.Background(), strings.NewReader("{}"), "x", "nope"); err == nil {
 		t.Error("unknown --format accepted")

@@ -265,7 +265,7 @@ func FuzzParseJSON(f *testing.F) {
 			}
 		}
 		for _, e := range errs {
-			if e.Source != "fuzz" || e.Line == 0 && e.Offset == 0 && !errors.Is(e, errEmpty) {
+			if e.Source != "fuzz" || e.Line == 0 && e.Offset == 0 && !errors.Is(e, ErrEmpty) {
 				t.Fatalf("error without its place: %v", e)
 			}
 		}

@@ -220,7 +220,7 @@ func ParseListing(r io.Reader, source string) iter.Seq2[search.Paper, error] {
 		case records > 0:
 			// Papers or errors were yielded: nothing went unsaid.
 		case blank:
-			yield(search.Paper{}, &RecordError{Source: source, Err: errEmpty})
+			yield(search.Paper{}, &RecordError{Source: source, Err: ErrEmpty})
 		default:
 			yield(search.Paper{}, &RecordError{Source: source, Err: errors.New(`no papers found: not a Hugging Face listing (no "• N authors" line, "·" and date after a title)`)})
 		}

@@ -282,7 +282,7 @@ func newXMLReader(r io.Reader, source, root, what, record string) (*xmlReader, *
 		tok, err := x.d.Token()
 		if err != nil {
 			if errors.Is(err, io.EOF) && x.d.InputOffset() == 0 {
-				err = errEmpty
+				err = ErrEmpty
 			}
 			return nil, x.syntaxErr(err)
 		}

@@ -102,6 +102,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 	}
 
 	var unreadable []error
+	empty := 0 // sources that held nothing: an empty fetch is no failure
 	// URLs are fetched through the SSRF guard unless told otherwise.
 	stdin := e.stdin
 	if slices.Contains(args, "-") && !isRegularFile(stdin) {
@@ -139,6 +140,11 @@ func (e *env) index(ctx context.Context, args []string) error {
 		}
 		err = ix.IndexReader(ctx, rc, name, *format)
 		rc.Close()
+		if errors.Is(err, indexer.ErrEmpty) {
+			fmt.Fprintf(e.stderr, "%v: no papers read from it\n", err)
+			empty++
+			continue
+		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(e.stderr, err)
 			unreadable = append(unreadable, err)
@@ -152,10 +158,14 @@ func (e *env) index(ctx context.Context, args []string) error {
 	finished = true
 	if bulk {
 		// A new index that got no paper because its sources could not be
-		// read (a mistyped file name) is not left behind, empty.
-		keep := flushErr == nil && !(st.Added == 0 && len(unreadable) > 0)
+		// read (a mistyped file name) or were empty is not left behind,
+		// empty.
+		keep := flushErr == nil && !(st.Added == 0 && (len(unreadable) > 0 || empty > 0))
 		if err := idx.FinishBulk(keep); err != nil {
 			return err
+		}
+		if !keep && flushErr == nil && len(unreadable) == 0 {
+			fmt.Fprintf(e.stderr, "no index made at %s: its sources held no papers\n", *dir)
 		}
 		if *logCommits && flushErr == nil && st.Batches > 0 {
 			e.log.Info("committed", "batch", st.Batches, "papers", st.Added+st.Updated, "last_id", st.LastID)

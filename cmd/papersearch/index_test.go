@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/papersearch/papersearch/indexer"
 	"github.com/papersearch/papersearch/search"
 )
 
@@ -320,10 +322,6 @@ func TestIndexStdin(t *testing.T) {
 // A source that cannot be read is an exit status 2; the readable ones are
 // still indexed.
 func TestIndexUnreadableSource(t *testing.T) {
-	emptyFile := filepath.Join(t.TempDir(), "empty.jsonl")
-	if err := os.WriteFile(emptyFile, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	good := filepath.Join("testdata", "papers.jsonl")
 	tests := []struct {
 		name, source, wantStderr string
@@ -331,7 +329,6 @@ func TestIndexUnreadableSource(t *testing.T) {
 	}{
 		{"missing file", filepath.Join("testdata", "no-such-file.jsonl"), "no-such-file.jsonl", nil},
 		{"a directory with no papers", t.TempDir(), "", nil},
-		{"an empty file", emptyFile, "the source is empty", nil},
 		{"an unknown format", good, `unknown format "yaml"`, []string{"--format", "yaml"}},
 	}
 	for _, tt := range tests {
@@ -415,6 +412,48 @@ func TestIndexTopicsFile(t *testing.T) {
 	if !strings.Contains(r.stdout, `"topics":["quantization","pruning"]`) && !strings.Contains(r.stdout, `"topics":["pruning","quantization"]`) {
 		t.Errorf("--topics builtin did not tag with the built-in taxonomy: %s", r.stdout)
 	}
+}
+
+// An empty source (an empty fetch in a cron job) reads 0 papers with a
+// note and exits 0, in whatever format it was named; it makes no new index.
+func TestIndexEmptySource(t *testing.T) {
+	emptyFile := filepath.Join(t.TempDir(), "empty.jsonl")
+	if err := os.WriteFile(emptyFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	existing := seededIndex(t)
+	formats := append([]string{""}, indexer.FormatNames()...)
+	for _, format := range formats {
+		for _, input := range []string{"", " \n\t\n", "\xef\xbb\xbf\n"} {
+			t.Run(fmt.Sprintf("%s/%q", format, input), func(t *testing.T) {
+				args := []string{"index", "--index", existing}
+				if format != "" {
+					args = append(args, "--format", format)
+				}
+				r := runCLI(t, input, nil, append(args, "-")...)
+				if r.code != 0 || !strings.Contains(r.stderr, "stdin: the source is empty") {
+					t.Errorf("exit %d, stderr %q; want 0 and a note that stdin is empty", r.code, r.stderr)
+				}
+				checkSummary(t, r, "0 0 0 0 36", existing)
+			})
+		}
+	}
+	t.Run("file into a new index", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "index")
+		r := runCLI(t, "", nil, "index", "--index", dir, emptyFile)
+		if r.code != 0 || !strings.Contains(r.stderr, "the source is empty") {
+			t.Errorf("exit %d, stderr %q; want 0 and a note", r.code, r.stderr)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("an index was made from nothing at %s (stat: %v)", dir, err)
+		}
+		// With a good source beside it, the good one is in.
+		r = runCLI(t, "", nil, "index", "--index", dir, emptyFile, filepath.Join("testdata", "papers.jsonl"))
+		if r.code != 0 {
+			t.Errorf("exit %d, err %v; want 0", r.code, r.err)
+		}
+		checkSummary(t, r, "3 3 0 0 3", dir)
+	})
 }
 
 // A new index whose only source cannot be read is not left behind.
