@@ -167,8 +167,9 @@ func (s *server) postPapers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("papers written", "read", res.Read, "added", res.Added, "updated", res.Updated, "client", c.ClientIP())
-	writeJSON(c, http.StatusOK, WriteResponse{Read: res.Read, Added: res.Added, Updated: res.Updated, IDs: res.IDs, Papers: n, Generation: s.idx.Generation()})
+	s.log.Info("papers written", "read", res.Read, "added", res.Added, "updated", res.Updated, "merged", res.Merged, "superseded", res.Superseded, "client", c.ClientIP())
+	writeJSON(c, http.StatusOK, WriteResponse{Read: res.Read, Added: res.Added, Updated: res.Updated, Merged: res.Merged, Superseded: res.Superseded,
+		IDs: res.IDs, Papers: n, Generation: s.idx.Generation()})
 	return nil
 }
 

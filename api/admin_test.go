@@ -30,7 +30,8 @@ const adminKey = "test-admin-key-0123456789abcdef0123456789"
 func ingestWith(idx *search.Index) api.IngestFunc {
 	return func(ctx context.Context, body io.Reader, opt api.IngestOptions) (api.IngestResult, error) {
 		res, err := indexer.Ingest(ctx, idx, indexer.DefaultTaxonomy(), nil, body, "request", indexer.IngestOptions{Format: opt.Format, Replace: opt.Replace})
-		out := api.IngestResult{Read: res.Stats.Read, Added: res.Stats.Added, Updated: res.Stats.Updated, IDs: res.IDs}
+		out := api.IngestResult{Read: res.Stats.Read, Added: res.Stats.Added, Updated: res.Stats.Updated,
+			Merged: res.Stats.Merged, Superseded: res.Stats.Superseded, IDs: res.IDs}
 		for _, r := range res.Rejected {
 			out.Rejected = append(out.Rejected, r.Error())
 		}
@@ -185,6 +186,22 @@ func TestPostPapers(t *testing.T) {
 	if r := writeResponse(t, send(t, h, request{method: "POST", target: "/api/papers", body: lines, header: map[string]string{
 		"Authorization": "Bearer " + adminKey, "Content-Type": "application/x-ndjson"}})); r.Added != 1 || r.Updated != 1 || r.Papers != 11 {
 		t.Errorf("POST JSON lines: %+v", r)
+	}
+
+	// Two records of one paper in a request merge, and the answer counts
+	// the merge as index's summary does, so that its numbers add up; with
+	// replace=true the later one supersedes the earlier.
+	twice := `{"id":"2501.00008","title":"Eighth"}` + "\n" + `{"id":"2501.00008","title":"Eighth","upvotes":3}` + "\n"
+	for _, tt := range []struct {
+		target string
+		want   string
+	}{
+		{"/api/papers", `"read":2,"added":1,"updated":0,"merged":1,"ids"`},
+		{"/api/papers?replace=true", `"read":2,"added":0,"updated":1,"superseded":1,"ids"`},
+	} {
+		if w := send(t, h, request{method: "POST", target: tt.target, body: twice}); w.Code != 200 || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("POST %s a paper twice: %d %s, want %s", tt.target, w.Code, w.Body, tt.want)
+		}
 	}
 
 	// Pretty-printed objects one after another (jq . of JSON lines), as

@@ -103,8 +103,12 @@ type IngestOptions struct {
 // IngestResult says what an IngestFunc did.
 type IngestResult struct {
 	Read, Added, Updated int
-	IDs                  []string
-	Rejected             []string
+	// Merged and Superseded count the records folded into, or put in the
+	// place of, another record of the same paper in the request, so that
+	// Read = Added + Updated + Merged + Superseded as index's summary adds up.
+	Merged, Superseded int
+	IDs                []string
+	Rejected           []string
 }
 
 type server struct {

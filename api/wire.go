@@ -115,11 +115,14 @@ type HealthResponse struct {
 
 // WriteResponse is the body of a successful POST /api/papers or DELETE
 // /api/papers/{id}: what was written, and the index's size and generation
-// after it.
+// after it. Merged and Superseded appear only when not zero, as in index's
+// summary line; Read = Added + Updated + Merged + Superseded.
 type WriteResponse struct {
 	Read       int      `json:"read,omitempty"`
 	Added      int      `json:"added"`
 	Updated    int      `json:"updated"`
+	Merged     int      `json:"merged,omitempty"`
+	Superseded int      `json:"superseded,omitempty"`
 	IDs        []string `json:"ids,omitempty"`
 	Deleted    []string `json:"deleted,omitempty"`
 	Papers     uint64   `json:"papers"`

@@ -185,7 +185,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 func ingester(idx *search.Index, tax *indexer.Taxonomy, log *slog.Logger) api.IngestFunc {
 	return func(ctx context.Context, body io.Reader, opt api.IngestOptions) (api.IngestResult, error) {
 		res, err := indexer.Ingest(ctx, idx, tax, log, body, "request", indexer.IngestOptions{Format: opt.Format, Replace: opt.Replace})
-		out := api.IngestResult{Read: res.Stats.Read, Added: res.Stats.Added, Updated: res.Stats.Updated, IDs: res.IDs}
+		out := api.IngestResult{Read: res.Stats.Read, Added: res.Stats.Added, Updated: res.Stats.Updated,
+			Merged: res.Stats.Merged, Superseded: res.Stats.Superseded, IDs: res.IDs}
 		for _, r := range res.Rejected {
 			out.Rejected = append(out.Rejected, r.Error())
 		}

@@ -180,7 +180,9 @@ func TestServeTagsWithTheIndexTaxonomy(t *testing.T) {
 	env := testEnv(t)
 	env["PAPERSEARCH_ADMIN_KEY"] = key
 	s := startServe(t, env, "--index", dir, "--addr", "127.0.0.1:0")
-	req, err := http.NewRequest(http.MethodPost, s.base+"/api/papers", strings.NewReader(`{"id": "2501.80010", "title": "Pruning and quantization of D-branes"}`))
+	// The paper twice: serve's answer counts the merge, as index would.
+	twice := `{"id": "2501.80010", "title": "Pruning and quantization of D-branes"}` + "\n" + `{"id": "2501.80010", "title": "Pruning and quantization of D-branes", "upvotes": 2}` + "\n"
+	req, err := http.NewRequest(http.MethodPost, s.base+"/api/papers", strings.NewReader(twice))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +191,13 @@ func TestServeTagsWithTheIndexTaxonomy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /api/papers: %d", resp.StatusCode)
+	}
+	if !strings.Contains(string(answer), `"read":2,"added":1,"updated":0,"merged":1,`) {
+		t.Errorf("POST /api/papers answered %s; want read 2 = added 1 + merged 1", answer)
 	}
 	if code, _, body := s.get(t, "/api/papers/2501.80010"); code != 200 || !strings.Contains(body, `"topics":["branes"]`) {
 		t.Errorf("posted paper: %d %s; want it tagged branes", code, body)
