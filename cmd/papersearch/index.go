@@ -215,15 +215,9 @@ func isRegularFile(r io.Reader) bool {
 }
 
 // servedError is index's answer when a server holds the index: writes go
-// through its API.
+// through its API. The hint posts every source the run was given, each
+// as index would have read it, so that following it drops none.
 func servedError(le *search.LockedError, sources []string, format string, replace bool) error {
-	// The example posts the first source when it is a plain file.
-	file := "papers.jsonl"
-	if len(sources) > 0 {
-		if st, err := os.Stat(sources[0]); err == nil && st.Mode().IsRegular() {
-			file = sources[0]
-		}
-	}
 	// The same flags, as the API's parameters.
 	q := url.Values{}
 	if format != "" {
@@ -234,12 +228,55 @@ func servedError(le *search.LockedError, sources []string, format string, replac
 	}
 	target := le.Owner.URL + "/api/papers"
 	if len(q) > 0 {
-		target = "'" + target + "?" + q.Encode() + "'"
+		target += "?" + q.Encode()
 	}
-	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; post the papers to it instead:\n"+
-		"  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" --data-binary @%s %s\n"+
+	target = shellQuote(target)
+	const post = `curl -H "Authorization: Bearer $PAPERSEARCH_ADMIN_KEY" --data-binary `
+	var b strings.Builder
+	for _, src := range sources {
+		switch st, err := os.Stat(src); {
+		case src == "-":
+			// curl reads the body from its own stdin, where the papers go.
+			fmt.Fprintf(&b, "  %s@- %s  # the papers on its stdin, as index - read them\n", post, target)
+		case strings.HasPrefix(strings.ToLower(src), "http://") || strings.HasPrefix(strings.ToLower(src), "https://"):
+			fmt.Fprintf(&b, "  curl -sS %s | %s@- %s\n", shellQuote(src), post, target)
+		case err == nil && st.IsDir():
+			fmt.Fprintf(&b, "  %s is a directory: post each of its files as above\n", shellQuote(src))
+		default:
+			fmt.Fprintf(&b, "  %s%s %s\n", post, shellQuote("@"+src), target)
+		}
+	}
+	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; post the papers to it instead:\n%s"+
 		"(serve must run with PAPERSEARCH_ADMIN_KEY set; a request may carry 1 MiB, so split large files), or stop the server and run index again",
-		le.Path, search.ErrLocked, le.Owner, file, target)
+		le.Path, search.ErrLocked, le.Owner, b.String())
+}
+
+// servedDeleteError is index --delete's answer when a server holds the
+// index: one DELETE request per paper.
+func servedDeleteError(le *search.LockedError, ids []string) error {
+	var b strings.Builder
+	for _, id := range ids {
+		// Old-style ids keep their slash in the path, as the API expects.
+		segs := strings.Split(id, "/")
+		for i, seg := range segs {
+			segs[i] = url.PathEscape(seg)
+		}
+		fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $PAPERSEARCH_ADMIN_KEY\" -X DELETE %s\n",
+			shellQuote(le.Owner.URL+"/api/papers/"+strings.Join(segs, "/")))
+	}
+	return fmt.Errorf("open index %s: %w: %s serves it and is its only writer; delete through it instead:\n%s"+
+		"(serve must run with PAPERSEARCH_ADMIN_KEY set; an id it does not hold answers 404), or stop the server and run index --delete again",
+		le.Path, search.ErrLocked, le.Owner, b.String())
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// characters no shell treats specially, so that a printed command can be
+// pasted as it is.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // progress shows a live status line on a terminal and nothing elsewhere.
@@ -295,11 +332,6 @@ func (e *env) deletePapers(dir string, ids []string) error {
 	if !indexExists(dir) {
 		return fmt.Errorf("no index at %s", dir)
 	}
-	idx, err := search.Open(dir, e.log)
-	if err != nil {
-		return err
-	}
-	defer idx.Close()
 	// Ids are normalised as the indexer does, so "arXiv:2402.18668v2"
 	// removes the paper stored as 2402.18668.
 	norm := make([]string, len(ids))
@@ -309,6 +341,14 @@ func (e *env) deletePapers(dir string, ids []string) error {
 		}
 		norm[i] = id
 	}
+	idx, err := search.Open(dir, e.log)
+	if le, ok := errors.AsType[*search.LockedError](err); ok && le.Owner.Kind == "serve" && le.Owner.URL != "" {
+		return servedDeleteError(le, norm)
+	}
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
 	found, err := idx.Lookup(context.Background(), norm)
 	if err != nil {
 		return err

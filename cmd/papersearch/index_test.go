@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -659,20 +660,50 @@ func TestIndexInterrupted(t *testing.T) {
 }
 
 // When serve holds the index, index's hint posts the same papers the same
-// way: --format and --replace become the API's parameters.
+// way: --format and --replace become the API's parameters, and every
+// source gets its command, stdin included.
 func TestServedErrorCarriesFlags(t *testing.T) {
 	le := &search.LockedError{Path: "idx", Owner: search.Owner{PID: 7, Kind: "serve", URL: "http://localhost:8080"}}
+	const post = `curl -H "Authorization: Bearer $PAPERSEARCH_ADMIN_KEY" --data-binary `
+	file := filepath.Join("testdata", "papers.jsonl")
+	srcDir := t.TempDir()
 	for _, tt := range []struct {
+		sources []string
 		format  string
 		replace bool
-		want    string
+		want    []string
 	}{
-		{"", false, "--data-binary @papers.jsonl http://localhost:8080/api/papers\n"},
-		{"", true, "--data-binary @papers.jsonl 'http://localhost:8080/api/papers?replace=true'\n"},
-		{"hf-api", true, "--data-binary @papers.jsonl 'http://localhost:8080/api/papers?format=hf-api&replace=true'\n"},
+		{[]string{"-"}, "", false, []string{post + "@- http://localhost:8080/api/papers  #"}},
+		{[]string{"-"}, "", true, []string{post + "@- 'http://localhost:8080/api/papers?replace=true'"}},
+		{[]string{"-"}, "hf-api", true, []string{post + "@- 'http://localhost:8080/api/papers?format=hf-api&replace=true'"}},
+		{[]string{file, "seed b.txt", "https://example.org/feed?a=1&b=2", srcDir}, "", false, []string{
+			post + "@" + file + " http://localhost:8080/api/papers\n",
+			post + "'@seed b.txt' http://localhost:8080/api/papers\n",
+			"curl -sS 'https://example.org/feed?a=1&b=2' | " + post + "@- http://localhost:8080/api/papers\n",
+			srcDir + " is a directory",
+		}},
 	} {
-		if err := servedError(le, []string{"-"}, tt.format, tt.replace); !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("format %q, replace %v: hint\n%s\nwant it to end the command with %q", tt.format, tt.replace, err, tt.want)
+		err := servedError(le, tt.sources, tt.format, tt.replace)
+		if !errors.Is(err, search.ErrLocked) {
+			t.Errorf("%v: %v does not wrap ErrLocked", tt.sources, err)
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("sources %q, format %q, replace %v: hint\n%s\nlacks %q", tt.sources, tt.format, tt.replace, err, want)
+			}
+		}
+		if strings.Contains(err.Error(), "papers.jsonl ") && !slices.Contains(tt.sources, file) {
+			t.Errorf("hint names a file it was not given:\n%s", err)
+		}
+	}
+
+	err := servedDeleteError(le, []string{"2402.18668", "hep-th/9901001"})
+	for _, want := range []string{
+		`curl -H "Authorization: Bearer $PAPERSEARCH_ADMIN_KEY" -X DELETE http://localhost:8080/api/papers/2402.18668` + "\n",
+		`-X DELETE http://localhost:8080/api/papers/hep-th/9901001` + "\n",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("delete hint\n%s\nlacks %q", err, want)
 		}
 	}
 }

@@ -117,6 +117,13 @@ func TestServe(t *testing.T) {
 	} else if !strings.Contains(r.err.Error(), "use its HTTP API") {
 		t.Errorf("locked error %q does not suggest the HTTP API", r.err)
 	}
+	// index --delete says how to delete through the server, at the
+	// address serve recorded.
+	owner, _ := search.ReadOwner(dir)
+	r = runCLI(t, "", nil, "index", "--index", dir, "--delete", "arXiv:hep-th/9901001v2")
+	if want := "-X DELETE " + owner.URL + "/api/papers/hep-th/9901001\n"; owner.URL == "" || r.code != 2 || r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Errorf("index --delete while serving: exit %d, %v; want 2 and %q", r.code, r.err, want)
+	}
 
 	if err := s.stop(t); err != nil {
 		t.Fatalf("serve returned %v after its context was cancelled, want nil", err)
