@@ -121,7 +121,9 @@ func normTitle(s string) string {
 
 // CleanText makes untrusted text safe to index and show: valid UTF-8, no
 // control or bidirectional-override characters, whitespace runs (line
-// breaks included) folded to one space. TeX is kept as written.
+// breaks included) folded to one space. Control characters count as
+// whitespace; bidirectional controls and byte-order marks are dropped.
+// TeX is kept as written.
 func CleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
@@ -139,11 +141,11 @@ func CleanText(s string) string {
 		size := 1
 		if c < utf8.RuneSelf {
 			switch {
-			case c == ' ' || c >= '\t' && c <= '\r':
+			// A control character separates like a space: it stands
+			// between two words more often than inside one, and deleting
+			// it would merge them ("Control\x01chars").
+			case c <= ' ' || c == 0x7f:
 				space = true
-				i++
-				continue
-			case c < ' ' || c == 0x7f:
 				i++
 				continue
 			}
@@ -151,11 +153,12 @@ func CleanText(s string) string {
 			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
 			switch {
-			case unicode.IsSpace(r):
+			case unicode.IsSpace(r), unicode.IsControl(r):
 				space = true
 				i += size
 				continue
-			case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+			case isBidiControl(r), r == '\uFEFF':
+				// Invisible formatting, not separators: dropped.
 				i += size
 				continue
 			}

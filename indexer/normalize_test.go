@@ -60,7 +60,11 @@ func TestCleanText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"a\n  b\t\tc\r\n", "a b c"},
 		{"bad \xff utf8", "bad \uFFFD utf8"},
-		{"nul\x00byte", "nulbyte"},
+		// A control character is a space, so the words on either side
+		// stay apart.
+		{"nul\x00byte", "nul byte"},
+		{"Control\u0001chars", "Control chars"},
+		{"c1\u0085x \x7f\x1f y", "c1 x y"},
 		{"rtl \u202Eoverride\u202C", "rtl override"},
 		{"\ufeffbom", "bom"},
 		{`keeps \textit{TeX} and $x^2$`, `keeps \textit{TeX} and $x^2$`},
@@ -114,10 +118,10 @@ func cleanTextRunes(s string) string {
 	space := false
 	for _, r := range s {
 		switch {
-		case unicode.IsSpace(r):
+		case unicode.IsSpace(r), unicode.IsControl(r):
 			space = true
 			continue
-		case unicode.IsControl(r), isBidiControl(r), r == '\uFEFF':
+		case isBidiControl(r), r == '\uFEFF':
 			continue
 		}
 		if space && b.Len() > 0 {
