@@ -156,6 +156,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 	st := ix.Stats()
 	n, _ := idx.Count()
 	finished = true
+	made := true
 	if bulk {
 		// A new index that got no paper because its sources could not be
 		// read (a mistyped file name) or were empty is not left behind,
@@ -164,6 +165,7 @@ func (e *env) index(ctx context.Context, args []string) error {
 		if err := idx.FinishBulk(keep); err != nil {
 			return err
 		}
+		made = keep
 		if !keep && flushErr == nil && len(unreadable) == 0 {
 			fmt.Fprintf(e.stderr, "no index made at %s: its sources held no papers\n", *dir)
 		}
@@ -173,7 +175,11 @@ func (e *env) index(ctx context.Context, args []string) error {
 	} else if err := idx.Close(); err != nil && flushErr == nil {
 		flushErr = err
 	}
-	fmt.Fprintf(e.stdout, "%s; %d papers in %s\n", st, n, *dir)
+	if made {
+		fmt.Fprintf(e.stdout, "%s; %d papers in %s\n", st, n, *dir)
+	} else {
+		fmt.Fprintf(e.stdout, "%s; no index made at %s\n", st, *dir)
+	}
 	switch {
 	case flushErr != nil:
 		return flushErr

@@ -445,6 +445,10 @@ func TestIndexEmptySource(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stderr, "the source is empty") {
 			t.Errorf("exit %d, stderr %q; want 0 and a note", r.code, r.stderr)
 		}
+		// The summary does not count papers in an index that is not there.
+		if !strings.HasSuffix(r.stdout, "; no index made at "+dir+"\n") {
+			t.Errorf("summary %q, want it to say no index was made", r.stdout)
+		}
 		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("an index was made from nothing at %s (stat: %v)", dir, err)
 		}
