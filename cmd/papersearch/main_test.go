@@ -183,7 +183,8 @@ func TestUsageErrors(t *testing.T) {
 		{"search unknown facet group", []string{"search", "--json", "--facets", "authors", "q"}, `"authors" is not one of them`},
 		{"search facets twice", []string{"search", "--json", "--facets", "topic", "--facets", "year", "q"}, `invalid value "year" for flag -facets: given twice; give it once`},
 		{"search year zero", []string{"search", "--year-from", "0"}, "year_from must be a year between 1000 and 9999, not 0"},
-		{"search year out of range", []string{"search", "--year-to", "0001"}, "year_to must be a year between 1000 and 9999, not 1"},
+		{"search year out of range", []string{"search", "--year-to", "0001"}, "year_to must be a year between 1000 and 9999, not 0001"},
+		{"search year not a number", []string{"search", "--year-to", "20x4"}, "year_to"},
 		{"topics with arguments", []string{"topics", "extra"}, `topics takes no arguments, got ["extra"]`},
 		{"serve with arguments", []string{"serve", "extra"}, `serve takes no arguments, got ["extra"]`},
 	}

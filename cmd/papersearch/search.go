@@ -23,8 +23,10 @@ func (e *env) search(ctx context.Context, args []string) error {
 	var topics, cats stringList
 	fs.Var(&topics, "topic", "only papers with this topic slug (repeat for any of several)")
 	fs.Var(&cats, "category", "only papers in this arXiv category (repeat for any of several)")
-	yearFrom := fs.Int("year-from", 0, "only papers published in or after this year")
-	yearTo := fs.Int("year-to", 0, "only papers published in or before this year")
+	// Years are read by the API's parser, in base 10 and with its
+	// messages: flag's Int reads 0001 as octal.
+	fs.String("year-from", "", "only papers published in or after this year")
+	fs.String("year-to", "", "only papers published in or before this year")
 	sort := fs.String("sort", "", "relevance, newest, oldest or upvotes (default relevance; newest without a query)")
 	size := fs.Int("size", search.DefaultSize, "results per page")
 	page := fs.Int("page", 1, "page number")
@@ -41,7 +43,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	}
 	req := search.Request{
 		Query: strings.Join(words, " "), Topics: topics, Categories: cats,
-		YearFrom: *yearFrom, YearTo: *yearTo, Sort: *sort, Size: *size, Page: *page, Cursor: *cursor,
+		Sort: *sort, Size: *size, Page: *page, Cursor: *cursor,
 		NoExpand: !*expand, NoCorrect: !*correct, Explain: *explain,
 	}
 	// The same validation as the API, so the CLI refuses what the API does.
@@ -61,6 +63,7 @@ func (e *env) search(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	req.YearFrom, req.YearTo = parsed.YearFrom, parsed.YearTo
 	// The listing for people shows no facets, so it counts none.
 	req.NoFacets = parsed.NoFacets
 	if !*asJSON {
