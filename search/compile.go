@@ -631,11 +631,13 @@ func termQuery(field, term string) query.Query {
 // cache: phrases of common words are the costliest part of a query, and
 // the same ones recur.
 func (c *compiler) phrase(field, text string) query.Query {
-	q := phraseQuery(field, text)
-	if c.x.matched == nil {
-		return q
+	cq := cachedQuery{q: phraseQuery(field, text), key: field + "\x00" + text, cache: c.x.matched, field: field, postings: c.x.postings}
+	if field == fieldTitle || field == fieldAbstract {
+		if p, ok := proseTerms(c.x.prose, text); ok {
+			cq.phrase = p
+		}
 	}
-	return cachedQuery{q: q, key: field + "\x00" + text, cache: c.x.matched}
+	return cq
 }
 
 func phraseQuery(field, text string) query.Query {

@@ -251,7 +251,9 @@ func (v *segmentView) positions(i int, term []byte, field string) (*decoded, err
 	if n < uint64(v.cache.minPostings) {
 		return nil, nil
 	}
-	d := &decoded{docs: make([]uint32, 0, n), posOff: make([]uint32, 1, n+1)}
+	// Room for two positions a paper, the common case of the long lists
+	// kept here: growing from nothing was a third of decoding them.
+	d := &decoded{docs: make([]uint32, 0, n), posOff: make([]uint32, 1, n+1), pos: make([]uint32, 0, 2*n)}
 	v.it = v.pl.Iterator(true, true, true, v.it)
 	for {
 		p, err := v.it.Next()
@@ -268,6 +270,9 @@ func (v *segmentView) positions(i int, term []byte, field string) (*decoded, err
 		}
 		slices.Sort(d.pos[from:])
 		d.posOff = append(d.posOff, uint32(len(d.pos)))
+	}
+	if cap(d.pos)-len(d.pos) > len(d.pos)/4 {
+		d.pos = slices.Clone(d.pos) // a title's list: about one a paper
 	}
 	v.cache.put(key, d.withRank(seg.Count()))
 	return d, nil
@@ -725,47 +730,135 @@ func (c *postingsCache) lengths(seg segment.Segment, field string) []atomic.Uint
 type matchCache struct {
 	mu   sync.Mutex
 	snap index.IndexReader // held so that its address is not reused
-	m    map[string][]uint64
-	size int // document numbers held
+	m    map[string]matchSet
+	size int // bytes held
 }
 
-// maxMatchCache bounds the document numbers a matchCache holds.
-const maxMatchCache = 4 << 20
+// maxMatchCache bounds the bytes a matchCache holds; one phrase may take an
+// eighth of it. Dense matches are held as bitsets (see matchSet), so at
+// 2.7 million papers a phrase takes at most 340 KB.
+const maxMatchCache = 32 << 20
 
-func (c *matchCache) get(r index.IndexReader, key string) ([]uint64, bool) {
+// matchSet is the papers a phrase matched, in the snapshot's numbers: a
+// sorted list, or a bitset where that is smaller. A phrase of common words
+// matches most papers: "large language model" matched 1.5 million of 2.7
+// million synthetic papers, 12 MB as a list. Held as a list it was too big
+// to cache, and matching it again took 2.4 s of every search that said LLM.
+type matchSet struct {
+	list []uint64
+	bits bitset // when not nil, the papers; list is nil
+	n    uint64 // papers
+}
+
+// newMatchSet holds nums (sorted) in the smaller of the two forms.
+func newMatchSet(nums []uint64) matchSet {
+	if len(nums) == 0 {
+		return matchSet{}
+	}
+	last := nums[len(nums)-1]
+	if uint64(len(nums)) <= last/64+1 {
+		return matchSet{list: nums, n: uint64(len(nums))}
+	}
+	b := newBitset(last + 1)
+	for _, num := range nums {
+		b.set(num)
+	}
+	return matchSet{bits: b, n: uint64(len(nums))}
+}
+
+func (m matchSet) bytes() int { return 8 * (len(m.list) + len(m.bits)) }
+
+// markIn adds m's papers to set, which spans the snapshot's numbers.
+func (m matchSet) markIn(set bitset) {
+	for i, w := range m.bits {
+		set[i] |= w
+	}
+	for _, num := range m.list {
+		set.set(num)
+	}
+}
+
+// from returns m's first paper numbered num or more, and whether there is one.
+func (m matchSet) from(num uint64) (uint64, bool) {
+	if m.bits == nil {
+		i := sort.Search(len(m.list), func(i int) bool { return m.list[i] >= num })
+		if i == len(m.list) {
+			return 0, false
+		}
+		return m.list[i], true
+	}
+	w := num / 64
+	if w >= uint64(len(m.bits)) {
+		return 0, false
+	}
+	word := m.bits[w] &^ (1<<(num%64) - 1)
+	for word == 0 {
+		if w++; w == uint64(len(m.bits)) {
+			return 0, false
+		}
+		word = m.bits[w]
+	}
+	return w*64 + uint64(bits.TrailingZeros64(word)), true
+}
+
+func (c *matchCache) get(r index.IndexReader, key string) (matchSet, bool) {
 	if c == nil {
-		return nil, false
+		return matchSet{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != r {
-		return nil, false
+		return matchSet{}, false
 	}
-	nums, ok := c.m[key]
-	return nums, ok
+	m, ok := c.m[key]
+	return m, ok
 }
 
-func (c *matchCache) put(r index.IndexReader, key string, nums []uint64) {
-	if c == nil || len(nums) > maxMatchCache/8 {
+func (c *matchCache) put(r index.IndexReader, key string, m matchSet) {
+	if c == nil || m.bytes() > maxMatchCache/8 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != r {
-		c.snap, c.m, c.size = r, map[string][]uint64{}, 0
+		c.snap, c.m, c.size = r, map[string]matchSet{}, 0
 	}
 	if old, ok := c.m[key]; ok {
-		c.size -= len(old) // two searches missed it at once
+		c.size -= old.bytes() // two searches missed it at once
 	}
 	for k, old := range c.m {
-		if c.size+len(nums) <= maxMatchCache {
+		if c.size+m.bytes() <= maxMatchCache {
 			break
 		}
-		c.size -= len(old)
+		c.size -= old.bytes()
 		delete(c.m, k)
 	}
-	c.m[key] = nums
-	c.size += len(nums)
+	c.m[key] = m
+	c.size += m.bytes()
+}
+
+// matched returns the papers q matches in r, from c when r has matched q
+// before.
+func (c *matchCache) matched(ctx context.Context, q cachedQuery, r index.IndexReader, m mapping.IndexMapping) (matchSet, error) {
+	if set, ok := c.get(r, q.key); ok {
+		return set, nil
+	}
+	var nums []uint64
+	var err error
+	if q.phrase.terms != nil {
+		var v *segmentView
+		if v, err = newSegmentView(r, q.postings); err == nil {
+			nums, err = v.matchPhrase(ctx, q.field, q.phrase)
+		}
+	} else {
+		nums, err = matches(ctx, q.q, r, m)
+	}
+	if err != nil {
+		return matchSet{}, err
+	}
+	set := newMatchSet(nums)
+	c.put(r, q.key, set)
+	return set, nil
 }
 
 // slotPool recycles the dense maps from document numbers to accumulator
@@ -859,51 +952,54 @@ func growScored(buf []scoredDoc, n int) []scoredDoc {
 
 // cachedQuery matches what q matches, taking the papers from a matchCache
 // when this snapshot has seen q before. It scores nothing: it only ever
-// selects papers.
+// selects papers. A phrase in a prose field (phrase.terms not nil) is
+// matched by matchPhrase, from postings, not by Bleve's searcher.
 type cachedQuery struct {
-	q     query.Query
-	key   string
-	cache *matchCache
+	q        query.Query
+	key      string
+	cache    *matchCache // nil: match every time
+	field    string
+	phrase   phraseTerms
+	postings *postingsCache
 }
 
 func (c cachedQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	nums, ok := c.cache.get(r, c.key)
-	if !ok {
-		var err error
-		if nums, err = matches(ctx, c.q, r, m); err != nil {
-			return nil, err
-		}
-		c.cache.put(r, c.key, nums)
+	set, err := c.cache.matched(ctx, c, r, m)
+	if err != nil {
+		return nil, err
 	}
-	return &listSearcher{nums: nums}, nil
+	return &setSearcher{set: set}, nil
 }
 
-// listSearcher hands over a sorted list of document numbers.
-type listSearcher struct {
-	nums []uint64
-	next int
+// setSearcher hands over the papers of a matchSet in order.
+type setSearcher struct {
+	set  matchSet
+	next uint64 // the lowest number not handed over yet
 }
 
-func (l *listSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
-	if l.next >= len(l.nums) {
+func (l *setSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	num, ok := l.set.from(l.next)
+	if !ok {
+		l.next = math.MaxUint64
 		return nil, nil
 	}
+	l.next = num + 1
 	dm := ctx.DocumentMatchPool.Get()
-	dm.IndexInternalID = index.NewIndexInternalID(dm.IndexInternalID[:0], l.nums[l.next])
-	l.next++
+	dm.IndexInternalID = index.NewIndexInternalID(dm.IndexInternalID[:0], num)
 	return dm, nil
 }
 
-func (l *listSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
-	want := id.Value()
-	l.next += sort.Search(len(l.nums)-l.next, func(i int) bool { return l.nums[l.next+i] >= want })
+func (l *setSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	if want := id.Value(); want > l.next {
+		l.next = want
+	}
 	return l.Next(ctx)
 }
 
-func (l *listSearcher) Close() error               { return nil }
-func (l *listSearcher) Weight() float64            { return 0 }
-func (l *listSearcher) SetQueryNorm(float64)       {}
-func (l *listSearcher) Count() uint64              { return uint64(len(l.nums)) }
-func (l *listSearcher) Min() int                   { return 0 }
-func (l *listSearcher) Size() int                  { return 64 + 8*len(l.nums) }
-func (l *listSearcher) DocumentMatchPoolSize() int { return 1 }
+func (l *setSearcher) Close() error               { return nil }
+func (l *setSearcher) Weight() float64            { return 0 }
+func (l *setSearcher) SetQueryNorm(float64)       {}
+func (l *setSearcher) Count() uint64              { return l.set.n }
+func (l *setSearcher) Min() int                   { return 0 }
+func (l *setSearcher) Size() int                  { return 64 + l.set.bytes() }
+func (l *setSearcher) DocumentMatchPoolSize() int { return 1 }

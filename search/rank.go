@@ -394,17 +394,11 @@ func (s *bagSearcher) markUnion(ctx context.Context, q query.Query, r index.Inde
 	case *query.TermQuery:
 		return s.v.mark(ctx, []byte(q.Term), q.FieldVal, set)
 	case cachedQuery:
-		nums, ok := q.cache.get(r, q.key)
-		if !ok {
-			var err error
-			if nums, err = matches(ctx, q.q, r, m); err != nil {
-				return err
-			}
-			q.cache.put(r, q.key, nums)
+		ms, err := q.cache.matched(ctx, q, r, m)
+		if err != nil {
+			return err
 		}
-		for _, num := range nums {
-			set.set(num)
-		}
+		ms.markIn(set)
 	case *query.DisjunctionQuery:
 		for _, d := range q.Disjuncts {
 			if err := s.markUnion(ctx, d, r, m, set); err != nil {
