@@ -1,11 +1,14 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -95,15 +98,19 @@ type facetDict struct {
 	ids   map[string]uint32 // group byte + value -> id
 	names []string
 	group []uint8
+	key   []byte // id's buffer: a look-up converts it without a copy
 }
 
 func (d *facetDict) id(g uint8, value []byte) uint32 {
-	key := string(append([]byte{g}, value...))
-	if id, ok := d.ids[key]; ok {
+	d.key = append(append(d.key[:0], g), value...)
+	if id, ok := d.ids[string(d.key)]; ok {
 		return id
 	}
+	if d.ids == nil {
+		d.ids = map[string]uint32{}
+	}
 	id := uint32(len(d.names))
-	d.ids[key] = id
+	d.ids[string(d.key)] = id
 	d.names = append(d.names, string(value))
 	d.group = append(d.group, g)
 	return id
@@ -167,22 +174,21 @@ func (c *columnCache) forSnapshot(snap *scorch.IndexSnapshot) (*snapshotColumns,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var start uint64
-	built := false
+	var missing []int
 	for i, ss := range segs {
 		seg := ss.Segment()
 		out.starts[i] = start
 		start += seg.Count()
-		cols, ok := c.segs[seg]
-		if !ok {
-			var err error
-			if cols, err = readColumns(seg, &c.dict); err != nil {
-				return nil, err
-			}
-			c.segs[seg] = cols
-			built = true
+		if cols, ok := c.segs[seg]; ok {
+			out.segs[i] = cols
+		} else {
+			missing = append(missing, i)
 		}
-		out.segs[i] = cols
 	}
+	if err := c.read(segs, missing, out.segs); err != nil {
+		return nil, err
+	}
+	built := len(missing) > 0
 	if built && len(c.segs) > len(segs) {
 		live := make(map[segment.Segment]bool, len(segs))
 		for _, ss := range segs {
@@ -204,6 +210,47 @@ func (c *columnCache) forSnapshot(snap *scorch.IndexSnapshot) (*snapshotColumns,
 // columnFields are the doc-value fields columns are read from.
 var columnFields = []string{fieldTopics, fieldCategories, fieldYear, fieldPublished, fieldUpvotes}
 
+// read reads the columns of segs[i] for each i of missing into out[i],
+// on every core: at 2.7 million papers, in 32 segments, reading them one
+// after the other took 3.2-4.2 s, which a search from the command line
+// pays every time. Each segment's values are numbered in a dictionary of
+// its own, then renumbered in the cache's. c.mu is held.
+func (c *columnCache) read(segs []*scorch.SegmentSnapshot, missing []int, out []*columns) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	dicts := make([]facetDict, len(missing))
+	errs := make([]error, len(missing))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(missing)) {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < len(missing); k = int(next.Add(1) - 1) {
+				out[missing[k]], errs[k] = readColumns(segs[missing[k]].Segment(), &dicts[k])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for k, i := range missing {
+		cols, d := out[i], &dicts[k]
+		ids := make([]uint32, len(d.names))
+		for local, name := range d.names {
+			ids[local] = c.dict.id(d.group[local], []byte(name))
+		}
+		for j, v := range cols.vals {
+			cols.vals[j] = ids[v]
+		}
+		cols.sets = valueSets(cols)
+		c.segs[segs[i].Segment()] = cols
+	}
+	return nil
+}
+
+// readColumns reads the columns of seg, numbering its topics and
+// categories in dict; their sets are left to the caller.
 func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 	dv, ok := seg.(segment.DocValueVisitable)
 	if !ok {
@@ -250,7 +297,6 @@ func readColumns(seg segment.Segment, dict *facetDict) (*columns, error) {
 		c.ids[doc] = string(id)
 	}
 	c.off[n] = uint32(len(c.vals))
-	c.sets = valueSets(c)
 	return c, nil
 }
 
