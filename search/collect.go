@@ -776,7 +776,8 @@ hits:
 
 // Warm reads what the first search of a fresh process would otherwise
 // read on its user's time: the columns of every segment (about a second
-// at a million papers) and the ranker's collection statistics.
+// at a million papers), the ranker's collection statistics, and the
+// decoded lists of the commonest words (see warmLists).
 func (x *Index) Warm(ctx context.Context) error {
 	if err := x.rlock(); err != nil {
 		return err
@@ -792,6 +793,77 @@ func (x *Index) Warm(ctx context.Context) error {
 		return err
 	}
 	defer r.Close()
-	_, err = x.stats.get(ctx, r)
-	return err
+	if _, err := x.stats.get(ctx, r); err != nil {
+		return err
+	}
+	return x.warmLists(ctx)
+}
+
+// warmWords bounds the words whose lists Warm decodes.
+const warmWords = 256
+
+// warmLists decodes the lists of the commonest words of titles and
+// abstracts, with their positions, into the postings cache, until it is
+// half full: nearly every search reads some of them, and the first search
+// to need one decodes it whole. At 2.7 million papers that made the first
+// search saying LLM after a start time out (the lists of llm, large,
+// language and model, and their positions for the phrase). The read lock
+// is taken a word at a time, so that a write waits for one word only.
+func (x *Index) warmLists(ctx context.Context) error {
+	if x.postings == nil || x.vocab == nil {
+		return nil
+	}
+	var terms []string
+	seen := map[string]bool{}
+	for _, w := range x.vocab.commonest(warmWords) {
+		for _, t := range x.prose.Analyze([]byte(w)) {
+			if term := string(t.Term); !seen[term] {
+				seen[term] = true
+				terms = append(terms, term)
+			}
+		}
+	}
+	for i, term := range terms {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		x.postings.mu.RLock()
+		held := x.postings.bytes
+		x.postings.mu.RUnlock()
+		if held >= x.postings.limit/2 {
+			x.log.Debug("lists warmed", "words", i, "of", len(terms), "bytes", held)
+			return nil
+		}
+		if err := x.warmTerm(term); err != nil {
+			return fmt.Errorf("warm the lists of %q: %w", term, err)
+		}
+	}
+	return nil
+}
+
+func (x *Index) warmTerm(term string) error {
+	if err := x.rlock(); err != nil {
+		return err
+	}
+	defer x.mu.RUnlock()
+	r, err := x.reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	v, err := newSegmentView(r, x.postings)
+	if err != nil {
+		return err
+	}
+	for _, field := range []string{fieldTitle, fieldAbstract} {
+		for i := range v.segs {
+			if _, err := v.postings(i, []byte(term), field); err != nil {
+				return err
+			}
+			if _, err := v.positions(i, []byte(term), field); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -487,6 +487,59 @@ func TestWarmReadsColumnsAndStats(t *testing.T) {
 	}
 }
 
+// Warm decodes the lists of the commonest words, with and without their
+// positions, in both prose fields, until half the postings cache is used.
+func TestWarmDecodesCommonestLists(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		limit int
+		all   bool // every word's lists decoded
+	}{
+		{"room for all", 1 << 20, true},
+		{"room for some", 24 << 10, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			if err := x.Put(refCorpus(rand.New(rand.NewPCG(1, 2)), 200, 0)); err != nil {
+				t.Fatal(err)
+			}
+			x.postings.mu.Lock()
+			x.postings.m, x.postings.bytes, x.postings.minPostings, x.postings.limit = map[postingsKey]*decoded{}, 0, 1, c.limit
+			x.postings.mu.Unlock()
+			if err := x.Warm(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			x.postings.mu.RLock()
+			defer x.postings.mu.RUnlock()
+			kinds := map[string]int{} // term: lists decoded
+			for k := range x.postings.m {
+				kinds[k.term]++
+			}
+			words := 0
+			for _, w := range refVocab {
+				w = analyze(x.prose, w)[0] // sparse: spars
+				switch kinds[w] {
+				case 4: // title and abstract, with and without positions
+					words++
+				case 0:
+				default:
+					t.Errorf("%q: %d of its 4 lists decoded", w, kinds[w])
+				}
+			}
+			if c.all && words != len(refVocab) {
+				t.Errorf("lists of %d words of %d decoded", words, len(refVocab))
+			}
+			if !c.all && (words == 0 || words == len(refVocab) || x.postings.bytes > c.limit*3/4) {
+				t.Errorf("lists of %d words of %d decoded, %d bytes of %d", words, len(refVocab), x.postings.bytes, c.limit)
+			}
+		})
+	}
+}
+
 // After a reopen that failed, reads say the index is unavailable and bring
 // it back in the background, without waiting for a write.
 func TestReadsReopenAfterFailedReopen(t *testing.T) {

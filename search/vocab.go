@@ -2,6 +2,7 @@ package search
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -211,6 +212,23 @@ func (v *vocabulary) seenIn(words []string) []int64 {
 		out[i] = v.seen[w]
 	}
 	return out
+}
+
+// commonest returns the n words the most papers had, the commonest first.
+func (v *vocabulary) commonest(n int) []string {
+	v.mu.Lock()
+	words := make([]string, 0, len(v.seen))
+	for w := range v.seen {
+		words = append(words, w)
+	}
+	slices.SortFunc(words, func(a, b string) int {
+		if c := cmp.Compare(v.seen[b], v.seen[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	v.mu.Unlock()
+	return words[:min(n, len(words))]
 }
 
 // words returns every word, in order.
