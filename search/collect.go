@@ -779,6 +779,17 @@ hits:
 // at a million papers), the ranker's collection statistics, and the
 // decoded lists of the commonest words (see warmLists).
 func (x *Index) Warm(ctx context.Context) error {
+	if err := x.warmColumns(ctx); err != nil {
+		return err
+	}
+	// Not under the read lock: warmTerm takes it a word at a time, and Go's
+	// read lock is not reentrant (a write waiting between the two would
+	// wait for this one, and this one for it).
+	return x.warmLists(ctx)
+}
+
+// warmColumns reads the columns and the collection statistics.
+func (x *Index) warmColumns(ctx context.Context) error {
 	if err := x.rlock(); err != nil {
 		return err
 	}
@@ -793,30 +804,36 @@ func (x *Index) Warm(ctx context.Context) error {
 		return err
 	}
 	defer r.Close()
-	if _, err := x.stats.get(ctx, r); err != nil {
-		return err
-	}
-	return x.warmLists(ctx)
+	_, err = x.stats.get(ctx, r)
+	return err
 }
 
 // warmWords bounds the words whose lists Warm decodes.
 const warmWords = 256
 
 // warmLists decodes the lists of the commonest words of titles and
-// abstracts, with their positions, into the postings cache, until it is
-// half full: nearly every search reads some of them, and the first search
-// to need one decodes it whole. At 2.7 million papers that made the first
-// search saying LLM after a start time out (the lists of llm, large,
-// language and model, and their positions for the phrase). The read lock
-// is taken a word at a time, so that a write waits for one word only.
+// abstracts, with their positions, into the postings cache, until about
+// half of it is used (it looks between words): nearly every search reads
+// some of them, and the first search to need one decodes it whole. At 2.7
+// million papers that made the first search saying LLM after a start time
+// out (the lists of llm, large, language and model, and their positions
+// for the phrase). The read lock is taken a word at a time, so that a
+// write waits for one word at most.
 func (x *Index) warmLists(ctx context.Context) error {
-	if x.postings == nil || x.vocab == nil {
+	if err := x.rlock(); err != nil {
+		return err
+	}
+	// The analyzer and vocabulary are swapped under the write lock when
+	// the index is opened again.
+	prose, vocab, postings := x.prose, x.vocab, x.postings
+	x.mu.RUnlock()
+	if postings == nil || vocab == nil {
 		return nil
 	}
 	var terms []string
 	seen := map[string]bool{}
-	for _, w := range x.vocab.commonest(warmWords) {
-		for _, t := range x.prose.Analyze([]byte(w)) {
+	for _, w := range vocab.commonest(warmWords) {
+		for _, t := range prose.Analyze([]byte(w)) {
 			if term := string(t.Term); !seen[term] {
 				seen[term] = true
 				terms = append(terms, term)
@@ -827,10 +844,10 @@ func (x *Index) warmLists(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		x.postings.mu.RLock()
-		held := x.postings.bytes
-		x.postings.mu.RUnlock()
-		if held >= x.postings.limit/2 {
+		postings.mu.RLock()
+		held := postings.bytes
+		postings.mu.RUnlock()
+		if held >= postings.limit/2 {
 			x.log.Debug("lists warmed", "words", i, "of", len(terms), "bytes", held)
 			return nil
 		}

@@ -540,6 +540,70 @@ func TestWarmDecodesCommonestLists(t *testing.T) {
 	}
 }
 
+// Writes go on while Warm runs, and neither waits for the other for long:
+// Warm once held the read lock and took it again for each word, and a
+// write waiting between the two deadlocked both, and every search behind
+// them.
+func TestWarmBesideWrites(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not deferred: closing a stuck index would be stuck too.
+	stuck := false
+	defer func() {
+		if !stuck {
+			x.Close()
+		}
+	}()
+	rng := rand.New(rand.NewPCG(1, 2))
+	if err := x.Put(refCorpus(rng, 200, 0)); err != nil {
+		t.Fatal(err)
+	}
+	x.postings.mu.Lock()
+	x.postings.minPostings = 1
+	x.postings.mu.Unlock()
+	done := make(chan error, 2)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := x.Warm(context.Background()); err != nil {
+				done <- err
+				return
+			}
+			// Warm again from nothing: the cache keeps what it decoded.
+			x.postings.forget(func(segment.Segment) bool { return true })
+		}
+	}()
+	go func() {
+		for i := range 40 {
+			if err := x.Put(refCorpus(rng, 5, i+1)); err != nil {
+				done <- err
+				return
+			}
+		}
+		close(stop)
+		done <- nil
+	}()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			stuck = true
+			t.Fatal("Warm and writes beside it are stuck")
+		}
+	}
+}
+
 // After a reopen that failed, reads say the index is unavailable and bring
 // it back in the background, without waiting for a write.
 func TestReadsReopenAfterFailedReopen(t *testing.T) {

@@ -226,7 +226,7 @@ func (c *columnCache) read(segs []*scorch.SegmentSnapshot, missing []int, out []
 	for range min(runtime.GOMAXPROCS(0), len(missing)) {
 		wg.Go(func() {
 			for k := int(next.Add(1) - 1); k < len(missing); k = int(next.Add(1) - 1) {
-				out[missing[k]], errs[k] = readColumns(segs[missing[k]].Segment(), &dicts[k])
+				out[missing[k]], errs[k] = readColumnsSafely(segs[missing[k]].Segment(), &dicts[k])
 			}
 		})
 	}
@@ -247,6 +247,19 @@ func (c *columnCache) read(segs []*scorch.SegmentSnapshot, missing []int, out []
 		c.segs[segs[i].Segment()] = cols
 	}
 	return nil
+}
+
+// readColumnsSafely is readColumns, with a panic of Bleve's over a
+// damaged segment made an error: on a goroutine of its own, it would end
+// the process where the search's own recovery would have failed the
+// search.
+func readColumnsSafely(seg segment.Segment, dict *facetDict) (c *columns, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("read columns: %v", r)
+		}
+	}()
+	return readColumns(seg, dict)
 }
 
 // readColumns reads the columns of seg, numbering its topics and

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // matchPhrase matches what Bleve's phrase searcher matches: repeated
@@ -78,8 +81,8 @@ func TestMatchPhraseAsBleve(t *testing.T) {
 		if len(v.segs) < 3 {
 			t.Fatalf("%d segments; the test needs several", len(v.segs))
 		}
-		matched := 0
 		for _, f := range []string{fieldTitle, fieldAbstract} {
+			matched := 0
 			for _, ph := range phrases {
 				want, err := matches(ctx, phraseQuery(f, ph), r, x.bi.Mapping())
 				if err != nil {
@@ -103,9 +106,9 @@ func TestMatchPhraseAsBleve(t *testing.T) {
 					matched++
 				}
 			}
-		}
-		if matched < len(phrases) {
-			t.Errorf("%s: only %d phrases match anything; the test is too weak", c.name, matched)
+			if matched < len(phrases)/2 {
+				t.Errorf("%s, %s: only %d phrases of %d match anything; the test is too weak", c.name, f, matched, len(phrases))
+			}
 		}
 	}
 }
@@ -153,10 +156,38 @@ func TestMatchSet(t *testing.T) {
 		if m.n != uint64(len(nums)) {
 			t.Errorf("%s: counts %d papers, want %d", c.name, m.n, len(nums))
 		}
+		// Marked into a set that holds papers already, it keeps them.
 		set := newBitset(c.span + 64)
+		set.set(c.span + 1)
 		m.markIn(set)
-		if got := set.appendTo(nil); !slices.Equal(got, nums) && len(nums) > 0 {
-			t.Errorf("%s: marks %v, want %v", c.name, got, nums)
+		if got := set.appendTo(nil); !slices.Equal(got, append(slices.Clone(nums), c.span+1)) {
+			t.Errorf("%s: marks %v, want %v and %d", c.name, got, nums, c.span+1)
+		}
+		// A searcher over it: Next, and Advance forward, backward (Bleve
+		// never does) and past the end.
+		s := &setSearcher{set: m}
+		sc := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(2, 0)}
+		var walked []uint64
+		for dm, _ := s.Next(sc); dm != nil; dm, _ = s.Next(sc) {
+			walked = append(walked, dm.IndexInternalID.Value())
+		}
+		if !slices.Equal(walked, nums) && len(nums) > 0 {
+			t.Errorf("%s: Next walks %v, want %v", c.name, walked, nums)
+		}
+		if s.Count() != uint64(len(nums)) {
+			t.Errorf("%s: Count %d, want %d", c.name, s.Count(), len(nums))
+		}
+		for to := range c.span + 2 {
+			s := &setSearcher{set: m, next: c.span / 4}
+			dm, _ := s.Advance(sc, index.NewIndexInternalID(nil, to))
+			from := max(to, c.span/4)
+			i, _ := slices.BinarySearch(nums, from)
+			switch {
+			case i == len(nums) && dm != nil:
+				t.Errorf("%s: Advance(%d) from %d = %d, want none", c.name, to, c.span/4, dm.IndexInternalID.Value())
+			case i < len(nums) && (dm == nil || dm.IndexInternalID.Value() != nums[i]):
+				t.Errorf("%s: Advance(%d) from %d = %v, want %d", c.name, to, c.span/4, dm, nums[i])
+			}
 		}
 		// from, from every number: the next paper at or after it.
 		k := 0
@@ -169,5 +200,41 @@ func TestMatchSet(t *testing.T) {
 				t.Fatalf("%s: from(%d) = %d, %v", c.name, num, got, ok)
 			}
 		}
+	}
+}
+
+// A search past its deadline stops matching a phrase part-way, rather than
+// reading the positions of every paper first.
+func TestMatchPhraseStopsAtDeadline(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "index"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	ps := make([]Paper, 10_000)
+	for i := range ps {
+		ps[i] = Paper{ID: fmt.Sprintf("p%d", i), Title: "alpha beta", Abstract: "gamma alpha beta delta"}
+	}
+	if err := x.Put(ps); err != nil {
+		t.Fatal(err)
+	}
+	r, err := x.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	v, err := newSegmentView(r, x.postings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := proseTerms(x.prose, "alpha beta")
+	got, err := v.matchPhrase(context.Background(), fieldAbstract, p)
+	if err != nil || len(got) != len(ps) {
+		t.Fatalf("matched %d papers (%v), want %d", len(got), err, len(ps))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got, err := v.matchPhrase(ctx, fieldAbstract, p); err == nil {
+		t.Errorf("after its deadline: matched %d papers and no error", len(got))
 	}
 }

@@ -215,20 +215,29 @@ func (v *vocabulary) seenIn(words []string) []int64 {
 }
 
 // commonest returns the n words the most papers had, the commonest first.
+// It sorts a copy: every query's spelling check takes the lock.
 func (v *vocabulary) commonest(n int) []string {
-	v.mu.Lock()
-	words := make([]string, 0, len(v.seen))
-	for w := range v.seen {
-		words = append(words, w)
+	type wordCount struct {
+		word  string
+		count int64
 	}
-	slices.SortFunc(words, func(a, b string) int {
-		if c := cmp.Compare(v.seen[b], v.seen[a]); c != 0 {
+	v.mu.Lock()
+	counts := make([]wordCount, 0, len(v.seen))
+	for w, c := range v.seen {
+		counts = append(counts, wordCount{w, c})
+	}
+	v.mu.Unlock()
+	slices.SortFunc(counts, func(a, b wordCount) int {
+		if c := cmp.Compare(b.count, a.count); c != 0 {
 			return c
 		}
-		return strings.Compare(a, b)
+		return strings.Compare(a.word, b.word)
 	})
-	v.mu.Unlock()
-	return words[:min(n, len(words))]
+	words := make([]string, min(n, len(counts)))
+	for i := range words {
+		words[i] = counts[i].word
+	}
+	return words
 }
 
 // words returns every word, in order.
