@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"os"
 	"runtime/debug"
@@ -55,13 +54,10 @@ func (e *env) bench(ctx context.Context, args []string) error {
 	cfg.Log = e.log
 	stopGC := e.bulkGC()
 	defer stopGC()
-	if e.getenv("GOMEMLIMIT") == "" {
-		// Queries run as serve runs them, without the build's limit.
-		cfg.AfterBuild = func() {
-			stopGC()
-			debug.SetMemoryLimit(math.MaxInt64)
-		}
-	}
+	// Queries run as serve runs them: at Go's own garbage collector target
+	// and without the build's memory limit. Until this was said, they ran at
+	// the build's GOGC=200, which spared them some of serve's collections.
+	cfg.AfterBuild = stopGC
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -118,23 +114,30 @@ func bulkLimit(live uint64) int64 {
 // bulkGC sets bulkGCPercent and bulkMemoryLimit, unless GOGC and
 // GOMEMLIMIT say otherwise, and raises the limit as the live heap grows
 // (see bulkLiveFactor) until the returned stop is called (any number of
-// times).
+// times), which puts back what it set: Go's default target, no limit.
 func (e *env) bulkGC() (stop func()) {
-	if e.getenv("GOGC") == "" {
-		debug.SetGCPercent(bulkGCPercent)
-	}
-	if e.getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	debug.SetMemoryLimit(bulkMemoryLimit)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() { followLiveHeap(done, 100*time.Millisecond, liveHeap, debug.SetMemoryLimit) })
 	var once sync.Once
-	return func() {
-		once.Do(func() {
+	var restore []func()
+	if e.getenv("GOGC") == "" {
+		old := debug.SetGCPercent(bulkGCPercent)
+		restore = append(restore, func() { debug.SetGCPercent(old) })
+	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		old := debug.SetMemoryLimit(bulkMemoryLimit)
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { followLiveHeap(done, 100*time.Millisecond, liveHeap, debug.SetMemoryLimit) })
+		restore = append(restore, func() {
 			close(done)
 			wg.Wait()
+			debug.SetMemoryLimit(old)
+		})
+	}
+	return func() {
+		once.Do(func() {
+			for _, f := range restore {
+				f()
+			}
 		})
 	}
 }

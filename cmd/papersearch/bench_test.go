@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -116,5 +118,43 @@ func TestBulkLimitFollowsLiveHeap(t *testing.T) {
 	followLiveHeap(done, time.Millisecond, live, func(l int64) int64 { set = append(set, l); return 0 })
 	if want := []int64{300 * mib, 750 * mib, 1000 * mib}; !slices.Equal(set, want) {
 		t.Errorf("limits set %v, want %v", set, want)
+	}
+}
+
+// A build runs at GOGC=200 under a memory limit; stopping it puts back what
+// it set, so that bench's queries and anything after a load run as serve
+// does. A GOGC or GOMEMLIMIT in the environment is left alone.
+func TestBulkGCRestores(t *testing.T) {
+	for _, c := range []struct {
+		name                    string
+		env                     map[string]string
+		during                  int
+		duringLimit, afterLimit int64
+	}{
+		{"defaults", nil, bulkGCPercent, bulkMemoryLimit, math.MaxInt64},
+		{"GOGC set", map[string]string{"GOGC": "50"}, 100, bulkMemoryLimit, math.MaxInt64},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, bulkGCPercent, math.MaxInt64, math.MaxInt64},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := &env{getenv: func(k string) string { return c.env[k] }}
+			stop := e.bulkGC()
+			if got := debug.SetGCPercent(-1); got != c.during {
+				t.Errorf("GC percent during the build %d, want %d", got, c.during)
+			} else {
+				debug.SetGCPercent(got)
+			}
+			if got := debug.SetMemoryLimit(-1); got != c.duringLimit {
+				t.Errorf("memory limit during the build %d, want %d", got, c.duringLimit)
+			}
+			stop()
+			stop()
+			if got := debug.SetGCPercent(-1); got != 100 {
+				t.Errorf("GC percent after the build %d, want 100", got)
+			}
+			debug.SetGCPercent(100)
+			if got := debug.SetMemoryLimit(-1); got != c.afterLimit {
+				t.Errorf("memory limit after the build %d, want %d", got, c.afterLimit)
+			}
+		})
 	}
 }
