@@ -93,6 +93,8 @@ func TestParseArxivAtomHTMLEntities(t *testing.T) {
 // goes on at the next <entry>. Each case breaks the real ten-entry feed
 // atomCurrent in one way (its entries start at lines 10, 35, 63, 95, ...).
 func TestParseArxivAtomRecovers(t *testing.T) {
+	// A text node past maxXMLRecord, on one line.
+	hugeText := strings.Repeat("word ", maxXMLRecord/5+1000)
 	feed := string(readFixture(t, atomCurrent))
 	edit := func(pairs ...string) []byte {
 		t.Helper()
@@ -152,6 +154,15 @@ func TestParseArxivAtomRecovers(t *testing.T) {
 			[]wantErr{{line: 246, contains: "(the <entry> at line 240 is skipped)"}}},
 		{"bad entry, then truncated", edit(summary3, "<summary>&z; Cyber-physical systems", "  </entry>\n</feed>\n", "  </entry>\n"), []string{"2005.14124"},
 			[]wantErr{{line: 69, contains: "(the <entry> at line 63 is skipped)"}, {line: lines, contains: "the document ends without </feed>: it is truncated, and papers after this point are missing"}}},
+		// More than 16 MiB in one entry, or between two, is skipped as
+		// a whole (encoding/xml would hold it in memory); reading goes
+		// on at the next entry.
+		{"entry over 16 MiB", edit(summary3, "<summary>"+hugeText+"Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 63, offset: true, contains: "the <entry> at line 63 is longer than 16 MiB; it is skipped"}}},
+		{"last entry over 16 MiB", edit("<summary>Context. Multiple", "<summary>"+hugeText+"Context. Multiple"), []string{"1812.11470"},
+			[]wantErr{{line: 240, contains: "the <entry> at line 240 is longer than 16 MiB; it is skipped"}}},
+		{"feed title over 16 MiB", edit("<title>arXiv Query:", "<title>"+hugeText+"arXiv Query:"), nil,
+			[]wantErr{{line: 4, contains: "the XML at line 4, outside any <entry>, is longer than 16 MiB; it is skipped"}}},
 		{"truncated in an entry", []byte(feed[:strings.Index(feed, "Cyber-physical")]), []string{"2005.14124", "2204.08348", "2302.03287", "1202.4527", "2503.05378", "1205.1866", "2502.07719", "1812.11470"},
 			[]wantErr{{line: 69, contains: "invalid XML: unexpected EOF: the document is truncated (or a comment or CDATA section never closes): the <entry> at line 63 and any papers after it are missing"}}},
 	}

@@ -45,6 +45,14 @@ var errNextRecord = errors.New("the next record starts")
 // maxTagName bounds the element names xmlInput keeps while it matches them.
 const maxTagName = 64
 
+// maxXMLRecord bounds a record, and the document before the first record
+// or between two: encoding/xml holds a text node whole, and a feed whose
+// entry held gigabytes of it would take that much memory. An arXiv entry
+// is a few KB. A JSON line has the same bound (maxLine).
+const maxXMLRecord = 16 << 20
+
+var errRecordTooLarge = fmt.Errorf("longer than %d MiB", maxXMLRecord>>20)
+
 // xmlInput is the document, as UTF-8, that the decoders read. It keeps the
 // line and offset of the next byte and matches tag names as they pass.
 type xmlInput struct {
@@ -55,6 +63,11 @@ type xmlInput struct {
 	err  error  // src's error, once buf is drained
 	off  int64  // offset in the (UTF-8) document of the next byte
 	line int    // its line
+	// recordOff is where the last record's start tag began (0 before the
+	// first); reading more than maxXMLRecord past it fails, unless
+	// unbounded, as while skipping to the next record, which keeps nothing.
+	recordOff int64
+	unbounded bool
 
 	record string // local name of a record element
 	root   string // local name of the root element
@@ -126,6 +139,9 @@ func (in *xmlInput) ReadByte() (byte, error) {
 	if (b == '<' || len(in.tag) > 0) && !in.replaying && in.match(b) {
 		return 0, errNextRecord
 	}
+	if in.off-in.recordOff > maxXMLRecord && !in.unbounded {
+		return 0, errRecordTooLarge
+	}
 	return b, nil
 }
 
@@ -195,6 +211,7 @@ func (in *xmlInput) match(b byte) bool {
 	case end && (b == '>' || isXMLSpace(b)) && string(name) == in.root:
 		in.rootEnd = true
 	case !end && (b == '>' || b == '/' || isXMLSpace(b)) && string(name) == in.record:
+		in.recordOff = in.tagOff
 		if !in.stop {
 			if in.passed++; in.passed == 1 {
 				in.passedLine = in.tagLine
@@ -228,7 +245,8 @@ func (in *xmlInput) skipToRecord() (found bool, err error) {
 	if in.pending() {
 		return true, nil
 	}
-	in.stop = true
+	in.stop, in.unbounded = true, true
+	defer func() { in.unbounded = false }()
 	for {
 		_, err := in.ReadByte()
 		switch {
@@ -405,6 +423,22 @@ func (x *xmlReader) fail(err error, start *xml.StartElement) *RecordError {
 		what = fmt.Sprintf("the <%s> at line %d", x.in.record, line)
 	}
 
+	if errors.Is(err, errRecordTooLarge) {
+		// The input stands inside the record (or the stretch between
+		// records): skip to the next record and go on there.
+		off := x.in.off
+		if what == "" {
+			what = fmt.Sprintf("the XML at line %d, outside any <%s>,", x.in.line, x.in.record)
+			line = x.in.line
+		}
+		rerr := &RecordError{Source: x.source, Line: line, Offset: off, Err: fmt.Errorf("%s is %w; it is skipped", what, errRecordTooLarge)}
+		// The next Token goes on from there: at the next record, or at
+		// the end, where it says whether the document was whole.
+		if _, serr := x.in.skipToRecord(); serr != nil {
+			x.readErr = serr
+		}
+		return rerr
+	}
 	if errors.Is(err, errNextRecord) {
 		// Only DecodeElement and fresh decoders stop there, so what is
 		// known. The input stands at the next record's start tag.
