@@ -152,7 +152,7 @@ func (x *Index) wordCount(ctx context.Context, r index.IndexReader, w string, st
 // papers and search alike, so only the one most often written is kept
 // ("quantization", not "quantized" or "quantize").
 func (x *Index) wordsWithPrefix(ctx context.Context, r index.IndexReader, prefix string, n int) []termCount {
-	words := x.vocab.withPrefix(prefix)
+	words := x.vocab.withPrefixAnyAccents(prefix)
 	words = words[:min(len(words), maxDictScan)]
 	seen := x.vocab.seenIn(words)
 	byStem := map[string]int{} // stem -> index in out

@@ -774,6 +774,11 @@ func TestProseWithoutAccents(t *testing.T) {
 		{query: `"renyi divergence"`, want: []string{"2501.00201"}},
 		{query: `title:"Renyi divergence" bounds`, want: []string{"2501.00201"}},
 		{query: "renyi -Rényi", want: nil},
+		// Prefixes too, either way.
+		{query: "frech*", want: []string{"2501.00204"}},
+		{query: "fréch*", want: []string{"2501.00204"}},
+		{query: "rény*", want: []string{"2501.00201", "2501.00202"}},
+		{query: "reny*", want: []string{"2501.00201", "2501.00202"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -791,6 +796,14 @@ func TestProseWithoutAccents(t *testing.T) {
 				t.Errorf("first hit's title highlight lacks %s: %v", tt.mark, res.Hits)
 			}
 		})
+	}
+	// Suggestions complete a prefix typed without its accents.
+	ss, err := idx.Suggest(context.Background(), "frech", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ss, func(s search.Suggestion) bool { return s.Text == "fréchet" }) {
+		t.Errorf("suggestions for frech: %+v, want fréchet among them", ss)
 	}
 	// A paper with both spellings scores as one with one: they are one word.
 	both := search.Paper{ID: "2501.00206", Title: "Renyi and Rényi", Abstract: "Entropy estimates for graphs."}

@@ -268,6 +268,35 @@ func (v *vocabulary) sortedLOCKED() []string {
 	return v.sorted
 }
 
+// withPrefixAnyAccents is withPrefix, and the words that start with
+// prefix once both are written without accents: schrod* finds
+// Schrödinger, and schröd* Schrodinger, as their words do.
+func (v *vocabulary) withPrefixAnyAccents(prefix string) []string {
+	out := v.withPrefix(prefix)
+	f := foldASCII(prefix)
+	var more []string
+	if f != prefix {
+		more = append(more, v.withPrefix(f)...)
+	}
+	v.mu.Lock()
+	for ascii, words := range v.folds {
+		if strings.HasPrefix(ascii, f) {
+			for _, w := range words {
+				if !strings.HasPrefix(w, prefix) {
+					more = append(more, w)
+				}
+			}
+		}
+	}
+	v.mu.Unlock()
+	if len(more) == 0 {
+		return out // withPrefix's own slice, which nobody may change
+	}
+	all := append(slices.Clone(out), more...)
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
 // withPrefix returns the words that start with prefix, in order.
 func (v *vocabulary) withPrefix(prefix string) []string {
 	all := v.words()
