@@ -129,6 +129,10 @@ type yearBar struct {
 	Height   int
 	Selected bool
 	URL      string
+	// Empty marks years without papers, Year to Until, between two with
+	// them: a column with no bar and no link.
+	Empty bool
+	Until int
 }
 
 type chip struct {
@@ -533,7 +537,29 @@ func yearBars(req search.Request, years []search.FacetValue) ([]yearBar, int) {
 		// At least a sliver, so a year with one paper still shows.
 		out[i].Height = max(1, (out[i].Count*10+most-1)/max(most, 1))
 	}
-	return out, most
+	return withEmptyYears(out), most
+}
+
+// withEmptyYears puts a column for each year without papers between two
+// with them, so that the timeline reads true: 2022 next to 2024 read as two
+// years in a row. A gap of more than two years is one column, "…", so that
+// a stray old paper does not push the recent years out of view.
+func withEmptyYears(bars []yearBar) []yearBar {
+	var out []yearBar
+	for i, b := range bars {
+		if i > 0 {
+			switch from, to := bars[i-1].Year+1, b.Year-1; {
+			case to-from+1 > 2:
+				out = append(out, yearBar{Year: from, Until: to, Empty: true})
+			default:
+				for y := from; y <= to; y++ {
+					out = append(out, yearBar{Year: y, Until: y, Empty: true})
+				}
+			}
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 func (s *server) hitView(req search.Request, h search.Hit) hitView {

@@ -1190,3 +1190,24 @@ func TestPageMarksMatchedAuthors(t *testing.T) {
 		t.Errorf("%d marks among the authors of a search that named none", n)
 	}
 }
+
+// Years without papers are columns without a bar or a link, and a gap of
+// more than two years is one column: the test papers are from 1999 and
+// 2022-2025.
+func TestYearHistogramGaps(t *testing.T) {
+	doc := page(t, newHandler(t), "/", http.StatusOK)
+	var cols []string
+	doc.Find("#facet-years .histogram li").Each(func(_ int, li *goquery.Selection) {
+		cols = append(cols, spoken(li))
+	})
+	want := []string{"1999: 1 paper", "2000–2021: no papers", "2022: 1 paper", "2023: 2 papers", "2024: 2 papers", "2025: 1 paper"}
+	if !reflect.DeepEqual(cols, want) {
+		t.Errorf("columns %q, want %q", cols, want)
+	}
+	if n := doc.Find("#facet-years .histogram li.gap a, #facet-years .histogram li.gap .bar").Length(); n != 0 {
+		t.Errorf("the gap has %d links or bars", n)
+	}
+	if got := shown(doc.Find("#facet-years .histogram li.gap")); got != "…" {
+		t.Errorf("the gap shows %q, want …", got)
+	}
+}
