@@ -93,8 +93,13 @@ func TestParseArxivAtomHTMLEntities(t *testing.T) {
 // goes on at the next <entry>. Each case breaks the real ten-entry feed
 // atomCurrent in one way (its entries start at lines 10, 35, 63, 95, ...).
 func TestParseArxivAtomRecovers(t *testing.T) {
-	// A text node past maxXMLRecord, on one line.
+	// Text past maxXMLRecord: on one line; non-ASCII, after an odd byte so
+	// that the bound falls inside a character; on many lines; and half of
+	// it, twice of which must pass.
 	hugeText := strings.Repeat("word ", maxXMLRecord/5+1000)
+	hugeAccents := " " + strings.Repeat("é", maxXMLRecord/2+1000)
+	hugeLines := strings.Repeat("a line\n", maxXMLRecord/7+1000)
+	half := strings.Repeat("word ", maxXMLRecord/10)
 	feed := string(readFixture(t, atomCurrent))
 	edit := func(pairs ...string) []byte {
 		t.Helper()
@@ -154,15 +159,22 @@ func TestParseArxivAtomRecovers(t *testing.T) {
 			[]wantErr{{line: 246, contains: "(the <entry> at line 240 is skipped)"}}},
 		{"bad entry, then truncated", edit(summary3, "<summary>&z; Cyber-physical systems", "  </entry>\n</feed>\n", "  </entry>\n"), []string{"2005.14124"},
 			[]wantErr{{line: 69, contains: "(the <entry> at line 63 is skipped)"}, {line: lines, contains: "the document ends without </feed>: it is truncated, and papers after this point are missing"}}},
-		// More than 16 MiB in one entry, or between two, is skipped as
+		// More than 1 MiB in one entry, or between two, is skipped as
 		// a whole (encoding/xml would hold it in memory); reading goes
 		// on at the next entry.
-		{"entry over 16 MiB", edit(summary3, "<summary>"+hugeText+"Cyber-physical systems"), []string{"2005.14124"},
-			[]wantErr{{line: 63, offset: true, contains: "the <entry> at line 63 is longer than 16 MiB; it is skipped"}}},
-		{"last entry over 16 MiB", edit("<summary>Context. Multiple", "<summary>"+hugeText+"Context. Multiple"), []string{"1812.11470"},
-			[]wantErr{{line: 240, contains: "the <entry> at line 240 is longer than 16 MiB; it is skipped"}}},
-		{"feed title over 16 MiB", edit("<title>arXiv Query:", "<title>"+hugeText+"arXiv Query:"), nil,
-			[]wantErr{{line: 4, contains: "the XML at line 4, outside any <entry>, is longer than 16 MiB; it is skipped"}}},
+		{"entry over 1 MiB", edit(summary3, "<summary>"+hugeText+"Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 63, offset: true, contains: "the <entry> at line 63 is longer than 1 MiB; it is skipped"}}},
+		{"entry over 1 MiB, the bound inside a character", edit(summary3, "<summary>"+hugeAccents+"Cyber-physical systems"), []string{"2005.14124"},
+			[]wantErr{{line: 63, contains: "the <entry> at line 63 is longer than 1 MiB; it is skipped"}}},
+		{"last entry over 1 MiB", edit("<summary>Context. Multiple", "<summary>"+hugeText+"Context. Multiple"), []string{"1812.11470"},
+			[]wantErr{{line: 240, contains: "the <entry> at line 240 is longer than 1 MiB; it is skipped"}}},
+		{"feed title over 1 MiB", edit("<title>arXiv Query:", "<title>"+hugeText+"arXiv Query:"), nil,
+			[]wantErr{{line: 4, contains: "the XML from line 1 to 4, outside any <entry>, is longer than 1 MiB; it is skipped"}}},
+		{"lines over 1 MiB before the entries", edit("<title>arXiv Query:", "<subtitle>"+hugeLines+"</subtitle><title>arXiv Query:"), nil,
+			[]wantErr{{line: 149764, contains: "the XML from line 1 to 149764, outside any <entry>, is longer than 1 MiB; it is skipped"}}},
+		{"lines over 1 MiB between entries", edit(end2, "  </entry>\n<!-- "+hugeLines+" -->\n  <entry>\n    <id>http://arxiv.org/abs/2005.14124v2</id>"), nil,
+			[]wantErr{{contains: "the XML from line 35 to "}}},
+		{"entries over 1 MiB together", edit(summary2, "<summary>"+half+"Test case prioritisation", summary3, "<summary>"+half+"Cyber-physical systems"), nil, nil},
 		{"truncated in an entry", []byte(feed[:strings.Index(feed, "Cyber-physical")]), []string{"2005.14124", "2204.08348", "2302.03287", "1202.4527", "2503.05378", "1205.1866", "2502.07719", "1812.11470"},
 			[]wantErr{{line: 69, contains: "invalid XML: unexpected EOF: the document is truncated (or a comment or CDATA section never closes): the <entry> at line 63 and any papers after it are missing"}}},
 	}
@@ -282,4 +294,18 @@ func FuzzParseArxivAtom(f *testing.F) {
 
 func BenchmarkParseArxivAtom(b *testing.B) {
 	benchParser(b, ParseArxivAtom, atom2017)
+}
+
+// The text "<entry>" inside a comment starts no record, so it does not
+// renew the 1 MiB a stretch between records may take: a comment of 3 MiB
+// holding one every 64 KiB is cut short like any other.
+func TestParseArxivAtomBoundSeesNoEntriesInComments(t *testing.T) {
+	feed := string(readFixture(t, atomCurrent))
+	chunk := "<entry>" + strings.Repeat("x", 64<<10)
+	at := strings.Index(feed, "  <entry>")
+	in := feed[:at] + "<!-- " + strings.Repeat(chunk, 3*maxXMLRecord/len(chunk)) + " -->\n" + feed[at:]
+	got := parseBytes(t, ParseArxivAtom, "feed.xml", []byte(in))
+	if len(got.errs) == 0 || !strings.Contains(got.errs[0].Error(), "is longer than 1 MiB; it is skipped") {
+		t.Errorf("errors %v, want the first to say the XML is longer than 1 MiB", got.errs)
+	}
 }

@@ -131,6 +131,9 @@ func TestParseArxivOAIRecovers(t *testing.T) {
 			[]string{"hep-th/9504118"}, []wantErr{{line: 14, contains: "invalid XML: invalid character entity &ndash (no semicolon) (the <record> at line 6 is skipped)"}}},
 		{"end tag missing", oaiListRecords, "</record>\n<record>", "\n<record>",
 			[]string{"hep-th/9504118"}, []wantErr{{line: 6, contains: "the <record> at line 6 does not end before the next <record>, at line 31"}}},
+		// A record over 1 MiB is skipped, and reading goes on.
+		{"record over 1 MiB", oaiListRecords, "<title>A Kochen-Specker system", "<title>" + strings.Repeat("word ", maxXMLRecord/5+1000),
+			[]string{"hep-th/9504118"}, []wantErr{{line: 6, contains: "the <record> at line 6 is longer than 1 MiB; it is skipped"}}},
 		// After an error, the deleted record is still skipped and the
 		// resumption token still ignored.
 		{"Dublin Core", oaiDublinCore, "<dc:title>A Kochen-Specker system", "<dc:title>A Kochen-Specker &system;",

@@ -47,9 +47,12 @@ const maxTagName = 64
 
 // maxXMLRecord bounds a record, and the document before the first record
 // or between two: encoding/xml holds a text node whole, and a feed whose
-// entry held gigabytes of it would take that much memory. An arXiv entry
-// is a few KB. A JSON line has the same bound (maxLine).
-const maxXMLRecord = 16 << 20
+// entry held gigabytes of it would take that much memory. It bounds bytes,
+// not memory: a record of 1 MiB of empty elements or attributes takes some
+// twenty times that in encoding/xml's tokens (a reviewer measured 375-539
+// MiB for 16 MiB of them), so it is kept low. An arXiv entry is a few KB,
+// and a paper may not carry more than about 350 KB (see normalize.go).
+const maxXMLRecord = 1 << 20
 
 var errRecordTooLarge = fmt.Errorf("longer than %d MiB", maxXMLRecord>>20)
 
@@ -64,10 +67,15 @@ type xmlInput struct {
 	off  int64  // offset in the (UTF-8) document of the next byte
 	line int    // its line
 	// recordOff is where the last record's start tag began (0 before the
-	// first); reading more than maxXMLRecord past it fails, unless
-	// unbounded, as while skipping to the next record, which keeps nothing.
-	recordOff int64
-	unbounded bool
+	// first); reading more than maxXMLRecord past it fails, and sets
+	// overCap, unless unbounded, as while skipping to the next record,
+	// which keeps nothing. encoding/xml may report that failure as another
+	// error (invalid UTF-8, when the cap splits a character), so overCap
+	// is what says it was the cap.
+	recordOff  int64
+	recordLine int // the line of recordOff
+	unbounded  bool
+	overCap    bool
 
 	record string // local name of a record element
 	root   string // local name of the root element
@@ -140,6 +148,7 @@ func (in *xmlInput) ReadByte() (byte, error) {
 		return 0, errNextRecord
 	}
 	if in.off-in.recordOff > maxXMLRecord && !in.unbounded {
+		in.overCap = true
 		return 0, errRecordTooLarge
 	}
 	return b, nil
@@ -211,13 +220,16 @@ func (in *xmlInput) match(b byte) bool {
 	case end && (b == '>' || isXMLSpace(b)) && string(name) == in.root:
 		in.rootEnd = true
 	case !end && (b == '>' || b == '/' || isXMLSpace(b)) && string(name) == in.record:
-		in.recordOff = in.tagOff
+		// A record starts here only if the decoder says so (xmlReader.Token)
+		// or it ends a read (below): the text "<entry" in a comment or a
+		// CDATA section must not reset the bound.
 		if !in.stop {
 			if in.passed++; in.passed == 1 {
 				in.passedLine = in.tagLine
 			}
 			return false
 		}
+		in.recordOff, in.recordLine = in.tagOff, in.tagLine
 		in.replay = append(append(in.replay[:0], tag...), b)
 		in.saved, in.savedPos = in.buf, in.pos
 		in.buf, in.pos, in.replaying = in.replay, 0, true
@@ -245,7 +257,7 @@ func (in *xmlInput) skipToRecord() (found bool, err error) {
 	if in.pending() {
 		return true, nil
 	}
-	in.stop, in.unbounded = true, true
+	in.stop, in.unbounded, in.overCap = true, true, false
 	defer func() { in.unbounded = false }()
 	for {
 		_, err := in.ReadByte()
@@ -299,7 +311,10 @@ func newXMLReader(r io.Reader, source, root, what, record string) (*xmlReader, *
 	for {
 		tok, err := x.d.Token()
 		if err != nil {
-			if errors.Is(err, io.EOF) && x.d.InputOffset() == 0 {
+			switch {
+			case in.overCap:
+				err = fmt.Errorf("the XML before <%s> is %w", root, errRecordTooLarge)
+			case errors.Is(err, io.EOF) && x.d.InputOffset() == 0:
 				err = ErrEmpty
 			}
 			return nil, x.syntaxErr(err)
@@ -351,6 +366,7 @@ func (x *xmlReader) Token() (xml.Token, error) {
 		return x.nextRecord()
 	}
 	x.in.passed = 0
+	before, beforeLine := x.offset(), x.Line()
 	tok, err := x.d.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -360,8 +376,11 @@ func (x *xmlReader) Token() (xml.Token, error) {
 		return nil, x.fail(err, nil)
 	}
 	x.lastGood = x.Line()
-	if _, ok := tok.(xml.StartElement); ok {
+	if se, ok := tok.(xml.StartElement); ok {
 		x.start = x.lastGood
+		if se.Name.Local == x.in.record {
+			x.in.recordOff, x.in.recordLine = before, beforeLine
+		}
 	}
 	return tok, nil
 }
@@ -423,12 +442,12 @@ func (x *xmlReader) fail(err error, start *xml.StartElement) *RecordError {
 		what = fmt.Sprintf("the <%s> at line %d", x.in.record, line)
 	}
 
-	if errors.Is(err, errRecordTooLarge) {
+	if x.in.overCap {
 		// The input stands inside the record (or the stretch between
 		// records): skip to the next record and go on there.
 		off := x.in.off
 		if what == "" {
-			what = fmt.Sprintf("the XML at line %d, outside any <%s>,", x.in.line, x.in.record)
+			what = fmt.Sprintf("the XML from line %d to %d, outside any <%s>,", max(x.in.recordLine, 1), x.in.line, x.in.record)
 			line = x.in.line
 		}
 		rerr := &RecordError{Source: x.source, Line: line, Offset: off, Err: fmt.Errorf("%s is %w; it is skipped", what, errRecordTooLarge)}

@@ -114,7 +114,7 @@ func bulkLimit(live uint64) int64 {
 // bulkGC sets bulkGCPercent and bulkMemoryLimit, unless GOGC and
 // GOMEMLIMIT say otherwise, and raises the limit as the live heap grows
 // (see bulkLiveFactor) until the returned stop is called (any number of
-// times), which puts back what it set: Go's default target, no limit.
+// times), which puts back what was there before.
 func (e *env) bulkGC() (stop func()) {
 	var once sync.Once
 	var restore []func()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"math"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -122,38 +121,42 @@ func TestBulkLimitFollowsLiveHeap(t *testing.T) {
 }
 
 // A build runs at GOGC=200 under a memory limit; stopping it puts back what
-// it set, so that bench's queries and anything after a load run as serve
-// does. A GOGC or GOMEMLIMIT in the environment is left alone.
+// was there, so that bench's queries and anything after a load run as
+// serve does. A GOGC or GOMEMLIMIT in the environment is left alone.
 func TestBulkGCRestores(t *testing.T) {
+	// Start from settings that are nobody's default, and leave the
+	// process's own as they were.
+	gc, limit := debug.SetGCPercent(150), debug.SetMemoryLimit(1<<30)
+	t.Cleanup(func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) })
 	for _, c := range []struct {
-		name                    string
-		env                     map[string]string
-		during                  int
-		duringLimit, afterLimit int64
+		name        string
+		env         map[string]string
+		during      int
+		duringLimit int64
 	}{
-		{"defaults", nil, bulkGCPercent, bulkMemoryLimit, math.MaxInt64},
-		{"GOGC set", map[string]string{"GOGC": "50"}, 100, bulkMemoryLimit, math.MaxInt64},
-		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, bulkGCPercent, math.MaxInt64, math.MaxInt64},
+		{"defaults", nil, bulkGCPercent, bulkMemoryLimit},
+		{"GOGC set", map[string]string{"GOGC": "150"}, 150, bulkMemoryLimit},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, bulkGCPercent, 1 << 30},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := &env{getenv: func(k string) string { return c.env[k] }}
 			stop := e.bulkGC()
-			if got := debug.SetGCPercent(-1); got != c.during {
-				t.Errorf("GC percent during the build %d, want %d", got, c.during)
-			} else {
-				debug.SetGCPercent(got)
+			gotGC := debug.SetGCPercent(bulkGCPercent)
+			debug.SetGCPercent(gotGC)
+			if gotGC != c.during {
+				t.Errorf("GC percent during the build %d, want %d", gotGC, c.during)
 			}
 			if got := debug.SetMemoryLimit(-1); got != c.duringLimit {
 				t.Errorf("memory limit during the build %d, want %d", got, c.duringLimit)
 			}
 			stop()
 			stop()
-			if got := debug.SetGCPercent(-1); got != 100 {
-				t.Errorf("GC percent after the build %d, want 100", got)
+			gotGC = debug.SetGCPercent(150)
+			if gotGC != 150 {
+				t.Errorf("GC percent after the build %d, want 150 as before", gotGC)
 			}
-			debug.SetGCPercent(100)
-			if got := debug.SetMemoryLimit(-1); got != c.afterLimit {
-				t.Errorf("memory limit after the build %d, want %d", got, c.afterLimit)
+			if got := debug.SetMemoryLimit(1 << 30); got != 1<<30 {
+				t.Errorf("memory limit after the build %d, want 1 GiB as before", got)
 			}
 		})
 	}
