@@ -528,23 +528,32 @@ func yearBars(req search.Request, years []search.FacetValue) ([]yearBar, int) {
 		} else {
 			r.YearFrom, r.YearTo = y, y
 		}
-		inRange := (req.YearFrom != 0 || req.YearTo != 0) &&
-			(req.YearFrom == 0 || y >= req.YearFrom) && (req.YearTo == 0 || y <= req.YearTo)
-		out = append(out, yearBar{Year: y, Count: f.Count, Selected: inRange, URL: link(r)})
+		out = append(out, yearBar{Year: y, Count: f.Count, Selected: yearInRange(req, y), URL: link(r)})
 	}
 	slices.SortFunc(out, func(a, b yearBar) int { return a.Year - b.Year })
 	for i := range out {
 		// At least a sliver, so a year with one paper still shows.
 		out[i].Height = max(1, (out[i].Count*10+most-1)/max(most, 1))
 	}
-	return withEmptyYears(out), most
+	if len(years) >= search.MaxFacetSize {
+		// The facet may have left years out (it keeps the years with
+		// the most papers): a missing year is not one without papers.
+		return out, most
+	}
+	return withEmptyYears(req, out), most
+}
+
+// yearInRange says whether y is in the year range req selects.
+func yearInRange(req search.Request, y int) bool {
+	return (req.YearFrom != 0 || req.YearTo != 0) &&
+		(req.YearFrom == 0 || y >= req.YearFrom) && (req.YearTo == 0 || y <= req.YearTo)
 }
 
 // withEmptyYears puts a column for each year without papers between two
 // with them, so that the timeline reads true: 2022 next to 2024 read as two
 // years in a row. A gap of more than two years is one column, "…", so that
 // a stray old paper does not push the recent years out of view.
-func withEmptyYears(bars []yearBar) []yearBar {
+func withEmptyYears(req search.Request, bars []yearBar) []yearBar {
 	var out []yearBar
 	for i, b := range bars {
 		if i > 0 {
@@ -553,7 +562,7 @@ func withEmptyYears(bars []yearBar) []yearBar {
 				out = append(out, yearBar{Year: from, Until: to, Empty: true})
 			default:
 				for y := from; y <= to; y++ {
-					out = append(out, yearBar{Year: y, Until: y, Empty: true})
+					out = append(out, yearBar{Year: y, Until: y, Empty: true, Selected: yearInRange(req, y)})
 				}
 			}
 		}

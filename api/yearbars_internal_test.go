@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -28,6 +29,20 @@ func TestYearBarsTimeline(t *testing.T) {
 		{"two years missing", map[string]int{"2025": 3, "2022": 1}, []col{{2022, 0, 1, false}, {2023, 2023, 0, true}, {2024, 2024, 0, true}, {2025, 0, 3, false}}},
 		{"a long gap", map[string]int{"1999": 1, "2022": 2, "2023": 2}, []col{{1999, 0, 1, false}, {2000, 2021, 0, true}, {2022, 0, 2, false}, {2023, 0, 2, false}}},
 	}
+	// A facet at its cap may have left years out: no year is shown as
+	// without papers then.
+	capped := map[string]int{}
+	var cappedCols []col
+	for i := range search.MaxFacetSize {
+		y := 1900 + 2*i
+		capped[fmt.Sprint(y)] = 1
+		cappedCols = append(cappedCols, col{y, 0, 1, false})
+	}
+	tests = append(tests, struct {
+		name  string
+		years map[string]int
+		want  []col
+	}{"the facet at its cap", capped, cappedCols})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var facet []search.FacetValue
@@ -46,5 +61,20 @@ func TestYearBarsTimeline(t *testing.T) {
 				t.Errorf("columns %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A year without papers inside the selected range is marked as the years
+// around it are.
+func TestEmptyYearInSelectedRange(t *testing.T) {
+	facet := []search.FacetValue{{Value: "2022", Count: 1}, {Value: "2024", Count: 2}}
+	bars, _ := yearBars(search.Request{Query: "x", YearFrom: 2022, YearTo: 2024}, facet)
+	for _, b := range bars {
+		if !b.Selected {
+			t.Errorf("%d (empty %v) not marked in the range 2022-2024", b.Year, b.Empty)
+		}
+	}
+	if len(bars) != 3 {
+		t.Errorf("bars %+v, want 2022, an empty 2023, 2024", bars)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,8 +59,11 @@ type vocabulary struct {
 	fresh  []string
 	// folds maps the ASCII form of each word written with letters outside
 	// ASCII to those words (renyi: rényi), so that a word typed either way
-	// finds the other.
-	folds map[string][]string
+	// finds the other. foldKeys are its keys in order, for prefixes, made
+	// again when a key was added since (foldKeysStale).
+	folds         map[string][]string
+	foldKeys      []string
+	foldKeysStale bool
 }
 
 // openVocabulary reads the vocabulary of the index at dir. A last line
@@ -171,6 +175,9 @@ func (v *vocabulary) has(w string) bool {
 // addFoldLOCKED files a new word under its ASCII form, if it has another.
 func (v *vocabulary) addFoldLOCKED(w string) {
 	if f := foldASCII(w); f != w {
+		if _, ok := v.folds[f]; !ok {
+			v.foldKeysStale = true
+		}
 		v.folds[f] = append(v.folds[f], w)
 	}
 }
@@ -268,9 +275,11 @@ func (v *vocabulary) sortedLOCKED() []string {
 	return v.sorted
 }
 
-// withPrefixAnyAccents is withPrefix, and the words that start with
+// withPrefixAnyAccents is withPrefix, then the words that start with
 // prefix once both are written without accents: schrod* finds
-// Schrödinger, and schröd* Schrodinger, as their words do.
+// Schrödinger, and schröd* Schrodinger, as their words do. The words that
+// start with prefix as typed come first, so that a caller keeping only the
+// first few keeps them.
 func (v *vocabulary) withPrefixAnyAccents(prefix string) []string {
 	out := v.withPrefix(prefix)
 	f := foldASCII(prefix)
@@ -279,12 +288,18 @@ func (v *vocabulary) withPrefixAnyAccents(prefix string) []string {
 		more = append(more, v.withPrefix(f)...)
 	}
 	v.mu.Lock()
-	for ascii, words := range v.folds {
-		if strings.HasPrefix(ascii, f) {
-			for _, w := range words {
-				if !strings.HasPrefix(w, prefix) {
-					more = append(more, w)
-				}
+	if v.foldKeysStale {
+		v.foldKeys = slices.Sorted(maps.Keys(v.folds))
+		v.foldKeysStale = false
+	}
+	i, _ := slices.BinarySearch(v.foldKeys, f)
+	for _, ascii := range v.foldKeys[i:] {
+		if !strings.HasPrefix(ascii, f) {
+			break
+		}
+		for _, w := range v.folds[ascii] {
+			if !strings.HasPrefix(w, prefix) {
+				more = append(more, w)
 			}
 		}
 	}
@@ -292,9 +307,9 @@ func (v *vocabulary) withPrefixAnyAccents(prefix string) []string {
 	if len(more) == 0 {
 		return out // withPrefix's own slice, which nobody may change
 	}
-	all := append(slices.Clone(out), more...)
-	slices.Sort(all)
-	return slices.Compact(all)
+	slices.Sort(more)
+	more = slices.Compact(more)
+	return append(slices.Clone(out), more...)
 }
 
 // withPrefix returns the words that start with prefix, in order.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -291,5 +292,59 @@ func TestVocabularyNear(t *testing.T) {
 				t.Errorf("near(%q, %d) = %v, want %v", term, edits, got, want)
 			}
 		}
+	}
+}
+
+// A prefix's completions start with the words as typed, then those that
+// match once accents are dropped, so that a caller keeping the first few
+// keeps the words typed: pré* with more pre… words than a search scans.
+func TestWithPrefixAnyAccentsTypedFirst(t *testing.T) {
+	v, _, err := openVocabulary(t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.close()
+	words := func(ws ...string) *wordSet {
+		s := newWordSet()
+		s.nextPaper()
+		var terms [][]byte
+		for _, w := range ws {
+			terms = append(terms, []byte(w))
+		}
+		s.addTokens(terms)
+		return s
+	}
+	var many []string
+	for i := range maxDictScan + 100 {
+		many = append(many, fmt.Sprintf("pre%05d", i))
+	}
+	if err := v.add(words(append(many, "présentation", "précis", "schrödinger", "schrodinger")...)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		prefix string
+		first  []string // the first words, in order
+		has    []string
+	}{
+		{"pré", []string{"précis", "présentation"}, []string{"pre00000"}},
+		{"schrod", []string{"schrodinger", "schrödinger"}, nil},
+		{"schröd", []string{"schrödinger", "schrodinger"}, nil},
+	} {
+		got := v.withPrefixAnyAccents(c.prefix)
+		if len(got) < len(c.first) || !slices.Equal(got[:len(c.first)], c.first) {
+			t.Errorf("%s*: %v…, want %v first", c.prefix, got[:min(len(got), 4)], c.first)
+		}
+		for _, w := range c.has {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s*: no %s", c.prefix, w)
+			}
+		}
+	}
+	// A word added later, with a new ASCII form, is found too.
+	if err := v.add(words("ångström")); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.withPrefixAnyAccents("angs"); !slices.Contains(got, "ångström") {
+		t.Errorf("angs*: %v, want ångström", got)
 	}
 }
