@@ -309,3 +309,29 @@ func TestParseArxivAtomBoundSeesNoEntriesInComments(t *testing.T) {
 		t.Errorf("errors %v, want the first to say the XML is longer than 1 MiB", got.errs)
 	}
 }
+
+// BenchmarkParseArxivAtomRecordAtBound parses one entry just under
+// maxXMLRecord, of plain text or of empty elements, the costliest form:
+// B/op is what a record may make encoding/xml allocate. The README cites
+// it for why the bound is 1 MiB.
+func BenchmarkParseArxivAtomRecordAtBound(b *testing.B) {
+	for _, c := range []struct{ name, unit string }{{"text", "word "}, {"empty elements", "<link/>"}} {
+		b.Run(c.name, func(b *testing.B) {
+			doc := []byte(`<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v1</id><title>t</title><summary>s</summary>` +
+				strings.Repeat(c.unit, (maxXMLRecord-2000)/len(c.unit)) + `</entry></feed>`)
+			b.ReportAllocs()
+			for b.Loop() {
+				papers := 0
+				for _, err := range ParseArxivAtom(bytes.NewReader(doc), "x") {
+					if err != nil {
+						b.Fatal(err)
+					}
+					papers++
+				}
+				if papers != 1 {
+					b.Fatalf("%d papers", papers)
+				}
+			}
+		})
+	}
+}
