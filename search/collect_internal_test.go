@@ -23,6 +23,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -129,6 +130,22 @@ func openSegmentedRefIndex(t *testing.T) *Index {
 	}
 	t.Logf("%d segments", segs)
 	return x
+}
+
+// snapshotView opens a reader on x's latest snapshot, closed when the test
+// ends, and a segmentView of it with cache.
+func snapshotView(t *testing.T, x *Index, cache *postingsCache) (index.IndexReader, *segmentView) {
+	t.Helper()
+	r, err := x.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	v, err := newSegmentView(r, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, v
 }
 
 type refAnswer struct {
@@ -775,15 +792,7 @@ func TestUnionMatchesBleve(t *testing.T) {
 			if got := isUnion(p.match); got != tc.union {
 				t.Fatalf("isUnion = %v, want %v (%T)", got, tc.union, p.match)
 			}
-			r, err := x.reader()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			v, err := newSegmentView(r, x.postings)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, v := snapshotView(t, x, x.postings)
 			s := &bagSearcher{v: v}
 			got, set, n, err := s.matches(ctx, p.match, r, x.mapping)
 			if err != nil {
@@ -1128,17 +1137,9 @@ func TestScoreAsRead(t *testing.T) {
 // counted from the text.
 func TestPaperTextLengths(t *testing.T) {
 	x := openSegmentedRefIndex(t)
-	r, err := x.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	read := func(filled bool) map[uint64][2]uint32 {
 		cache := newPostingsCache(1 << 20)
-		v, err := newSegmentView(r, cache)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, v := snapshotView(t, x, cache)
 		v.texts = newPaperTexts(x.prose)
 		v.texts.want = map[string]bool{"alpha": true}
 		// Every paper has some of the vocabulary's words in each field.

@@ -61,11 +61,6 @@ func TestMatchPhraseAsBleve(t *testing.T) {
 		phrases = append(phrases, text(rng, 3+rng.IntN(3)))
 	}
 	ctx := context.Background()
-	r, err := x.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	for _, c := range []struct {
 		name     string
 		postings *postingsCache
@@ -74,10 +69,7 @@ func TestMatchPhraseAsBleve(t *testing.T) {
 		{"Bleve's lists", &postingsCache{m: map[postingsKey]*decoded{}, minPostings: 1 << 30, limit: 1 << 30}},
 		{"no cache", nil},
 	} {
-		v, err := newSegmentView(r, c.postings)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, v := snapshotView(t, x, c.postings)
 		if len(v.segs) < 3 {
 			t.Fatalf("%d segments; the test needs several", len(v.segs))
 		}
@@ -218,15 +210,7 @@ func TestMatchPhraseStopsAtDeadline(t *testing.T) {
 	if err := x.Put(ps); err != nil {
 		t.Fatal(err)
 	}
-	r, err := x.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	v, err := newSegmentView(r, x.postings)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, v := snapshotView(t, x, x.postings)
 	p, _ := proseTerms(x.prose, "alpha beta")
 	got, err := v.matchPhrase(context.Background(), fieldAbstract, p)
 	if err != nil || len(got) != len(ps) {
