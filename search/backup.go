@@ -89,7 +89,7 @@ func OpenReadOnly(path string, log *slog.Logger) (*Index, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	x := &Index{bi: bi, path: path, log: log, readOnly: true, cols: newColumnCache(nil), stats: &statsCache{}}
+	x := &Index{bi: bi, path: path, log: log, readOnly: true, cols: newColumnCache(nil, newColFiles(path, false), log), stats: &statsCache{}}
 	if err := x.checkSchema(); err != nil {
 		bi.Close()
 		return nil, err

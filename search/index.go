@@ -152,7 +152,7 @@ func open(path string, log *slog.Logger, plan map[string]any) (*Index, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	x := &Index{path: path, log: log, merges: plan, stats: &statsCache{}, postings: newPostingsCache(postingsCacheBytes(path)), matched: &matchCache{}}
-	x.cols = newColumnCache(x.postings)
+	x.cols = newColumnCache(x.postings, newColFiles(path, true), log)
 	// Bleve reports background errors by store path; register before
 	// opening so that none is missed.
 	openStores.Store(storePath(path), x)

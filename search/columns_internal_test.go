@@ -1,0 +1,324 @@
+package search
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// readColumnsFromDocValues is how columns were read before they came from
+// the postings: each paper's doc values and stored id, one paper at a
+// time. It is the reference readColumns is held to.
+func readColumnsFromDocValues(seg segment.Segment, dict *facetDict) (*columns, error) {
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return nil, fmt.Errorf("segment %T has no doc values", seg)
+	}
+	n := int(seg.Count())
+	c := &columns{
+		published: make([]int64, n), year: make([]int16, n), upvotes: make([]float64, n), ids: make([]string, n),
+		off: make([]uint32, n+1),
+	}
+	doc := 0
+	visit := func(field string, term []byte) {
+		switch field {
+		case fieldTopics:
+			c.vals = append(c.vals, dict.id(groupTopics, term))
+		case fieldCategories:
+			c.vals = append(c.vals, dict.id(groupCategories, term))
+		case fieldYear:
+			if y, err := strconv.Atoi(string(term)); err == nil && y > 0 && y <= math.MaxInt16 {
+				c.year[doc] = int16(y)
+			}
+		case fieldPublished:
+			if t, err := time.Parse(time.DateOnly, string(term)); err == nil {
+				c.published[doc] = t.Unix()
+			}
+		case fieldUpvotes:
+			if n, err := strconv.Atoi(string(term)); err == nil {
+				c.upvotes[doc] = float64(n)
+			}
+		}
+	}
+	var state segment.DocVisitState
+	for doc = range n {
+		c.off[doc] = uint32(len(c.vals))
+		c.published[doc] = noDate
+		var err error
+		if state, err = dv.VisitDocValues(uint64(doc), []string{fieldTopics, fieldCategories, fieldYear, fieldPublished, fieldUpvotes}, visit, state); err != nil {
+			return nil, err
+		}
+		id, err := seg.DocID(uint64(doc))
+		if err != nil {
+			return nil, err
+		}
+		c.ids[doc] = string(id)
+	}
+	c.off[n] = uint32(len(c.vals))
+	return c, nil
+}
+
+// TestColumnsFromPostings holds the columns read from the postings to
+// those read from doc values, paper by paper, on an index of several
+// segments with deleted and updated papers, papers without a date, without
+// topics and with several categories.
+func TestColumnsFromPostings(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	r, _ := snapshotView(t, x, nil)
+	var papers, dated, multi, bare int
+	for i, ss := range r.(*scorch.IndexSnapshot).Segments() {
+		var got, want facetDict
+		g, err := readColumns(ss.Segment(), &got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := readColumnsFromDocValues(ss.Segment(), &want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		values := func(c *columns, d *facetDict, doc int) []string {
+			var out []string
+			for _, v := range c.vals[c.off[doc]:c.off[doc+1]] {
+				out = append(out, fmt.Sprint(d.group[v], d.names[v]))
+			}
+			slices.Sort(out)
+			return out
+		}
+		if len(g.published) != len(w.published) || len(g.off) != len(w.off) {
+			t.Fatalf("segment %d: %d papers, want %d", i, len(g.published), len(w.published))
+		}
+		for doc := range w.published {
+			papers++
+			if w.published[doc] != noDate {
+				dated++
+			}
+			gv, wv := values(g, &got, doc), values(w, &want, doc)
+			if len(wv) > 2 {
+				multi++
+			}
+			if !slices.ContainsFunc(wv, func(v string) bool { return v[0] == '0' }) {
+				bare++ // no topic
+			}
+			if g.published[doc] != w.published[doc] || g.year[doc] != w.year[doc] || g.upvotes[doc] != w.upvotes[doc] || g.ids[doc] != w.ids[doc] || !slices.Equal(gv, wv) {
+				t.Errorf("segment %d, paper %d: got %v %v %v %q %v, want %v %v %v %q %v", i, doc,
+					g.published[doc], g.year[doc], g.upvotes[doc], g.ids[doc], gv,
+					w.published[doc], w.year[doc], w.upvotes[doc], w.ids[doc], wv)
+			}
+		}
+	}
+	// The index must hold what the test is about.
+	if papers < 440 || dated == papers || dated == 0 || multi == 0 || bare == 0 {
+		t.Fatalf("too weak: %d papers (with deleted and replaced ones), %d dated, %d with over two values, %d without a topic", papers, dated, multi, bare)
+	}
+}
+
+// columnAnswers runs searches that read every column: filters, facets and
+// every sort, ties included (few upvote values, shared dates).
+func columnAnswers(t *testing.T, x *Index) []Result {
+	t.Helper()
+	reqs := []Request{
+		{Query: "alpha beta", Size: 50},
+		{Sort: SortNewest, Size: 100},
+		{Sort: SortUpvotes, Size: 100, Page: 2},
+		{Sort: SortOldest, Topics: []string{"pruning"}, Size: 100},
+		{Query: "gamma", Categories: []string{"cs.CL", "stat.ML"}, YearFrom: 2020, YearTo: 2023, Size: 100},
+	}
+	var out []Result
+	for _, r := range reqs {
+		res, err := x.Search(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Took = 0
+		out = append(out, res)
+	}
+	return out
+}
+
+// segmentCount returns how many segments x's latest snapshot has.
+func segmentCount(t *testing.T, x *Index) int {
+	t.Helper()
+	r, _ := snapshotView(t, x, nil)
+	return len(r.(*scorch.IndexSnapshot).Segments())
+}
+
+// TestColumnFiles: columns read from the segments are kept in files that
+// the next open reads instead, with the same answers; a damaged file, a
+// cut one and another segment's are not used, but read again from the
+// segment and written anew; files of segments gone are removed; a
+// read-only open writes nothing.
+func TestColumnFiles(t *testing.T) {
+	saved := minColFileDocs
+	minColFileDocs = 1
+	t.Cleanup(func() { minColFileDocs = saved })
+	x := openSegmentedRefIndex(t)
+	path := x.path
+	dir := filepath.Join(path, colDirName)
+	// Leftovers a later write must clear: a file of a segment gone and a
+	// temporary file.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"00000000ffff" + colFileSuffix, ".tmp-123"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Put(refCorpus(rand.New(rand.NewPCG(3, 4)), 5, 2)); err != nil {
+		t.Fatal(err)
+	}
+	want := columnAnswers(t, x)
+	segs := segmentCount(t, x)
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".tmp-*"))
+	if len(files) != segs || len(leftovers) > 0 {
+		t.Fatalf("%d column files and %d temporary ones for %d segments: %v", len(files), len(leftovers), segs, files)
+	}
+
+	reopen := func(t *testing.T, readOnly bool) *Index {
+		t.Helper()
+		saved := mergePlan
+		mergePlan = neverMerge
+		defer func() { mergePlan = saved }()
+		open := Open
+		if readOnly {
+			open = OpenReadOnly
+		}
+		y, err := open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := columnAnswers(t, y); !reflect.DeepEqual(got, want) {
+			t.Errorf("answers differ after reopening:\n got %+v\nwant %+v", got, want)
+		}
+		if err := y.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return y
+	}
+	y := reopen(t, false)
+	if f, s := y.cols.fromFiles.Load(), y.cols.fromSegments.Load(); f != int64(segs) || s != 0 {
+		t.Fatalf("columns of %d segments from files and %d from segments; want all %d from files", f, s, segs)
+	}
+
+	// Damage three files: a flipped byte, a cut file, another segment's.
+	if len(files) < 4 {
+		t.Fatalf("%d files; the test needs four", len(files))
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-5] ^= 1 // the last id's last byte: only the checksum tells
+	os.WriteFile(files[0], b, 0o644)
+	os.WriteFile(files[1], b[:len(b)-9], 0o644)
+	other, _ := os.ReadFile(files[3])
+	os.WriteFile(files[2], other, 0o644)
+	y = reopen(t, false)
+	if f, s := y.cols.fromFiles.Load(), y.cols.fromSegments.Load(); f != int64(segs-3) || s != 3 {
+		t.Fatalf("with three files damaged: %d segments from files, %d from segments; want %d and 3", f, s, segs-3)
+	}
+	y = reopen(t, false)
+	if f := y.cols.fromFiles.Load(); f != int64(segs) {
+		t.Fatalf("damaged files were not written again: %d of %d segments from files", f, segs)
+	}
+
+	// A read-only open reads files but never writes one.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	y = reopen(t, true)
+	if s := y.cols.fromSegments.Load(); s != int64(segs) {
+		t.Fatalf("read-only: %d segments from segments, want %d", s, segs)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a read-only open wrote column files (%v)", err)
+	}
+}
+
+// TestColumnFileRoundTrip: a column file gives back the columns it was
+// made from, and refuses another segment's header.
+func TestColumnFileRoundTrip(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	r, _ := snapshotView(t, x, nil)
+	for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
+		var d facetDict
+		c, err := readColumns(ss.Segment(), &d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := colHeader{crc: 7, size: 1000, docs: uint64(len(c.published))}
+		b := encodeColumns(c, &d, h)
+		var got facetDict
+		back, err := decodeColumns(b, h, &got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, c) || !slices.Equal(got.names, d.names) || !slices.Equal(got.group, d.group) {
+			t.Fatalf("round trip changed the columns")
+		}
+		for _, other := range []colHeader{{crc: 8, size: 1000, docs: h.docs}, {crc: 7, size: 1001, docs: h.docs}, {crc: 7, size: 1000, docs: h.docs + 1}} {
+			if _, err := decodeColumns(b, other, &facetDict{}); err == nil {
+				t.Fatalf("a file for %+v was read as one for %+v", h, other)
+			}
+		}
+	}
+}
+
+// FuzzDecodeColumns: no file, however made, panics the decoder, and what
+// it accepts is consistent. The checksum is made right for each input, so
+// that the fuzzer reaches the checks behind it.
+func FuzzDecodeColumns(f *testing.F) {
+	c := &columns{
+		published: []int64{noDate, 1e9}, year: []int16{0, 2001}, upvotes: []float64{0, 3}, ids: []string{"a", "bc"},
+		off: []uint32{0, 1, 3}, vals: []uint32{1, 0, 1},
+	}
+	d := &facetDict{names: []string{"pruning", "cs.LG"}, group: []uint8{groupTopics, groupCategories}}
+	valid := encodeColumns(c, d, colHeader{crc: 1, size: 2, docs: 2})
+	f.Add(valid[:len(valid)-4])
+	f.Add([]byte(colMagic))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b := binary.LittleEndian.AppendUint32(slices.Clone(body), crc32.Checksum(body, castagnoli))
+		var got facetDict
+		var docs uint64
+		if len(body) >= len(colMagic)+20 {
+			docs = binary.LittleEndian.Uint64(body[len(colMagic)+12:])
+		}
+		c, err := decodeColumns(b, colHeader{crc: 1, size: 2, docs: docs}, &got)
+		if err != nil {
+			return
+		}
+		n := len(c.published)
+		if len(c.year) != n || len(c.upvotes) != n || len(c.ids) != n || len(c.off) != n+1 || int(c.off[n]) != len(c.vals) {
+			t.Fatalf("inconsistent columns: %+v", c)
+		}
+		for doc := range n {
+			if c.off[doc] > c.off[doc+1] {
+				t.Fatalf("offsets go back at %d", doc)
+			}
+		}
+		for _, v := range c.vals {
+			if int(v) >= len(got.names) {
+				t.Fatalf("value %d of %d names", v, len(got.names))
+			}
+		}
+	})
+}
