@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search/query"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -321,4 +323,39 @@ func FuzzDecodeColumns(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTopicCountsAsBleve holds TopicCounts, counted from the columns less
+// deleted papers, to Bleve's facet over every live paper, on an index of
+// several segments where updates and deletions left papers behind.
+func TestTopicCountsAsBleve(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	got, err := x.TopicCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
+	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
+	res, err := x.bi.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, tf := range res.Facets[fieldTopics].Terms.Terms() {
+		want[tf.Term] = tf.Count
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("TopicCounts = %v, Bleve's facet %v", got, want)
+	}
+	// Deleted papers must be in the segments for the test to mean anything.
+	r, _ := snapshotView(t, x, nil)
+	var deleted uint64
+	for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
+		if d := ss.Deleted(); d != nil {
+			deleted += d.GetCardinality()
+		}
+	}
+	if deleted < 40 || len(want) < 5 {
+		t.Fatalf("too weak: %d deleted papers in the segments, %d topics", deleted, len(want))
+	}
 }

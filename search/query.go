@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -507,21 +507,58 @@ func facetValues(fr *bsearch.FacetResult) []FacetValue {
 	return out
 }
 
-// TopicCounts returns how many papers carry each topic.
+// TopicCounts returns how many papers carry each topic. It counts the
+// columns' sets of each topic, less the papers deleted since their
+// segments were written; Bleve's facet over every paper, which it
+// replaces, read each paper's doc values: 1.1-1.6 s at 2.7 million papers.
 func (x *Index) TopicCounts(ctx context.Context) (map[string]int, error) {
-	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
-	req.AddFacet(fieldTopics, bleve.NewFacetRequest(fieldTopics, 1000))
 	if err := x.rlock(); err != nil {
 		return nil, err
 	}
 	defer x.mu.RUnlock()
-	res, err := x.bi.SearchInContext(ctx, req)
+	r, err := x.reader()
+	if err != nil {
+		return nil, fmt.Errorf("count topics: %w", err)
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, fmt.Errorf("count topics: index reader is a %T, not a scorch snapshot", r)
+	}
+	cols, err := x.cols.forSnapshot(snap)
 	if err != nil {
 		return nil, fmt.Errorf("count topics: %w", err)
 	}
 	out := map[string]int{}
-	for _, v := range facetValues(res.Facets[fieldTopics]) {
-		out[v.Value] = v.Count
+	for i, ss := range snap.Segments() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		seg := cols.segs[i]
+		n := uint64(len(seg.published))
+		// Every paper, less the deleted; past n nothing is counted, since
+		// no set holds a paper there.
+		live := newBitset(n)
+		for w := range live {
+			live[w] = ^uint64(0)
+		}
+		if deleted := ss.Deleted(); deleted != nil {
+			deleted.Iterate(func(doc uint32) bool {
+				if uint64(doc) < n {
+					live[doc/64] &^= 1 << (doc % 64)
+				}
+				return true
+			})
+		}
+		for k := range seg.sets {
+			vs := &seg.sets[k]
+			if vs.year != 0 || cols.group[vs.value] != groupTopics {
+				continue
+			}
+			if c := vs.count(live); c > 0 {
+				out[cols.names[vs.value]] += c
+			}
+		}
 	}
 	return out, nil
 }
