@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -357,5 +359,64 @@ func TestTopicCountsAsBleve(t *testing.T) {
 	}
 	if deleted < 40 || len(want) < 5 {
 		t.Fatalf("too weak: %d deleted papers in the segments, %d topics", deleted, len(want))
+	}
+}
+
+// TestSimilarRanksAsBleve holds Similar's ranking, made by our collector,
+// to Bleve's search of the same bag query without the paper itself, which
+// it replaced: the same papers with the same scores, for every paper of an
+// index with updated and deleted papers.
+func TestSimilarRanksAsBleve(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	ctx := context.Background()
+	const n = 5
+	compared := 0
+	for i := range 400 {
+		id := fmt.Sprintf("ref-%03d", i)
+		p, err := x.get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		bag, err := x.similarBag(ctx, p)
+		if err != nil || bag == nil {
+			t.Fatalf("%s: bag %v, %v", id, bag, err)
+		}
+		q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{id})})
+		req := bleve.NewSearchRequestOptions(q, 3*n, 0, false)
+		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
+		res, err := x.bi.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits, err := x.Similar(ctx, id, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Similar as it was: Bleve's hits with the topic bonus, re-sorted.
+		var want []Hit
+		for _, h := range res.Hits {
+			sp, err := x.get(ctx, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			score := h.Score + topicBonus*res.Hits[0].Score*overlap(p.Topics, sp.Topics)
+			want = append(want, Hit{Paper: sp, Score: math.Round(score*1e6) / 1e6})
+		}
+		slices.SortStableFunc(want, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+		want = want[:min(len(want), n)]
+		if len(hits) != len(want) {
+			t.Fatalf("%s: %d hits, want %d", id, len(hits), len(want))
+		}
+		for k := range want {
+			if hits[k].Paper.ID != want[k].Paper.ID || hits[k].Score != want[k].Score {
+				t.Fatalf("%s: hit %d is %s (%v), want %s (%v)", id, k, hits[k].Paper.ID, hits[k].Score, want[k].Paper.ID, want[k].Score)
+			}
+		}
+		compared++
+	}
+	if compared < 390 {
+		t.Fatalf("too weak: %d papers compared", compared)
 	}
 }

@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/blevesearch/bleve/v2"
-	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Similar papers are found like Lucene's "more like this": the paper's
@@ -39,6 +35,51 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
+	bag, err := x.similarBag(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if bag == nil {
+		return []Hit{}, nil
+	}
+	// Through our own collector, as a search: Bleve's, sorting by score
+	// and then id, read the stored id of every paper the terms matched
+	// (2.3-3.4 s and 2.9 GB resident for `similar` at 2.7 million papers).
+	// One more hit than wanted stands in for the paper itself, which is
+	// dropped. Ties in score are broken as a search breaks them, newest
+	// first, and then by id.
+	c, err := x.collect(ctx, bag, &Request{}, collectOptions{sort: SortRelevance, keep: 3*n + 1})
+	if err != nil {
+		return nil, fmt.Errorf("similar to %s: %w", id, err)
+	}
+	defer c.release()
+	ranked := c.ranked()
+	ranked = slices.DeleteFunc(ranked, func(h kept) bool { return h.ID == id })
+	ranked = ranked[:min(len(ranked), 3*n)]
+	papers, err := c.load(ranked)
+	if err != nil {
+		return nil, fmt.Errorf("similar to %s: %w", id, err)
+	}
+	hits := make([]Hit, 0, len(ranked))
+	top := 0.0
+	if len(ranked) > 0 {
+		top = ranked[0].Score
+	}
+	for i, h := range ranked {
+		sp := papers[i]
+		score := h.Score + topicBonus*top*overlap(p.Topics, sp.Topics)
+		hits = append(hits, Hit{Paper: sp, Score: math.Round(score*1e6) / 1e6, Highlights: map[string][]string{
+			fieldTitle:    {highlightTitle(sp.Title, nil)},
+			fieldAbstract: {Snippet(sp.Abstract)},
+		}})
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+	return hits[:min(len(hits), n)], nil
+}
+
+// similarBag makes the bag query of the terms that distinguish p, or nil
+// if no other paper has any of them. x.mu is held.
+func (x *Index) similarBag(ctx context.Context, p Paper) (*bagQuery, error) {
 	r, err := x.reader()
 	if err != nil {
 		return nil, err
@@ -76,7 +117,7 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	})
 	terms = terms[:min(len(terms), similarTerms)]
 	if len(terms) == 0 {
-		return []Hit{}, nil
+		return nil, nil
 	}
 	rk := defaultRanking()
 	rk.proxWeight, rk.fbDocs = 0, 0
@@ -84,32 +125,7 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	for _, t := range terms {
 		bag.terms = append(bag.terms, queryTerm{text: t.term, weight: t.w / terms[0].w})
 	}
-	q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{id})})
-	req := bleve.NewSearchRequestOptions(q, 3*n, 0, false)
-	req.Fields = []string{fieldMeta}
-	req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
-	res, err := x.bi.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("similar to %s: %w", id, err)
-	}
-	hits := make([]Hit, 0, len(res.Hits))
-	top := 0.0
-	if len(res.Hits) > 0 {
-		top = res.Hits[0].Score
-	}
-	for _, h := range res.Hits {
-		sp, err := fromFields(h.ID, h.Fields)
-		if err != nil {
-			return nil, err
-		}
-		score := h.Score + topicBonus*top*overlap(p.Topics, sp.Topics)
-		hits = append(hits, Hit{Paper: sp, Score: math.Round(score*1e6) / 1e6, Highlights: map[string][]string{
-			fieldTitle:    {highlightTitle(sp.Title, nil)},
-			fieldAbstract: {Snippet(sp.Abstract)},
-		}})
-	}
-	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
-	return hits[:min(len(hits), n)], nil
+	return bag, nil
 }
 
 // overlap is the Jaccard similarity of two topic lists.
