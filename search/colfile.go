@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	zap "github.com/blevesearch/zapx/v17"
 )
 
@@ -40,16 +41,19 @@ const colFileSuffix = ".cols"
 // index making a file for each would write one for every commit.
 var minColFileDocs = 10_000
 
+// maxColBytesPerDoc bounds the size of a column file that load reads: a
+// paper takes 26 bytes, its id and 4 bytes a topic or category.
+const maxColBytesPerDoc = 4096
+
 // colFiles reads and writes the column files of one index.
 type colFiles struct {
 	dir   string // the column files' directory
-	store string // the segments' directory
 	write bool   // false for a read-only open: files are read, never written
 }
 
 // newColFiles returns the column files of the index at path.
 func newColFiles(path string, write bool) *colFiles {
-	return &colFiles{dir: filepath.Join(path, colDirName), store: filepath.Join(path, "store"), write: write}
+	return &colFiles{dir: filepath.Join(path, colDirName), write: write}
 }
 
 // segmentFile is what a column file is checked against: the zap segment's
@@ -96,6 +100,11 @@ func (f *colFiles) load(seg any, docs uint64, dict *facetDict) (c *columns) {
 			c = nil
 		}
 	}()
+	// A file far bigger than its papers could need is not read into
+	// memory to find that out.
+	if st, err := os.Stat(path); err != nil || st.Size() > int64(docs)*maxColBytesPerDoc+1<<20 {
+		return nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
@@ -109,41 +118,46 @@ func (f *colFiles) load(seg any, docs uint64, dict *facetDict) (c *columns) {
 	return c
 }
 
-// save writes the column file of seg, if it keeps one, and reports whether
-// it wrote it. A failure (a full disk) costs only the time a file would
-// save next time: the caller logs it and goes on.
-func (f *colFiles) save(seg any, c *columns, dict *facetDict) (bool, error) {
+// save writes the column file of seg, if it keeps one. A failure (a full
+// disk) costs only the time a file would save next time: the caller logs
+// it and goes on.
+func (f *colFiles) save(seg any, c *columns, dict *facetDict) error {
 	path, sf := f.name(seg)
 	if path == "" || !f.write || len(c.published) < minColFileDocs {
-		return false, nil
+		return nil
 	}
 	b := encodeColumns(c, dict, colHeader{crc: sf.CRC(), size: uint64(len(sf.Data())), docs: uint64(len(c.published))})
 	if err := os.MkdirAll(f.dir, 0o755); err != nil {
-		return false, fmt.Errorf("write column file: %w", err)
+		return fmt.Errorf("write column file: %w", err)
 	}
 	// Written under a temporary name and renamed: a reader never sees half
 	// a file. Not synced: a file lost or torn by a crash fails its checksum
 	// and is written again.
 	tmp, err := os.CreateTemp(f.dir, ".tmp-*")
 	if err != nil {
-		return false, fmt.Errorf("write column file: %w", err)
+		return fmt.Errorf("write column file: %w", err)
 	}
 	_, werr := tmp.Write(b)
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("write column file %s: %w", path, err)
+		return fmt.Errorf("write column file %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("write column file %s: %w", path, err)
+		return fmt.Errorf("write column file %s: %w", path, err)
 	}
-	return true, nil
+	return nil
 }
 
-// prune removes the column files whose segment file is gone (merged away),
-// and temporary files a crash left.
-func (f *colFiles) prune() error {
+// prune removes the column files of segments not in live, the file
+// names of the segments of the index's latest snapshot, and temporary
+// files a crash left. A segment leaves the latest snapshot only when a
+// merge replaces it, and never comes back, though its file stays on disk
+// while older snapshots hold it; and a segment has a column file only
+// once a snapshot with it was searched. So with the cache's lock held,
+// which every write of a file takes, a file not in live is of no use.
+func (f *colFiles) prune(live map[string]bool) error {
 	if f == nil || f.dir == "" || !f.write {
 		return nil
 	}
@@ -159,8 +173,7 @@ func (f *colFiles) prune() error {
 		switch {
 		case strings.HasPrefix(name, ".tmp-"):
 		case strings.HasSuffix(name, colFileSuffix):
-			_, err := os.Stat(filepath.Join(f.store, strings.TrimSuffix(name, colFileSuffix)+".zap"))
-			if !errors.Is(err, fs.ErrNotExist) {
+			if live[strings.TrimSuffix(name, colFileSuffix)] {
 				continue
 			}
 		default:
@@ -174,6 +187,18 @@ func (f *colFiles) prune() error {
 		return fmt.Errorf("prune column files: %w", err)
 	}
 	return nil
+}
+
+// segmentFileNames returns the names, without extension, of the files of
+// the segments of snap that have one.
+func segmentFileNames(segs []*scorch.SegmentSnapshot) map[string]bool {
+	out := make(map[string]bool, len(segs))
+	for _, ss := range segs {
+		if sf, ok := ss.Segment().(segmentFile); ok && sf.Path() != "" {
+			out[strings.TrimSuffix(filepath.Base(sf.Path()), filepath.Ext(sf.Path()))] = true
+		}
+	}
+	return out
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -255,6 +280,7 @@ func decodeColumns(b []byte, want colHeader, dict *facetDict) (*columns, error) 
 	if n > uint64(len(p)) || nvals > uint64(len(p)) || nnames > uint64(len(p)) || idBytes > uint64(len(p)) {
 		return nil, errColFile
 	}
+	seen := map[string]bool{}
 	for range nnames {
 		if len(p) < 1 {
 			return nil, errColFile
@@ -264,8 +290,14 @@ func decodeColumns(b []byte, want colHeader, dict *facetDict) (*columns, error) 
 		if k <= 0 || l > uint64(len(p)-1-k) || g > groupCategories {
 			return nil, errColFile
 		}
-		name := p[1+k : 1+k+int(l)]
-		dict.names = append(dict.names, string(name))
+		name := string(p[1+k : 1+k+int(l)])
+		// Two ids of one value would count its papers twice.
+		key := string(g) + name
+		if seen[key] {
+			return nil, errColFile
+		}
+		seen[key] = true
+		dict.names = append(dict.names, name)
 		dict.group = append(dict.group, g)
 		p = p[1+k+int(l):]
 	}
@@ -285,7 +317,9 @@ func decodeColumns(b []byte, want colHeader, dict *facetDict) (*columns, error) 
 	}
 	p = p[2*n:]
 	for i := range c.upvotes {
-		c.upvotes[i] = math.Float64frombits(le.Uint64(p[8*i:]))
+		if c.upvotes[i] = math.Float64frombits(le.Uint64(p[8*i:])); math.IsNaN(c.upvotes[i]) {
+			return nil, errColFile // would break the order of a sort by upvotes
+		}
 	}
 	p = p[8*n:]
 	for i := range c.off {

@@ -19,9 +19,9 @@ import (
 
 // Filters, facet counts and sort keys come from columns: a compact
 // in-memory copy of the few fields they need, read once per index segment
-// from Bleve's doc values. Bleve's collector decodes those doc values again
-// for every paper that matches every search, which costs more than the
-// search itself; a column lookup costs nanoseconds. A segment never changes
+// from its keyword fields (or a column file, colfile.go). Bleve's collector
+// decodes doc values for every paper that matches every search, which
+// costs more than the search itself; a column lookup costs nanoseconds. A segment never changes
 // once written, so its columns stay valid until a merge replaces it.
 
 // noDate marks a paper without a publication date in columns.published.
@@ -127,7 +127,10 @@ type columnCache struct {
 	postings *postingsCache
 	// files, when not nil, keeps columns on disk between processes.
 	files *colFiles
-	log   *slog.Logger
+	// latest, when not nil, returns the file names of the segments of the
+	// index's latest snapshot, for files.prune.
+	latest func() (map[string]bool, error)
+	log    *slog.Logger
 	// fromFiles and fromSegments count the segments whose columns were
 	// read each way.
 	fromFiles, fromSegments atomic.Int64
@@ -230,7 +233,6 @@ func (c *columnCache) read(segs []*scorch.SegmentSnapshot, missing []int, out []
 	dicts := make([]facetDict, len(missing))
 	errs := make([]error, len(missing))
 	var next atomic.Int64
-	var wrote atomic.Bool
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(missing)) {
 		wg.Go(func() {
@@ -243,12 +245,8 @@ func (c *columnCache) read(segs []*scorch.SegmentSnapshot, missing []int, out []
 				} else {
 					c.fromSegments.Add(1)
 					if cols, err = readColumnsSafely(seg, &dicts[k]); err == nil {
-						written, serr := c.files.save(seg, cols, &dicts[k])
-						if serr != nil {
+						if serr := c.files.save(seg, cols, &dicts[k]); serr != nil {
 							c.log.Warn("columns not kept for the next open", "err", serr)
-						}
-						if written {
-							wrote.Store(true)
 						}
 					}
 				}
@@ -264,9 +262,13 @@ func (c *columnCache) read(segs []*scorch.SegmentSnapshot, missing []int, out []
 		return err
 	}
 	c.log.Debug("columns read", "segments", len(missing), "from_files", c.fromFiles.Load(), "from_segments", c.fromSegments.Load())
-	if wrote.Load() {
-		// New files mean new segments, so merges may have removed others.
-		if err := c.files.prune(); err != nil {
+	// New segments mean merges, which replace others: their files go.
+	if c.latest != nil && c.files != nil && c.files.write {
+		live, err := c.latest()
+		if err == nil {
+			err = c.files.prune(live)
+		}
+		if err != nil {
 			c.log.Warn("old column files left", "err", err)
 		}
 	}
@@ -408,7 +410,14 @@ func visitTerms(seg segment.Segment, fields []string, f func(field string, term 
 		if err != nil {
 			return fmt.Errorf("read dictionary of %s: %w", field, err)
 		}
-		terms := d.AutomatonIterator(nil, nil, nil)
+		// zap can list the terms without decoding each one's postings
+		// to count them, which the look-up below does anyway.
+		var terms segment.DictionaryIterator
+		if oc, ok := d.(omitCounter); ok {
+			terms = oc.AutomatonIteratorOmitCount(nil, nil, nil)
+		} else {
+			terms = d.AutomatonIterator(nil, nil, nil)
+		}
 		for {
 			e, err := terms.Next()
 			if err != nil {
@@ -453,10 +462,13 @@ func visitTerms(seg segment.Segment, fields []string, f func(field string, term 
 // oneHit and bitmapIterator are what zap's postings iterator offers beyond
 // the segment API: a list of one paper is kept in the dictionary itself,
 // and a longer one as a bitset, which is read whole rather than a posting
-// at a time.
+// at a time. omitCounter is zap's dictionary listing its terms only.
 type (
 	oneHit         interface{ DocNum1Hit() (uint64, bool) }
 	bitmapIterator interface{ ActualBitmap() *roaring.Bitmap }
+	omitCounter    interface {
+		AutomatonIteratorOmitCount(a segment.Automaton, start, end []byte) segment.DictionaryIterator
+	}
 )
 
 // valueSets makes the sets of the values and years of c, whose value ids

@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -418,5 +419,185 @@ func TestSimilarRanksAsBleve(t *testing.T) {
 	}
 	if compared < 390 {
 		t.Fatalf("too weak: %d papers compared", compared)
+	}
+}
+
+// TestColumnsFromPostingsMerged: a merged segment keeps a value of a
+// single paper in the dictionary itself (zap's one-hit postings), which
+// batches' segments do for ids only. Its columns must match the doc values
+// too, rare topics and categories included.
+func TestColumnsFromPostingsMerged(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	var rare []Paper
+	for i := range 30 {
+		p := refCorpus(rand.New(rand.NewPCG(uint64(i), 9)), 1, 0)[0]
+		p.ID = fmt.Sprintf("rare-%02d", i)
+		p.Topics = append(p.Topics, fmt.Sprintf("rare-topic-%02d", i))
+		p.Categories = append(p.Categories, fmt.Sprintf("rare.C%02d", i))
+		p.Upvotes = 1000 + i
+		rare = append(rare, p)
+	}
+	if err := x.Put(rare); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := segmentCount(t, x); n != 1 {
+		t.Fatalf("%d segments after compacting, want 1", n)
+	}
+	r, _ := snapshotView(t, x, nil)
+	seg := r.(*scorch.IndexSnapshot).Segments()[0].Segment()
+	var got, want facetDict
+	g, err := readColumns(seg, &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := readColumnsFromDocValues(seg, &want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := func(c *columns, d *facetDict, doc int) []string {
+		var out []string
+		for _, v := range c.vals[c.off[doc]:c.off[doc+1]] {
+			out = append(out, fmt.Sprint(d.group[v], d.names[v]))
+		}
+		slices.Sort(out)
+		return out
+	}
+	for doc := range w.published {
+		if g.published[doc] != w.published[doc] || g.year[doc] != w.year[doc] || g.upvotes[doc] != w.upvotes[doc] || g.ids[doc] != w.ids[doc] || !slices.Equal(name(g, &got, doc), name(w, &want, doc)) {
+			t.Fatalf("paper %d: got %q %v %v, want %q %v %v", doc, g.ids[doc], g.upvotes[doc], name(g, &got, doc), w.ids[doc], w.upvotes[doc], name(w, &want, doc))
+		}
+	}
+}
+
+// TestColumnFilesOfMergedSegmentsGo: the files of segments a merge
+// replaced are removed at the next read of columns, while the replaced
+// segments' own files are still on disk (a search holds them).
+func TestColumnFilesOfMergedSegmentsGo(t *testing.T) {
+	saved := minColFileDocs
+	minColFileDocs = 1
+	t.Cleanup(func() { minColFileDocs = saved })
+	x := openSegmentedRefIndex(t)
+	if _, err := x.Search(context.Background(), Request{Query: "alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	snapshotView(t, x, nil) // held to the end: keeps the old segments' files
+	if err := x.forceMerge(context.Background(), 1000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Search(context.Background(), Request{Query: "alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := snapshotView(t, x, nil)
+	live := segmentFileNames(r.(*scorch.IndexSnapshot).Segments())
+	zaps, _ := filepath.Glob(filepath.Join(x.path, "store", "*.zap"))
+	cols, _ := filepath.Glob(filepath.Join(x.path, colDirName, "*"))
+	var names []string
+	for _, p := range cols {
+		names = append(names, strings.TrimSuffix(filepath.Base(p), colFileSuffix))
+	}
+	if len(live) != 1 || len(zaps) <= len(live) {
+		t.Fatalf("too weak: %d live segments, %d segment files on disk", len(live), len(zaps))
+	}
+	if len(names) != len(live) || !live[names[0]] {
+		t.Fatalf("column files %v for the live segments %v", names, live)
+	}
+}
+
+// openNeverMerge opens the index at path, closed when the test ends, with a
+// plan that never merges: Bleve would otherwise merge the small segments
+// of a test index while the test looks at them.
+func openNeverMerge(t *testing.T, path string) *Index {
+	t.Helper()
+	saved := mergePlan
+	mergePlan = neverMerge
+	defer func() { mergePlan = saved }()
+	y, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { y.Close() })
+	return y
+}
+
+// TestColumnFilesOnlyForBigSegments: a segment under minColFileDocs keeps
+// no file, and a file is not read for one.
+func TestColumnFilesOnlyForBigSegments(t *testing.T) {
+	saved := minColFileDocs
+	t.Cleanup(func() { minColFileDocs = saved })
+	minColFileDocs = 1
+	x := openSegmentedRefIndex(t) // its searches write files for every segment
+	path := x.path
+	want := columnAnswers(t, x)
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	minColFileDocs = 101 // more than any of its segments has
+	y := openNeverMerge(t, path)
+	if got := columnAnswers(t, y); !reflect.DeepEqual(got, want) {
+		t.Fatal("answers differ")
+	}
+	if f := y.cols.fromFiles.Load(); f != 0 {
+		t.Fatalf("%d small segments read from files", f)
+	}
+	if err := os.RemoveAll(filepath.Join(path, colDirName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := y.Put(refCorpus(rand.New(rand.NewPCG(8, 8)), 3, 4)); err != nil {
+		t.Fatal(err)
+	}
+	columnAnswers(t, y)
+	if files, _ := filepath.Glob(filepath.Join(path, colDirName, "*")); len(files) > 0 {
+		t.Fatalf("files written for small segments: %v", files)
+	}
+}
+
+// TestDecodeColumnsRefuses: files whose checksum is right but whose
+// content is not consistent are refused.
+func TestDecodeColumnsRefuses(t *testing.T) {
+	valid := func() (*columns, *facetDict) {
+		return &columns{
+				published: []int64{noDate, 1e9}, year: []int16{0, 2001}, upvotes: []float64{0, 3}, ids: []string{"a", "bc"},
+				off: []uint32{0, 1, 3}, vals: []uint32{1, 0, 1},
+			}, &facetDict{
+				names: []string{"pruning", "cs.LG"}, group: []uint8{groupTopics, groupCategories},
+			}
+	}
+	h := colHeader{crc: 1, size: 2, docs: 2}
+	c, d := valid()
+	if _, err := decodeColumns(encodeColumns(c, d, h), h, &facetDict{}); err != nil {
+		t.Fatalf("the valid file is refused: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		break_ func(c *columns, d *facetDict)
+	}{
+		{"offsets going back", func(c *columns, d *facetDict) { c.off = []uint32{0, 4, 3} }},
+		{"a value past the names", func(c *columns, d *facetDict) { c.vals[2] = 2 }},
+		{"an unknown group", func(c *columns, d *facetDict) { d.group[1] = 7 }},
+		{"two ids of one value", func(c *columns, d *facetDict) { d.names[1], d.group[1] = "pruning", groupTopics }},
+		{"upvotes not a number", func(c *columns, d *facetDict) { c.upvotes[1] = math.NaN() }},
+		{"offsets not ending at the values", func(c *columns, d *facetDict) { c.off[2] = 2 }},
+		{"offsets not starting at zero", func(c *columns, d *facetDict) { c.off[0] = 1 }},
+	} {
+		c, d := valid()
+		tc.break_(c, d)
+		if _, err := decodeColumns(encodeColumns(c, d, h), h, &facetDict{}); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+	// An id's end past the ids, or the ids' ends short of them.
+	b := encodeColumns(c, d, h)
+	body := b[:len(b)-4]
+	idEnds := len(body) - 3 - 8 // two ends of 4 bytes before "abc"
+	for _, end := range []uint32{9, 2} {
+		bad := slices.Clone(body)
+		binary.LittleEndian.PutUint32(bad[idEnds+4:], end)
+		bad = binary.LittleEndian.AppendUint32(bad, crc32.Checksum(bad, castagnoli))
+		if _, err := decodeColumns(bad, h, &facetDict{}); err == nil {
+			t.Errorf("last id ending at %d of 3: accepted", end)
+		}
 	}
 }

@@ -153,6 +153,18 @@ func open(path string, log *slog.Logger, plan map[string]any) (*Index, error) {
 	}
 	x := &Index{path: path, log: log, merges: plan, stats: &statsCache{}, postings: newPostingsCache(postingsCacheBytes(path)), matched: &matchCache{}}
 	x.cols = newColumnCache(x.postings, newColFiles(path, true), log)
+	x.cols.latest = func() (map[string]bool, error) {
+		r, err := x.reader()
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		snap, ok := r.(*scorch.IndexSnapshot)
+		if !ok {
+			return nil, fmt.Errorf("index reader is a %T, not a scorch snapshot", r)
+		}
+		return segmentFileNames(snap.Segments()), nil
+	}
 	// Bleve reports background errors by store path; register before
 	// opening so that none is missed.
 	openStores.Store(storePath(path), x)

@@ -137,7 +137,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fieldAuthors, authors)
 
 	// Dates and upvotes are keywords too ("2024-07-01", "12"): the
-	// collector reads them from doc values (columns.go) and Bleve never
+	// collector reads them from columns (columns.go) and Bleve never
 	// sorts or ranges on them, so one term each does what a Bleve number
 	// or date does with sixteen (one per precision), a sixth of a build.
 	for _, name := range []string{fieldTopics, fieldCategories, fieldYear, fieldPublished, fieldUpvotes} {
