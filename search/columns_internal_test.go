@@ -381,14 +381,83 @@ func TestTopicCountsAsBleve(t *testing.T) {
 	}
 }
 
+// similarAsBleve is Similar made with Bleve's search of the same bag
+// query without the paper itself, the way Similar worked before it used
+// our collector, but for ties: its best papers are ordered as a search
+// orders them (by score, newest first, then id), and the best 3n keep any
+// tied with the last of them.
+func similarAsBleve(t *testing.T, x *Index, p Paper, n int) []Hit {
+	t.Helper()
+	ctx := context.Background()
+	bag, err := x.similarBag(ctx, p)
+	if err != nil || bag == nil {
+		t.Fatalf("%s: bag %v, %v", p.ID, bag, err)
+	}
+	q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{p.ID})})
+	req := bleve.NewSearchRequestOptions(q, 6*n, 0, false)
+	req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
+	res, err := x.bi.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ranked []Hit
+	for _, h := range res.Hits {
+		sp, err := x.get(ctx, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranked = append(ranked, Hit{Paper: sp, Score: h.Score})
+	}
+	slices.SortStableFunc(ranked, func(a, b Hit) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		if pa, pb := a.Paper.Published, b.Paper.Published; pa != pb {
+			switch { // newest first, undated last
+			case pa == "":
+				return 1
+			case pb == "":
+				return -1
+			}
+			return cmp.Compare(pb, pa)
+		}
+		return cmp.Compare(a.Paper.ID, b.Paper.ID)
+	})
+	cut := min(len(ranked), 3*n)
+	for cut > 0 && cut < len(ranked) && ranked[cut].Score == ranked[cut-1].Score {
+		cut++
+	}
+	ranked = ranked[:cut]
+	var want []Hit
+	for _, h := range ranked {
+		score := h.Score + topicBonus*ranked[0].Score*overlap(p.Topics, h.Paper.Topics)
+		want = append(want, Hit{Paper: h.Paper, Score: math.Round(score*1e6) / 1e6})
+	}
+	slices.SortStableFunc(want, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+	return want[:min(len(want), n)]
+}
+
+// sameHits fails t unless got and want name the same papers with the same
+// scores, in order.
+func sameHits(t *testing.T, what string, got, want []Hit) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d hits, want %d", what, len(got), len(want))
+	}
+	for k := range want {
+		if got[k].Paper.ID != want[k].Paper.ID || got[k].Score != want[k].Score {
+			t.Fatalf("%s: hit %d is %s (%v), want %s (%v)", what, k, got[k].Paper.ID, got[k].Score, want[k].Paper.ID, want[k].Score)
+		}
+	}
+}
+
 // TestSimilarRanksAsBleve holds Similar's ranking, made by our collector,
-// to Bleve's search of the same bag query without the paper itself, which
-// it replaced: the same papers with the same scores, for every paper of an
-// index with updated and deleted papers.
+// to Bleve's search of the same bag query, which it replaced: the same
+// papers with the same scores, for every paper of an index with updated
+// and deleted papers.
 func TestSimilarRanksAsBleve(t *testing.T) {
 	x := openSegmentedRefIndex(t)
 	ctx := context.Background()
-	const n = 5
 	compared := 0
 	for i := range 400 {
 		id := fmt.Sprintf("ref-%03d", i)
@@ -398,46 +467,76 @@ func TestSimilarRanksAsBleve(t *testing.T) {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		bag, err := x.similarBag(ctx, p)
-		if err != nil || bag == nil {
-			t.Fatalf("%s: bag %v, %v", id, bag, err)
-		}
-		q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{id})})
-		req := bleve.NewSearchRequestOptions(q, 3*n, 0, false)
-		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
-		res, err := x.bi.Search(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hits, err := x.Similar(ctx, id, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Similar as it was: Bleve's hits with the topic bonus, re-sorted.
-		var want []Hit
-		for _, h := range res.Hits {
-			sp, err := x.get(ctx, h.ID)
+		for _, n := range []int{1, 5} {
+			hits, err := x.Similar(ctx, id, n)
 			if err != nil {
 				t.Fatal(err)
 			}
-			score := h.Score + topicBonus*res.Hits[0].Score*overlap(p.Topics, sp.Topics)
-			want = append(want, Hit{Paper: sp, Score: math.Round(score*1e6) / 1e6})
-		}
-		slices.SortStableFunc(want, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
-		want = want[:min(len(want), n)]
-		if len(hits) != len(want) {
-			t.Fatalf("%s: %d hits, want %d", id, len(hits), len(want))
-		}
-		for k := range want {
-			if hits[k].Paper.ID != want[k].Paper.ID || hits[k].Score != want[k].Score {
-				t.Fatalf("%s: hit %d is %s (%v), want %s (%v)", id, k, hits[k].Paper.ID, hits[k].Score, want[k].Paper.ID, want[k].Score)
-			}
+			sameHits(t, fmt.Sprint(id, " n=", n), hits, similarAsBleve(t, x, p, n))
 		}
 		compared++
 	}
 	if compared < 390 {
 		t.Fatalf("too weak: %d papers compared", compared)
 	}
+}
+
+// TestSimilarTiesAndCut: papers tied in text score with the last of the
+// best 3n all get the topic bonus, whatever the tie-break; a paper past
+// the best 3n and not tied gets none, however much it would add.
+func TestSimilarTiesAndCut(t *testing.T) {
+	q := Paper{ID: "q", Title: "sparse kernel tensor", Abstract: "sparse kernel tensor methods for lambda omega", Topics: []string{"pruning"}}
+	similar := func(t *testing.T, ps []Paper, n int) []string {
+		t.Helper()
+		x, err := Open(filepath.Join(t.TempDir(), "index"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		if err := x.Put(append([]Paper{q}, ps...)); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := x.Similar(context.Background(), "q", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.Paper.ID)
+		}
+		return ids
+	}
+	t.Run("ties", func(t *testing.T) {
+		// Six papers with the same text: the lower the id, the older, and
+		// a search's tie-break puts the oldest last. Only it shares q's
+		// topic: it must get the bonus, though 3n = 3 at n = 1.
+		var ps []Paper
+		for i := range 6 {
+			ps = append(ps, Paper{ID: fmt.Sprintf("d%d", i), Title: "sparse kernel tensor", Abstract: "other words entirely here",
+				Published: fmt.Sprintf("20%02d-01-01", 10+i)})
+		}
+		ps[0].Topics = []string{"pruning"}
+		if got := similar(t, ps, 1); !slices.Equal(got, []string{"d0"}) {
+			t.Fatalf("got %v, want [d0]", got)
+		}
+	})
+	t.Run("cut", func(t *testing.T) {
+		// Three papers tied closest to q, and one a little further that
+		// shares its topic: with n = 1 it is past the best 3 and gets no
+		// bonus; with n = 2 it is among the best 6, and the bonus puts it
+		// first.
+		var ps []Paper
+		for i := range 3 {
+			ps = append(ps, Paper{ID: fmt.Sprintf("c%d", i), Title: "sparse kernel tensor methods", Abstract: "lambda omega"})
+		}
+		ps = append(ps, Paper{ID: "far", Title: "sparse kernel tensor methods", Abstract: "lambda omega and more words", Topics: []string{"pruning"}})
+		if got := similar(t, ps, 1); len(got) != 1 || got[0] == "far" {
+			t.Fatalf("n=1: got %v, want one of c0-c2", got)
+		}
+		if got := similar(t, ps, 2); len(got) != 2 || got[0] != "far" {
+			t.Fatalf("n=2: got %v, want far first", got)
+		}
+	})
 }
 
 // TestColumnsFromPostingsMerged: a merged segment keeps a value of a
@@ -603,5 +702,39 @@ func TestDecodeColumnsRefuses(t *testing.T) {
 		if _, err := decodeColumns(bad, h, &facetDict{}); err == nil {
 			t.Errorf("last id ending at %d of 3: accepted", end)
 		}
+	}
+}
+
+// TestTopicCountsEdges: a topic whose only paper is deleted is not listed,
+// a topic a paper repeats counts it once, an updated paper counts under
+// its new topics only, as Bleve's facet has it; a cancelled context stops
+// the count.
+func TestTopicCountsEdges(t *testing.T) {
+	x := openNeverMerge(t, filepath.Join(t.TempDir(), "index"))
+	ps := []Paper{
+		{ID: "a", Title: "one", Topics: []string{"x", "x"}},
+		{ID: "b", Title: "two", Topics: []string{"gone"}},
+		{ID: "c", Title: "three", Topics: []string{"y", "x"}},
+	}
+	if err := x.Put(ps); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Delete([]string{"b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put([]Paper{{ID: "c", Title: "three again", Topics: []string{"w"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.TopicCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"x": 1, "w": 1}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("TopicCounts = %v, want %v", got, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := x.TopicCounts(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("with a cancelled context: %v", err)
 	}
 }

@@ -604,13 +604,16 @@ func (s *bagSearcher) readFirstPass(ctx context.Context, split bool) ([][2]uint6
 	// room for them from the start. A process's first search has no pooled
 	// accumulators, and growing them a doubling at a time was a quarter
 	// of a command-line search at 2.7 million papers ("llm agents").
+	// Not when the search is within a set of papers (s.only): it finds
+	// only those.
 	most := 0.0
-	for _, df := range s.asRead.df {
-		most = max(most, df)
-	}
 	if s.only == nil {
-		s.accs = slices.Grow(s.accs, int(min(most, float64(v.size))))
+		for _, df := range s.asRead.df {
+			most = max(most, df)
+		}
+		most = min(most, float64(v.size))
 	}
+	s.accs = slices.Grow(s.accs, int(most))
 	if !split {
 		p := firstPassPart{lo: 0, hi: len(v.segs), v: v, accs: s.accs, found: s.found}
 		if err := s.scoreSegments(ctx, &p); err != nil {
@@ -625,7 +628,7 @@ func (s *bagSearcher) readFirstPass(ctx context.Context, split bool) ([][2]uint6
 	}
 	parts := [2]firstPassPart{
 		{lo: 0, hi: half, v: v, accs: s.accs, found: s.found},
-		{lo: half, hi: len(v.segs), accs: slices.Grow(s.buf.accs2[:0], int(min(most, float64(v.size))*float64(v.size-v.starts[half])/float64(v.size))), found: emptyBitset(&s.buf.found2, v.size),
+		{lo: half, hi: len(v.segs), accs: slices.Grow(s.buf.accs2[:0], int(most*float64(v.size-v.starts[half])/float64(v.size))), found: emptyBitset(&s.buf.found2, v.size),
 			v: &segmentView{segs: v.segs, starts: v.starts, size: v.size, dicts: map[string][]segment.TermDictionary{}, cache: v.cache}},
 	}
 	var errs [2]error

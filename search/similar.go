@@ -45,17 +45,21 @@ func (x *Index) Similar(ctx context.Context, id string, n int) ([]Hit, error) {
 	// Through our own collector, as a search: Bleve's, sorting by score
 	// and then id, read the stored id of every paper the terms matched
 	// (2.3-3.4 s and 2.9 GB resident for `similar` at 2.7 million papers).
-	// One more hit than wanted stands in for the paper itself, which is
-	// dropped. Ties in score are broken as a search breaks them, newest
-	// first, and then by id.
-	c, err := x.collect(ctx, bag, &Request{}, collectOptions{sort: SortRelevance, keep: 3*n + 1})
+	// The best 3n papers by text get the topic bonus, and with them any
+	// tied with the last of them, up to 3n more: a tie-break is no reason
+	// to miss the bonus. One more hit stands in for the paper itself,
+	// which is dropped.
+	c, err := x.collect(ctx, bag, &Request{}, collectOptions{sort: SortRelevance, keep: 6*n + 1})
 	if err != nil {
 		return nil, fmt.Errorf("similar to %s: %w", id, err)
 	}
 	defer c.release()
-	ranked := c.ranked()
-	ranked = slices.DeleteFunc(ranked, func(h kept) bool { return h.ID == id })
-	ranked = ranked[:min(len(ranked), 3*n)]
+	ranked := slices.DeleteFunc(c.ranked(), func(h kept) bool { return h.ID == id })
+	cut := min(len(ranked), 3*n)
+	for cut > 0 && cut < len(ranked) && ranked[cut].Score == ranked[cut-1].Score {
+		cut++
+	}
+	ranked = ranked[:cut]
 	papers, err := c.load(ranked)
 	if err != nil {
 		return nil, fmt.Errorf("similar to %s: %w", id, err)
