@@ -21,8 +21,9 @@ import (
 // in-memory copy of the few fields they need, read once per index segment
 // from its keyword fields (or a column file, colfile.go). Bleve's collector
 // decodes doc values for every paper that matches every search, which
-// costs more than the search itself; a column lookup costs nanoseconds. A segment never changes
-// once written, so its columns stay valid until a merge replaces it.
+// costs more than the search itself; a column lookup costs nanoseconds.
+// A segment never changes once written, so its columns stay valid until a
+// merge replaces it.
 
 // noDate marks a paper without a publication date in columns.published.
 const noDate = math.MinInt64
