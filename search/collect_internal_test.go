@@ -771,15 +771,19 @@ func TestUnionMatchesBleve(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		union bool
+		set   bool // matched as a set: a union, or papers in common of unions
 	}{
-		{`"alpha beta" gamma`, true},
-		{`gamma OR "kernel sparse"`, true},
-		{`LLM kernel`, true},
-		{`alph* sigma`, true},
-		{`"sparse tensor"`, true},
-		{`alpha -beta`, false},
-		{`+alpha "beta gamma"`, false},
-		{`topic:pruning kernel`, false},
+		{`"alpha beta" gamma`, true, true},
+		{`gamma OR "kernel sparse"`, true, true},
+		{`LLM kernel`, true, true},
+		{`alph* sigma`, true, true},
+		{`"sparse tensor"`, true, true},
+		{`+alpha +beta`, false, true},
+		{`alpha AND "beta gamma"`, false, true},
+		{`(alpha OR sigma) AND gamma AND "kernel sparse"`, false, true},
+		{`alpha -beta`, false, false},
+		{`+alpha "beta gamma"`, false, false},
+		{`topic:pruning kernel`, false, false},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			p, err := x.compile(ctx, tc.query, compileOptions{expand: true})
@@ -797,6 +801,9 @@ func TestUnionMatchesBleve(t *testing.T) {
 			got, set, n, err := s.matches(ctx, p.match, r, x.mapping)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if (set != nil) != tc.set {
+				t.Fatalf("matched as a set: %v, want %v", set != nil, tc.set)
 			}
 			if set != nil {
 				if got != nil {

@@ -738,3 +738,102 @@ func TestTopicCountsEdges(t *testing.T) {
 		t.Fatalf("with a cancelled context: %v", err)
 	}
 }
+
+// TestSuggestSeveralWords: with words before the one being typed, phrase
+// suggestions continue the earlier words as papers do, and title
+// suggestions have every earlier word and a completion of the last, on an
+// index with updated and deleted papers.
+func TestSuggestSeveralWords(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	ctx := context.Background()
+	// Every live paper's title and abstract, to check against.
+	var texts []string
+	for i := range 400 {
+		p, err := x.get(ctx, fmt.Sprintf("ref-%03d", i))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, p.Title, p.Abstract)
+	}
+	for _, tc := range []struct{ typed, want string }{
+		{"alpha be", "alpha beta"},
+		{"sparse ke", "sparse kernel"},
+		{"omega sigma ten", "omega sigma tensor"},
+	} {
+		ss, err := x.Suggest(ctx, tc.typed, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := strings.Fields(tc.typed)
+		var phrases, titles []string
+		for _, s := range ss {
+			switch s.Kind {
+			case SuggestPhrase:
+				phrases = append(phrases, s.Text)
+				if !slices.ContainsFunc(texts, func(text string) bool { return strings.Contains(strings.ToLower(text), s.Text) }) {
+					t.Errorf("%q: phrase %q is in no live paper", tc.typed, s.Text)
+				}
+			case SuggestTitle:
+				titles = append(titles, s.Text)
+				tw := strings.Fields(strings.ToLower(s.Text))
+				for _, w := range words[:len(words)-1] {
+					if !slices.Contains(tw, w) {
+						t.Errorf("%q: title %q lacks %q", tc.typed, s.Text, w)
+					}
+				}
+				if !slices.ContainsFunc(tw, func(w string) bool { return strings.HasPrefix(w, words[len(words)-1]) }) {
+					t.Errorf("%q: title %q completes no word with %q", tc.typed, s.Text, words[len(words)-1])
+				}
+			}
+		}
+		if !slices.Contains(phrases, tc.want) || len(titles) == 0 {
+			t.Errorf("%q: phrases %v, titles %v; want %q and a title", tc.typed, phrases, titles, tc.want)
+		}
+	}
+}
+
+// TestSuggestSamplesWhatMatches: the papers read for suggestions are those
+// with the earlier words as a phrase and a completion of the last (phrase
+// suggestions), or with every earlier word and a completion in the title
+// (title suggestions), however much better other papers score for the
+// same words: here 60 papers have all the words many times, but never
+// side by side, nor all in their titles, and outscore the 5 that do.
+func TestSuggestSamplesWhatMatches(t *testing.T) {
+	x := openNeverMerge(t, filepath.Join(t.TempDir(), "index"))
+	var ps []Paper
+	for i := range 200 { // "omega alpha" common in titles
+		ps = append(ps, Paper{ID: fmt.Sprintf("c%03d", i), Title: "omega alpha gamma", Abstract: "delta epsilon zeta"})
+	}
+	for i := range 60 { // every word, many times, never as typed
+		ps = append(ps, Paper{ID: fmt.Sprintf("b%03d", i), Title: "beta beta alpha",
+			Abstract: "beta omega beta gamma alpha gamma beta omega gamma alpha beta beta"})
+	}
+	for i := range 5 { // as typed, once, in long text
+		ps = append(ps, Paper{ID: fmt.Sprintf("a%03d", i), Title: "omega alpha beta and a long title of many other words here that go on and on for a while yet",
+			Abstract: "a long abstract where omega alpha betatron appears once among many other words that say little at all"})
+	}
+	if err := x.Put(ps); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := x.Suggest(context.Background(), "omega alpha be", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phrases, titles []string
+	for _, s := range ss {
+		switch s.Kind {
+		case SuggestPhrase:
+			phrases = append(phrases, s.Text)
+		case SuggestTitle:
+			titles = append(titles, s.Text)
+			if !strings.HasPrefix(s.ID, "a") {
+				t.Errorf("title of %s suggested: %q", s.ID, s.Text)
+			}
+		}
+	}
+	if !slices.Contains(phrases, "omega alpha beta") || !slices.Contains(phrases, "omega alpha betatron") || len(titles) == 0 {
+		t.Fatalf("phrases %v, titles %v; want omega alpha beta, omega alpha betatron and titles", phrases, titles)
+	}
+}
