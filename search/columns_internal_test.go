@@ -837,3 +837,58 @@ func TestSuggestSamplesWhatMatches(t *testing.T) {
 		t.Fatalf("phrases %v, titles %v; want omega alpha beta, omega alpha betatron and titles", phrases, titles)
 	}
 }
+
+// TestSuggestStopWordContinuations: a phrase goes on with a stop word,
+// which is never among the last word's completions, as often as not, and
+// is suggested even when a few papers go on with a completion; and a rare
+// word, which commoner ones keep out of the completions, is found too.
+func TestSuggestStopWordContinuations(t *testing.T) {
+	x := openNeverMerge(t, filepath.Join(t.TempDir(), "index"))
+	var ps []Paper
+	for i := range 30 {
+		ps = append(ps,
+			Paper{ID: fmt.Sprintf("l%02d", i), Title: "Large language models for code", Abstract: "We study large language models for code."},
+			Paper{ID: fmt.Sprintf("r%02d", i), Title: "Reinforcement learning with feedback", Abstract: "Reinforcement learning with human feedback."},
+			Paper{ID: fmt.Sprintf("s%02d", i), Title: "State of the art", Abstract: "The state of the art in parsing."})
+	}
+	for i := range 20 { // completions of the prefixes, elsewhere
+		ps = append(ps, Paper{ID: fmt.Sprintf("o%02d", i), Title: "form window theory", Abstract: "forms windows theories"})
+	}
+	// A phrase that goes on with a rare word, which the commoner words of
+	// the same start keep out of the completions.
+	for i := range 20 {
+		ps = append(ps, Paper{ID: fmt.Sprintf("z%02d", i), Title: "zqa zqb zqc zqd zqe", Abstract: "zqf zqg zqh zqi zqj"})
+	}
+	for i := range 3 {
+		ps = append(ps, Paper{ID: fmt.Sprintf("q%02d", i), Title: "Omega delta zqz", Abstract: "The omega delta zqz method."})
+	}
+	for i := range 3 { // and a few going on with one of them
+		ps = append(ps,
+			Paper{ID: fmt.Sprintf("m%02d", i), Title: "Large language models formally", Abstract: "On large language models formally."},
+			Paper{ID: fmt.Sprintf("w%02d", i), Title: "Reinforcement learning windows", Abstract: "Reinforcement learning windows."},
+			Paper{ID: fmt.Sprintf("t%02d", i), Title: "State of theory", Abstract: "A state of theory."})
+	}
+	if err := x.Put(ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ typed, want string }{
+		{"large language models fo", "large language models for"},
+		{"reinforcement learning wi", "reinforcement learning with"},
+		{"state of th", "state of the"},
+		{"omega delta zq", "omega delta zqz"},
+	} {
+		ss, err := x.Suggest(context.Background(), tc.typed, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var phrases []string
+		for _, s := range ss {
+			if s.Kind == SuggestPhrase {
+				phrases = append(phrases, s.Text)
+			}
+		}
+		if !slices.Contains(phrases, tc.want) {
+			t.Errorf("%q: phrases %v, want %q", tc.typed, phrases, tc.want)
+		}
+	}
+}

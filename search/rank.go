@@ -365,8 +365,13 @@ func (s *bagSearcher) matches(ctx context.Context, q query.Query, r index.IndexR
 				set = one
 				continue
 			}
+			var any uint64
 			for w := range set {
 				set[w] &= one[w]
+				any |= set[w]
+			}
+			if any == 0 {
+				break // nothing in common: the other unions cannot add
 			}
 		}
 	} else if isUnion(q) {

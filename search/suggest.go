@@ -184,44 +184,13 @@ func (x *Index) sample(ctx context.Context, bag *bagQuery, n int) ([]Paper, erro
 }
 
 // completePhrase finds how papers continue the words typed so far: it
-// reads papers that have the earlier words as a phrase, and one of the
-// completions of the last word, and counts the words that follow the
-// phrase there and start with the last, as typed.
+// reads papers that have the earlier words as a phrase and counts the
+// words that follow them there and start with the last, as typed.
 func (x *Index) completePhrase(ctx context.Context, before []string, last string, completions []termCount) ([]Suggestion, error) {
 	head := strings.Join(before, " ")
-	if len(analyze(x.prose, head)) == 0 {
+	headTerms := analyze(x.prose, head)
+	if len(headTerms) == 0 {
 		return nil, nil
-	}
-	c := &compiler{x: x}
-	bag := x.sampleBag()
-	seen := map[string]bool{}
-	add := func(t string, group int) {
-		if !seen[t] {
-			seen[t] = true
-			bag.terms = append(bag.terms, queryTerm{text: t, weight: 1, group: group})
-		}
-	}
-	for _, t := range analyze(x.prose, head) {
-		add(t, 0)
-	}
-	// Papers with the phrase, and, if the last word has completions, one
-	// of them anywhere: the sample is then of papers likely to go on as
-	// typed, not of every paper with the phrase's words.
-	phrase := query.Query(query.NewDisjunctionQuery([]query.Query{c.phrase(fieldTitle, head), c.phrase(fieldAbstract, head)}))
-	var alts []query.Query
-	for _, comp := range completions {
-		for _, t := range analyze(x.prose, comp.term) {
-			alts = append(alts, termQuery(fieldTitle, t), termQuery(fieldAbstract, t))
-			add(t, 1)
-		}
-	}
-	if len(alts) == 0 {
-		return nil, nil // no word starts as the last one does
-	}
-	bag.match = query.NewConjunctionQuery([]query.Query{phrase, query.NewDisjunctionQuery(alts)})
-	papers, err := x.sample(ctx, bag, phraseSample)
-	if err != nil {
-		return nil, err
 	}
 	words := make([]string, len(before))
 	for i, w := range before {
@@ -231,6 +200,85 @@ func (x *Index) completePhrase(ctx context.Context, before []string, last string
 	if err != nil {
 		return nil, nil
 	}
+	// The phrase in title or abstract. One word is no phrase: its lists
+	// are read as they are, and it takes no room in the phrase cache.
+	var phrase query.Query
+	if len(before) == 1 && len(headTerms) == 1 {
+		phrase = query.NewDisjunctionQuery([]query.Query{termQuery(fieldTitle, headTerms[0]), termQuery(fieldAbstract, headTerms[0])})
+	} else {
+		c := &compiler{x: x}
+		phrase = query.NewDisjunctionQuery([]query.Query{c.phrase(fieldTitle, head), c.phrase(fieldAbstract, head)})
+	}
+	var comps []string
+	for _, comp := range completions {
+		comps = append(comps, analyze(x.prose, comp.term)...)
+	}
+	// The papers that also have a completion of the last word: they are
+	// the likeliest to go on as typed, and far fewer than those with the
+	// phrase at 2.7 million papers. But a stop word is never a completion
+	// ("large language models fo" goes on with "for"), and the few
+	// completions may miss the word that follows: then, and when the last
+	// word may start a stop word, the papers with the phrase alone too.
+	sample := func(with []string) ([]Paper, error) {
+		bag := x.sampleBag()
+		seen := map[string]bool{}
+		add := func(t string, group int) {
+			if !seen[t] {
+				seen[t] = true
+				bag.terms = append(bag.terms, queryTerm{text: t, weight: 1, group: group})
+			}
+		}
+		for _, t := range headTerms {
+			add(t, 0)
+		}
+		bag.match = phrase
+		if with != nil {
+			var alts []query.Query
+			for _, t := range with {
+				alts = append(alts, termQuery(fieldTitle, t), termQuery(fieldAbstract, t))
+				add(t, 1)
+			}
+			bag.match = query.NewConjunctionQuery([]query.Query{phrase, query.NewDisjunctionQuery(alts)})
+		}
+		return x.sample(ctx, bag, phraseSample)
+	}
+	var papers []Paper
+	if len(comps) > 0 {
+		if papers, err = sample(comps); err != nil {
+			return nil, err
+		}
+	}
+	if startsStopWord(last) || len(continuations(papers, re, head)) == 0 {
+		more, err := sample(nil)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, p := range papers {
+			have[p.ID] = true
+		}
+		for _, p := range more {
+			if !have[p.ID] {
+				papers = append(papers, p)
+			}
+		}
+	}
+	return continuations(papers, re, head), nil
+}
+
+// startsStopWord reports whether some stop word starts with prefix.
+func startsStopWord(prefix string) bool {
+	for w := range proseStopWords() {
+		if strings.HasPrefix(w, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// continuations counts, in how many of papers re finds each word that goes
+// on from head, and returns the commonest as phrase suggestions.
+func continuations(papers []Paper, re *regexp.Regexp, head string) []Suggestion {
 	counts := map[string]int{}
 	for _, p := range papers {
 		for _, text := range []string{p.Title, p.Abstract} {
@@ -254,5 +302,5 @@ func (x *Index) completePhrase(ctx context.Context, before []string, last string
 		}
 		return strings.Compare(a.Text, b.Text)
 	})
-	return out[:min(len(out), suggestPhrases)], nil
+	return out[:min(len(out), suggestPhrases)]
 }
