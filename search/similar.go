@@ -125,7 +125,7 @@ func (x *Index) similarBag(ctx context.Context, p Paper) (*bagQuery, error) {
 	}
 	rk := defaultRanking()
 	rk.proxWeight, rk.fbDocs = 0, 0
-	bag := &bagQuery{rank: rk}
+	bag := &bagQuery{rank: rk, stats: x.stats, cache: x.postings}
 	for _, t := range terms {
 		bag.terms = append(bag.terms, queryTerm{text: t.term, weight: t.w / terms[0].w})
 	}
