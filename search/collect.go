@@ -420,6 +420,13 @@ func (x *Index) collect(ctx context.Context, text query.Query, r *Request, o col
 		}
 		return c, nil
 	}
+	if _, all := text.(*query.MatchAllQuery); all && !o.explain && directMatchAll {
+		if err := x.collectAll(ctx, r, c); err != nil {
+			c.release()
+			return nil, err
+		}
+		return c, nil
+	}
 	makeHandler := func(sc *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
 		if err := x.startCollector(c, sc.IndexReader, r); err != nil {
 			return nil, false, err
@@ -447,6 +454,54 @@ func (x *Index) collect(ctx context.Context, text query.Query, r *Request, o col
 		c.years = yearCounts.Get().([]int32)
 	}
 	return c, nil
+}
+
+// directMatchAll sends every live paper to the collector without Bleve's
+// match-all searcher (collectAll); a variable only so that a test can
+// compare the two.
+var directMatchAll = true
+
+// collectAll hands every live paper of the latest snapshot to c, with the
+// score Bleve's match-all searcher gives (1): a request without a query,
+// such as the page without one, a topic alone, or browsing by date.
+// Bleve's searcher made a match object for each paper, about 60 ns of a
+// paper's 60-130 at 2.7 million papers (0.16-0.35 s a request).
+func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) error {
+	if err := ctx.Err(); err != nil {
+		return err // past its deadline already: at once, however few papers
+	}
+	r, err := x.reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := x.startCollector(c, r, req); err != nil {
+		return err
+	}
+	for i, ss := range c.snap.Segments() {
+		n := ss.Segment().Count() // deleted papers too, as numbers run
+		start := c.cols.starts[i]
+		var deleted bitset
+		if del := ss.Deleted(); del != nil && !del.IsEmpty() {
+			deleted = newBitset(n)
+			del.Iterate(func(doc uint32) bool {
+				if uint64(doc) < n {
+					deleted.set(uint64(doc))
+				}
+				return true
+			})
+		}
+		for doc := range n {
+			if doc%4096 == 4095 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if deleted != nil && deleted.has(doc) {
+				continue
+			}
+			c.handle(start+doc, 1, nil)
+		}
+	}
+	return nil
 }
 
 // startCollector readies c to collect from the snapshot r, which it holds

@@ -892,3 +892,52 @@ func TestSuggestStopWordContinuations(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectAllAsBleve: a request without a query hands every live paper
+// to the collector directly; the results are those of Bleve's match-all
+// searcher, with every sort, filter and page, on an index with updated
+// and deleted papers.
+func TestCollectAllAsBleve(t *testing.T) {
+	x := openSegmentedRefIndex(t)
+	reqs := []Request{
+		{}, {Sort: SortNewest, Size: 50}, {Sort: SortOldest, Page: 3}, {Sort: SortUpvotes, Size: 100},
+		{Sort: SortRelevance, Size: 20}, {Topics: []string{"pruning"}, Size: 100},
+		{Categories: []string{"cs.CL", "stat.ML"}, YearFrom: 2020, YearTo: 2022, Size: 100},
+		{Topics: []string{"agents", "reasoning"}, Sort: SortUpvotes, Page: 2},
+	}
+	run := func(direct bool) []Result {
+		saved := directMatchAll
+		directMatchAll = direct
+		defer func() { directMatchAll = saved }()
+		var out []Result
+		for _, r := range reqs {
+			res, err := x.Search(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Took = 0
+			out = append(out, res)
+			// The next page through the cursor, too.
+			if res.NextCursor != "" {
+				next := r
+				next.Cursor, next.Page = res.NextCursor, 0
+				more, err := x.Search(context.Background(), next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				more.Took = 0
+				out = append(out, more)
+			}
+		}
+		return out
+	}
+	got, want := run(true), run(false)
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("result %d differs:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	if len(want) < len(reqs)+3 || want[0].Total < 390 {
+		t.Fatalf("too weak: %d results, %d papers", len(want), want[0].Total)
+	}
+}
