@@ -478,6 +478,7 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 	if err := x.startCollector(c, r, req); err != nil {
 		return err
 	}
+	var seen int
 	for i, ss := range c.snap.Segments() {
 		n := ss.Segment().Count() // deleted papers too, as numbers run
 		start := c.cols.starts[i]
@@ -492,7 +493,7 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 			})
 		}
 		for doc := range n {
-			if doc%4096 == 4095 && ctx.Err() != nil {
+			if seen++; seen%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 			if deleted != nil && deleted.has(doc) {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -393,6 +394,9 @@ func similarAsBleve(t *testing.T, x *Index, p Paper, n int) []Hit {
 	if err != nil || bag == nil {
 		t.Fatalf("%s: bag %v, %v", p.ID, bag, err)
 	}
+	// Without the index's statistics and decoded lists, which Similar's
+	// bag shares with searches: they must not change a score.
+	bag.stats, bag.cache = nil, nil
 	q := query.NewBooleanQuery(nil, []query.Query{bag}, []query.Query{query.NewDocIDQuery([]string{p.ID})})
 	req := bleve.NewSearchRequestOptions(q, 6*n, 0, false)
 	req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
@@ -904,6 +908,7 @@ func TestCollectAllAsBleve(t *testing.T) {
 		{Sort: SortRelevance, Size: 20}, {Topics: []string{"pruning"}, Size: 100},
 		{Categories: []string{"cs.CL", "stat.ML"}, YearFrom: 2020, YearTo: 2022, Size: 100},
 		{Topics: []string{"agents", "reasoning"}, Sort: SortUpvotes, Page: 2},
+		{Explain: true, Size: 5}, // Bleve's path both ways: it explains
 	}
 	run := func(direct bool) []Result {
 		saved := directMatchAll
@@ -939,5 +944,46 @@ func TestCollectAllAsBleve(t *testing.T) {
 	}
 	if len(want) < len(reqs)+3 || want[0].Total < 390 {
 		t.Fatalf("too weak: %d results, %d papers", len(want), want[0].Total)
+	}
+}
+
+// countdownCtx reports no error for its first n calls of Err, and a passed
+// deadline after: a deadline that passes while a search runs.
+type countdownCtx struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// TestCollectAllStopsAtDeadline: a deadline that passes while a request
+// without a query hands papers to the collector ends it with the
+// deadline's error, not with partial counts; across segments of fewer
+// papers than it checks between, too.
+func TestCollectAllStopsAtDeadline(t *testing.T) {
+	x := openNeverMerge(t, filepath.Join(t.TempDir(), "index"))
+	for b := range 3 { // three segments of 2,000 papers
+		var ps []Paper
+		for i := range 2000 {
+			ps = append(ps, Paper{ID: fmt.Sprintf("p%d-%04d", b, i), Title: "t"})
+		}
+		if err := x.Put(ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	ctx := &countdownCtx{Context: context.Background()}
+	ctx.n.Store(1) // the check before it starts passes
+	c := &collector{sort: SortNewest, compare: comparer(SortNewest), keep: 10}
+	err := x.collectAll(ctx, &Request{}, c)
+	c.release()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("collectAll past its deadline: %v", err)
 	}
 }
