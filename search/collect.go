@@ -470,14 +470,11 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 	if err := ctx.Err(); err != nil {
 		return err // past its deadline already: at once, however few papers
 	}
-	r, err := x.reader()
+	r, err := x.startLatest(c, req)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if err := x.startCollector(c, r, req); err != nil {
-		return err
-	}
 	var seen int
 	for i, ss := range c.snap.Segments() {
 		n := ss.Segment().Count() // deleted papers too, as numbers run
@@ -503,6 +500,21 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 		}
 	}
 	return nil
+}
+
+// startLatest readies c to collect from the index's latest snapshot and
+// returns a reader of it, which the caller closes (c holds the snapshot
+// until released).
+func (x *Index) startLatest(c *collector, req *Request) (index.IndexReader, error) {
+	r, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	if err := x.startCollector(c, r, req); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // startCollector readies c to collect from the snapshot r, which it holds
@@ -548,14 +560,11 @@ func (x *Index) startCollector(c *collector, r index.IndexReader, req *Request) 
 // its searcher: Bleve's collector would wrap each in a document match,
 // which cost more than collecting it.
 func (x *Index) collectBag(ctx context.Context, q *bagQuery, req *Request, c *collector) error {
-	r, err := x.reader()
+	r, err := x.startLatest(c, req)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if err := x.startCollector(c, r, req); err != nil {
-		return err
-	}
 	s, err := q.searcher(ctx, r, x.mapping, bsearch.SearcherOptions{}, false)
 	if err != nil {
 		return err

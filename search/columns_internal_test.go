@@ -155,21 +155,33 @@ func compareColumns(t *testing.T, seg segment.Segment) []paperColumns {
 // every sort, ties included (few upvote values, shared dates).
 func columnAnswers(t *testing.T, x *Index) []Result {
 	t.Helper()
-	reqs := []Request{
+	return answers(t, x, []Request{
 		{Query: "alpha beta", Size: 50},
 		{Sort: SortNewest, Size: 100},
 		{Sort: SortUpvotes, Size: 100, Page: 2},
 		{Sort: SortOldest, Topics: []string{"pruning"}, Size: 100},
 		{Query: "gamma", Categories: []string{"cs.CL", "stat.ML"}, YearFrom: 2020, YearTo: 2023, Size: 100},
-	}
+	})
+}
+
+// answers runs reqs, and for each that has more hits the next page through
+// its cursor too, with the time taken left out.
+func answers(t *testing.T, x *Index, reqs []Request) []Result {
+	t.Helper()
 	var out []Result
 	for _, r := range reqs {
-		res, err := x.Search(context.Background(), r)
-		if err != nil {
-			t.Fatal(err)
+		for {
+			res, err := x.Search(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Took = 0
+			out = append(out, res)
+			if res.NextCursor == "" || r.Cursor != "" {
+				break
+			}
+			r.Cursor, r.Page = res.NextCursor, 0
 		}
-		res.Took = 0
-		out = append(out, res)
 	}
 	return out
 }
@@ -914,27 +926,7 @@ func TestCollectAllAsBleve(t *testing.T) {
 		saved := directMatchAll
 		directMatchAll = direct
 		defer func() { directMatchAll = saved }()
-		var out []Result
-		for _, r := range reqs {
-			res, err := x.Search(context.Background(), r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Took = 0
-			out = append(out, res)
-			// The next page through the cursor, too.
-			if res.NextCursor != "" {
-				next := r
-				next.Cursor, next.Page = res.NextCursor, 0
-				more, err := x.Search(context.Background(), next)
-				if err != nil {
-					t.Fatal(err)
-				}
-				more.Took = 0
-				out = append(out, more)
-			}
-		}
-		return out
+		return answers(t, x, reqs)
 	}
 	got, want := run(true), run(false)
 	for i := range want {
