@@ -26,12 +26,22 @@ func TestHashSet(t *testing.T) {
 			var s hashSet
 			want := map[uint64]bool{}
 			var added []uint64
+			// merges and grows count the merges into the run, and those
+			// that found it without room and copied it.
+			merges, grows, lastCap := 0, 0, 0
 			for i := range tt.adds {
 				h := rng.Uint64()
 				if tt.repeats > 0 && i%tt.repeats == 0 && len(added) > 0 {
 					h = added[rng.IntN(len(added))]
 				}
+				n := len(s.run)
 				s.add(h)
+				if len(s.run) != n {
+					merges++
+				}
+				if cap(s.run) != lastCap {
+					grows, lastCap = grows+1, cap(s.run)
+				}
 				want[h] = true
 				added = append(added, h)
 				if i%10_007 == 0 && !s.has(h) {
@@ -66,6 +76,9 @@ func TestHashSet(t *testing.T) {
 				wait := max(recentMin, n/recentShare)
 				if c := cap(s.run); c > n+n/8+wait {
 					t.Errorf("run has room for %d hashes, for %d", c, n)
+				}
+				if grows >= merges {
+					t.Errorf("the run was copied in each of its %d merges: it grows with no room to spare", merges)
 				}
 				if len(s.recent) > wait {
 					t.Errorf("%d hashes wait in the map, of %d", len(s.recent), n)
