@@ -15,11 +15,11 @@ type hashSet struct {
 
 // recentMin and recentShare bound the map of latest additions: at least
 // recentMin hashes, or one in recentShare of the run. Merging costs a
-// pass over the run, so the map grows with it.
-const (
-	recentMin   = 1 << 14
-	recentShare = 32
-)
+// pass over the run, so the map grows with it. recentMin is a variable
+// only so that tests of a small load reach the run.
+var recentMin = 1 << 14
+
+const recentShare = 32
 
 func (s *hashSet) add(h uint64) {
 	if s.has(h) {

@@ -193,8 +193,12 @@ func TestIndexReaderUnknownFormat(t *testing.T) {
 
 // A bulk load looks up only the papers it wrote itself (Indexer.written):
 // a paper read again later in the load is merged with what it wrote, not
-// added twice.
+// added twice. The set of ids written merges its latest into its run every
+// few papers here, as it does every 16,384 in a real load.
 func TestBulkLoadUpsert(t *testing.T) {
+	saved := recentMin
+	recentMin = 4
+	defer func() { recentMin = saved }()
 	dir := t.TempDir() + "/idx"
 	idx, err := search.OpenBulk(dir, nil)
 	if err != nil {
