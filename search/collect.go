@@ -493,6 +493,7 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 	}
 	defer r.Close()
 	var seen int
+	var bufs setBuffers
 	for i, ss := range c.snap.Segments() {
 		n := ss.Segment().Count() // deleted papers too, as numbers run
 		start := c.cols.starts[i]
@@ -506,14 +507,43 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 				return true
 			})
 		}
-		for doc := range n {
-			if seen++; seen%4096 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+		if c.filter.dates {
+			// Date filters are applied a paper at a time, by handle.
+			for doc := range n {
+				if seen++; seen%4096 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if deleted != nil && deleted.has(doc) {
+					continue
+				}
+				c.handle(start+doc, 1, nil)
 			}
-			if deleted != nil && deleted.has(doc) {
-				continue
+			continue
+		}
+		// Otherwise the facets and the total are counted a value's set at
+		// a time, and only the papers that pass the filters are offered:
+		// counting a paper at a time took most of a request at 2.7
+		// million papers, and a topic's papers are few.
+		live := newBitset(n)
+		for w := range live {
+			live[w] = ^uint64(0)
+			if deleted != nil {
+				live[w] &^= deleted[w]
 			}
-			c.handle(start+doc, 1, nil)
+		}
+		if r := n % 64; r != 0 {
+			live[len(live)-1] &= 1<<r - 1
+		}
+		cols := c.cols.segs[i]
+		for w, word := range c.countSegment(&bufs, i, live) {
+			for word != 0 {
+				if seen++; seen%4096 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				doc := uint64(w)*64 + uint64(bits.TrailingZeros64(word))
+				c.offer(1, nil, cols, doc, start+doc)
+				word &= word - 1
+			}
 		}
 	}
 	return nil
@@ -654,44 +684,55 @@ func (c *collector) collectCands(ctx context.Context, s *bagSearcher) error {
 // per segment) as handle would, one value's set at a time. It does not
 // apply date filters.
 func (c *collector) countSets(match []bitset) {
-	f := &c.filter
-	var tBuf, cBuf, tcBuf bitset
-	for i, cols := range c.cols.segs {
-		// The matching papers that pass the topic filter, the category
-		// filter, and both.
-		m := match[i]
-		mt, mc, mtc := m, m, m
-		if f.topics != nil {
-			tBuf = c.filtered(tBuf, m, cols, wantedTopic)
-			mt, mtc = tBuf, tBuf
-		}
-		if f.categories != nil {
-			cBuf = c.filtered(cBuf, m, cols, wantedCategory)
-			mc, mtc = cBuf, cBuf
-			if f.topics != nil {
-				tcBuf = append(tcBuf[:0], tBuf...)
-				for w := range tcBuf {
-					tcBuf[w] &= cBuf[w]
-				}
-				mtc = tcBuf
-			}
-		}
-		for i := range cols.sets {
-			vs := &cols.sets[i]
-			switch {
-			case !c.wants(vs):
-			case vs.year != 0:
-				c.years[vs.year-minYear] += int32(vs.count(mtc))
-			case f.none:
-				c.counts[vs.value] += int32(vs.count(m))
-			case c.valueBits[vs.value]&isTopic != 0:
-				c.counts[vs.value] += int32(vs.count(mc))
-			default:
-				c.counts[vs.value] += int32(vs.count(mt))
-			}
-		}
-		c.total += uint64(andCount(mtc, mtc))
+	var bufs setBuffers
+	for i := range c.cols.segs {
+		c.countSegment(&bufs, i, match[i])
 	}
+}
+
+// setBuffers are countSegment's, reused from segment to segment.
+type setBuffers struct{ t, c, tc bitset }
+
+// countSegment counts the facets and the total of the papers m of
+// segment i, as countSets, and returns those that pass every filter but
+// dates (in one of bufs, until the next call).
+func (c *collector) countSegment(bufs *setBuffers, i int, m bitset) bitset {
+	f := &c.filter
+	cols := c.cols.segs[i]
+	// The matching papers that pass the topic filter, the category
+	// filter, and both.
+	mt, mc, mtc := m, m, m
+	if f.topics != nil {
+		bufs.t = c.filtered(bufs.t, m, cols, wantedTopic)
+		mt, mtc = bufs.t, bufs.t
+	}
+	if f.categories != nil {
+		bufs.c = c.filtered(bufs.c, m, cols, wantedCategory)
+		mc, mtc = bufs.c, bufs.c
+		if f.topics != nil {
+			bufs.tc = append(bufs.tc[:0], bufs.t...)
+			for w := range bufs.tc {
+				bufs.tc[w] &= bufs.c[w]
+			}
+			mtc = bufs.tc
+		}
+	}
+	for i := range cols.sets {
+		vs := &cols.sets[i]
+		switch {
+		case !c.wants(vs):
+		case vs.year != 0:
+			c.years[vs.year-minYear] += int32(vs.count(mtc))
+		case f.none:
+			c.counts[vs.value] += int32(vs.count(m))
+		case c.valueBits[vs.value]&isTopic != 0:
+			c.counts[vs.value] += int32(vs.count(mc))
+		default:
+			c.counts[vs.value] += int32(vs.count(mt))
+		}
+	}
+	c.total += uint64(andCount(mtc, mtc))
+	return mtc
 }
 
 // wants reports whether the request counts vs's facet group: a set of a
