@@ -523,7 +523,11 @@ func (x *Index) collectAll(ctx context.Context, req *Request, c *collector) erro
 		// Otherwise the facets and the total are counted a value's set at
 		// a time, and only the papers that pass the filters are offered:
 		// counting a paper at a time took most of a request at 2.7
-		// million papers, and a topic's papers are few.
+		// million papers, and a topic's papers are few. Few may pass, so
+		// the deadline is checked for each segment too.
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		live := newBitset(n)
 		for w := range live {
 			live[w] = ^uint64(0)
